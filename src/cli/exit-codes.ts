@@ -1,0 +1,23 @@
+import { isSnapgateError, messageOf } from "../core/errors.js";
+
+/** Exit codes, SPEC §2. */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** plan --detailed-exitcode: deletions pending */
+  pending: 2,
+  /** audit: not compliant */
+  notCompliant: 4,
+  /** apply: finished with items failed or skipped */
+  partial: 5,
+} as const;
+
+/** The one place an error becomes a message on stderr and an exit code. */
+export function reportFatal(err: unknown): number {
+  const text = isSnapgateError(err) ? err.describe() : `internal error: ${messageOf(err)}`;
+  process.stderr.write(`snapgate: ${text}\n`);
+  if (!isSnapgateError(err) && process.env.SNAPGATE_DEBUG && err instanceof Error) {
+    process.stderr.write(`${err.stack}\n`);
+  }
+  return EXIT.error;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { registerEmulatorCommand } from "./emulator.js";
+import { EXIT, reportFatal } from "./exit-codes.js";
+import { version } from "./version.js";
+
+/** Builds the command tree; each command lives in its own module under src/cli/. */
+export function buildProgram(): Command {
+  const program = new Command("snapgate")
+    .description("Policy-checked GitOps reconciler for Amazon Lightsail disk snapshots")
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerEmulatorCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; a bad flag is bad input (exit 1).
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.error;
+      return;
+    }
+    process.exitCode = reportFatal(err);
+  }
+}
+
+await main(process.argv);

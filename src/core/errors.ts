@@ -1,0 +1,89 @@
+/**
+ * One error type for the whole program. A `code` says what went wrong in a
+ * stable, machine-readable way; `issues` carry every located input problem so
+ * the user sees all of them at once. The CLI maps codes to exit codes in one
+ * place (src/cli/exit-codes.ts).
+ */
+
+export type ErrorCode =
+  /** bad input from a file, flag or request: YAML, schema, names, plan file, webhook body */
+  | "BadInput"
+  /** snapgate refuses to act: stale plan, account mismatch, lock held, guard refusal */
+  | "Refused"
+  /** the desired-state source (git) could not be read */
+  | "SourceFailed"
+  /** a Lightsail call failed in a way that stops the run */
+  | "LightsailFailed"
+  /** the policy bundle could not be loaded or evaluated */
+  | "PolicyFailed"
+  /** a bug or an unexpected condition */
+  | "Internal";
+
+/** Where in an input a problem is. Line and column are 1-based. */
+export interface InputIssue {
+  file: string;
+  line?: number;
+  col?: number;
+  /** dotted path of the offending field, e.g. `spec.keep[2]` */
+  field?: string;
+  message: string;
+}
+
+export class SnapgateError extends Error {
+  override readonly name = "SnapgateError";
+  readonly code: ErrorCode;
+  readonly issues: readonly InputIssue[];
+
+  constructor(code: ErrorCode, message: string, issues: readonly InputIssue[] = [], cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+    this.issues = issues;
+  }
+
+  /** The message a user reads: the summary, then one located line per issue. */
+  describe(): string {
+    if (this.issues.length === 0) return this.message;
+    return [this.message, ...this.issues.map(formatIssue)].join("\n");
+  }
+}
+
+/** `file:line:col: field: message`, leaving out what is unknown. */
+export function formatIssue(issue: InputIssue): string {
+  let where = issue.file;
+  if (issue.line !== undefined) {
+    where += `:${issue.line}`;
+    if (issue.col !== undefined) where += `:${issue.col}`;
+  }
+  const field = issue.field ? `${issue.field}: ` : "";
+  return `${where}: ${field}${issue.message}`;
+}
+
+/** Bad input with one or more located issues. */
+export function badInput(issues: readonly InputIssue[], summary?: string): SnapgateError {
+  const first = issues[0];
+  const message =
+    summary ??
+    (issues.length === 1 && first ? formatIssue(first) : `${issues.length} problems in the input`);
+  return new SnapgateError("BadInput", message, issues.length === 1 ? [] : issues);
+}
+
+export function refused(message: string): SnapgateError {
+  return new SnapgateError("Refused", message);
+}
+
+export function isSnapgateError(err: unknown): err is SnapgateError {
+  return err instanceof SnapgateError;
+}
+
+/** Normalise anything thrown (strings, plain objects, Errors) into a message. */
+export function messageOf(err: unknown): string {
+  if (err instanceof SnapgateError) return err.describe();
+  if (err instanceof Error) return err.message;
+  if (typeof err === "string") return err;
+  if (err && typeof err === "object" && "message" in err) return String(err.message);
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The plain data types the pipeline stages pass to each other. Defined once,
+ * here; no stage reaches into another's internals.
+ *
+ *   source ─► desired ─┐
+ *   inventory ─────────┴► diff ─► gate (guards → policy → access) ─► plan ─► apply ─► audit
+ */
+
+export type Tags = Readonly<Record<string, string>>;
+
+export type SnapshotState = "pending" | "completed" | "error" | "unknown";
+
+/** A disk snapshot as listed from Lightsail, normalised (tags as an object, ISO times). */
+export interface LiveSnapshot {
+  region: string;
+  name: string;
+  arn: string;
+  supportCode?: string;
+  /** RFC 3339, UTC, millisecond precision */
+  createdAt: string;
+  sizeInGb: number;
+  /** Lightsail's state; unknown strings are kept as they came */
+  state: SnapshotState | string;
+  progress?: string;
+  fromDiskName?: string;
+  fromDiskArn?: string;
+  fromInstanceName?: string;
+  fromInstanceArn?: string;
+  isFromAutoSnapshot: boolean;
+  tags: Tags;
+}
+
+export interface LiveDisk {
+  region: string;
+  name: string;
+  arn: string;
+  sizeInGb: number;
+  state: string;
+  tags: Tags;
+}
+
+/** Everything listed from Lightsail for one plan. Complete or absent: never partial. */
+export interface Inventory {
+  regions: readonly string[];
+  snapshots: readonly LiveSnapshot[];
+  disks: readonly LiveDisk[];
+}
+
+// ─── desired state (snapgate.yaml + snapshots/*.yaml) ────────────────────────
+
+export interface TagMatch {
+  /** all must match; value "*" means the key is present */
+  matchTags: Tags;
+}
+
+export interface ScopeSpec {
+  matchTags: Tags;
+  namePattern?: string;
+}
+
+export interface GuardSpec {
+  maxDeletions: number;
+  maxDeletionPercent: number;
+  minSnapshotsPerDisk: number;
+  allowEmpty: boolean;
+}
+
+export interface PolicySpec {
+  /** "builtin", or a path inside the repo: a Rego directory or an OPA wasm bundle */
+  bundle: string;
+  data: Readonly<Record<string, unknown>>;
+}
+
+export interface AccessSpec {
+  allow: readonly TagMatch[];
+  deny: readonly TagMatch[];
+  /** repo-relative path of an IAM policy document */
+  iamPolicy?: string;
+}
+
+export interface ApplySpec {
+  autoApplyBranches: readonly string[];
+  /** milliseconds */
+  maxPlanAgeMs: number;
+}
+
+export interface ReconcilerSpec {
+  account: string;
+  /** expanded: never contains "*" */
+  regions: readonly string[];
+  scope: ScopeSpec;
+  protect?: TagMatch;
+  guards: GuardSpec;
+  policy: PolicySpec;
+  access: AccessSpec;
+  apply: ApplySpec;
+  suspend: boolean;
+}
+
+export interface RetainRule {
+  fromDisk: string;
+  /** keep the N most recent snapshots of that disk (by createdAt) */
+  newest?: number;
+  /** keep snapshots younger than this many milliseconds */
+  maxAgeMs?: number;
+  /** the rule matches only snapshots carrying these tags */
+  matchTags?: Tags;
+}
+
+export interface SnapshotSet {
+  name: string;
+  region: string;
+  keep: readonly string[];
+  retain: readonly RetainRule[];
+  /** where the set was declared, for messages */
+  file: string;
+}
+
+export interface DesiredState {
+  name: string;
+  spec: ReconcilerSpec;
+  sets: readonly SnapshotSet[];
+}
+
+// ─── diff and gate ──────────────────────────────────────────────────────────
+
+export type CandidateReason = "not-declared" | "outside-retention";
+
+/** A live, in-scope, undesired, unprotected snapshot that git no longer wants. */
+export interface Candidate {
+  snapshot: LiveSnapshot;
+  reason: CandidateReason;
+}
+
+export type BlockKind = "guard" | "policy" | "access" | "protect";
+
+export interface Block {
+  kind: BlockKind;
+  message: string;
+}
+
+/** The gate's verdict on one candidate: a value, never an exception. */
+export interface Decision {
+  candidate: Candidate;
+  blockedBy: readonly Block[];
+  warnings: readonly string[];
+}
+
+export interface MissingSnapshot {
+  region: string;
+  name: string;
+}
+
+// ─── policy input (SPEC §5) ─────────────────────────────────────────────────
+
+export interface PolicyInput {
+  snapshot: {
+    name: string;
+    arn: string;
+    region: string;
+    supportCode?: string;
+    createdAt: string;
+    sizeInGb: number;
+    state: string;
+    progress?: string;
+    fromDiskName?: string;
+    fromDiskArn?: string;
+    fromInstanceName?: string;
+    isFromAutoSnapshot: boolean;
+    tags: Tags;
+    ageDays: number;
+    reason: CandidateReason;
+  };
+  disk: { name: string; arn: string; sizeInGb: number; state: string; tags: Tags } | null;
+  siblings: {
+    /** live snapshots of the same source disk in the same region, this one included */
+    total: number;
+    /** completed snapshots of that disk that remain if every candidate of the plan is deleted */
+    remainingAfterPlan: number;
+    /** name of the newest snapshot of that disk */
+    newest: string | null;
+  };
+  plan: { deletions: number; inScope: number; commit: string };
+  /** RFC 3339: time is passed in, policies never call time.* */
+  now: string;
+}
+
+export interface PolicyVerdict {
+  deny: readonly string[];
+  warn: readonly string[];
+}
+
+// ─── plan document (SPEC §4) ────────────────────────────────────────────────
+
+export interface PlanSource {
+  repo: string;
+  ref: string;
+  commit: string;
+  base: string | null;
+}
+
+export interface PlanDeletion {
+  region: string;
+  name: string;
+  arn: string;
+  fromDisk: string | null;
+  createdAt: string;
+  sizeInGb: number;
+  tags: Tags;
+  fingerprint: string;
+  reason: CandidateReason;
+  warnings: readonly string[];
+  /** PR mode only: true when the deletion already followed from the base ref */
+  onBase?: boolean;
+}
+
+export interface PlanBlocked {
+  region: string;
+  name: string;
+  reason: CandidateReason;
+  blockedBy: readonly Block[];
+  onBase?: boolean;
+}
+
+export interface PlanSummary {
+  live: number;
+  inScope: number;
+  desired: number;
+  deletions: number;
+  blocked: number;
+  missing: number;
+}
+
+export interface Plan {
+  formatVersion: 1;
+  createdAt: string;
+  source: PlanSource;
+  account: string;
+  regions: readonly string[];
+  policy: { bundle: string; digest: string };
+  summary: PlanSummary;
+  deletions: readonly PlanDeletion[];
+  blocked: readonly PlanBlocked[];
+  missing: readonly MissingSnapshot[];
+  digest: string;
+}
