@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerApplyCommand } from "./apply.js";
+import { registerAuditLogCommand } from "./audit-log.js";
 import { registerEmulatorCommand } from "./emulator.js";
 import { EXIT, reportFatal } from "./exit-codes.js";
+import { registerPlanCommand } from "./plan.js";
 import { version } from "./version.js";
 
 /** Builds the command tree; each command lives in its own module under src/cli/. */
@@ -12,7 +15,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerPlanCommand(program);
+  registerApplyCommand(program);
   registerEmulatorCommand(program);
+  registerAuditLogCommand(program);
   return program;
 }
 

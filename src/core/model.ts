@@ -219,6 +219,12 @@ export interface PlanBlocked {
   name: string;
   reason: CandidateReason;
   blockedBy: readonly Block[];
+  /** for review only (not in SPEC §4's minimum): what the snapshot is */
+  arn?: string;
+  fromDisk?: string | null;
+  createdAt?: string;
+  sizeInGb?: number;
+  warnings?: readonly string[];
   onBase?: boolean;
 }
 

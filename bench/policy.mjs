@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Policy gate throughput: 10,000 deletion candidates with realistic input (tags, source disk,
+// siblings, plan) through the built-in policy in wasm, one evaluate() per candidate, as
+// `snapgate plan` does. Prints decisions/s against the floor, the per-decision median and the
+// wasm memory before and after (it must stay flat). Writes bench/out/policy.json.
+//
+//   npx tsc -p tsconfig.build.json && node bench/policy.mjs
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadPolicyBundle } from "../dist/gate/policy/index.js";
+
+const CANDIDATES = 10_000;
+const FLOOR_DECISIONS_PER_SEC = 20_000;
+const ROUNDS = 5;
+
+/** Deterministic PRNG (mulberry32) so every run evaluates the same inputs. */
+function prng(seed) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-south-1"];
+const now = Date.parse("2026-11-01T00:00:00.000Z");
+
+function makeInputs(count) {
+  const rand = prng(42);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const disks = Array.from({ length: Math.ceil(count / 8) }, (_, i) => ({
+    region: pick(REGIONS),
+    name: `disk-${i}`,
+    exists: rand() > 0.1,
+    snapshots: [],
+  }));
+  const inputs = [];
+  for (let i = 0; i < count; i++) {
+    const disk = disks[i % disks.length];
+    const ageDays = Math.round(rand() * 900) / 10;
+    const tags = { env: pick(["prod", "staging", "dev"]), team: pick(["web", "db", "ml", "ops"]) };
+    tags["snapgate.dev/managed"] = "true";
+    if (rand() < 0.05) tags["legal-hold"] = `case-${i}`;
+    if (rand() < 0.1) tags.backup = pick(["keep", "daily"]);
+    const name = `${disk.name}-${1_700_000_000 + i * 3600}`;
+    const snapshot = {
+      name,
+      arn: `arn:aws:lightsail:${disk.region}:123456789012:DiskSnapshot/${i.toString(16).padStart(8, "0")}-aaaa-4bbb-8ccc-000000000000`,
+      region: disk.region,
+      supportCode: `123456789012/snap-${i.toString(16)}`,
+      createdAt: new Date(now - ageDays * 86_400_000).toISOString(),
+      sizeInGb: pick([8, 16, 32, 64, 128, 256, 512, 1024]),
+      state: rand() < 0.97 ? "completed" : pick(["pending", "error"]),
+      progress: "100%",
+      fromDiskName: disk.name,
+      fromDiskArn: `arn:aws:lightsail:${disk.region}:123456789012:Disk/${disk.name}`,
+      isFromAutoSnapshot: rand() < 0.2,
+      tags,
+      ageDays,
+      reason: pick(["not-declared", "outside-retention"]),
+    };
+    disk.snapshots.push(snapshot);
+    inputs.push({ snapshot, disk });
+  }
+  return inputs.map(({ snapshot, disk }) => {
+    const total = disk.snapshots.length;
+    return {
+      snapshot,
+      disk: disk.exists
+        ? {
+            name: disk.name,
+            arn: snapshot.fromDiskArn,
+            sizeInGb: 64,
+            state: "in-use",
+            tags: { env: snapshot.tags.env },
+          }
+        : null,
+      siblings: {
+        total,
+        remainingAfterPlan: Math.floor(rand() * Math.min(total, 4)),
+        newest: disk.snapshots[total - 1].name,
+      },
+      plan: {
+        deletions: count,
+        inScope: count * 2,
+        commit: "4f1c2e9a0b7d4c3e8f6a5b2c1d0e9f8a7b6c5d4e",
+      },
+      now: new Date(now).toISOString(),
+    };
+  });
+}
+
+const inputs = makeInputs(CANDIDATES);
+// maxDeletions raised so most candidates go through every rule rather than all being denied alike
+const engine = await loadPolicyBundle({ kind: "builtin" }, { maxDeletions: 50_000 });
+const memoryBefore = engine.memoryBytes();
+
+for (let i = 0; i < 2_000; i++) engine.evaluate(inputs[i]); // warm-up (JIT)
+
+const roundRates = [];
+const perDecisionNs = new Float64Array(CANDIDATES);
+let denied = 0;
+let warned = 0;
+let errors = 0;
+for (let round = 0; round < ROUNDS; round++) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < CANDIDATES; i++) engine.evaluate(inputs[i]);
+  roundRates.push(CANDIDATES / (Number(process.hrtime.bigint() - start) / 1e9));
+}
+// per-decision latency, timed one by one (separately, so the timer does not skew the rate)
+for (let i = 0; i < CANDIDATES; i++) {
+  const t0 = process.hrtime.bigint();
+  const verdict = engine.evaluate(inputs[i]);
+  perDecisionNs[i] = Number(process.hrtime.bigint() - t0);
+  if (verdict.error) errors++;
+  if (verdict.deny.length > 0) denied++;
+  if (verdict.warn.length > 0) warned++;
+}
+const memoryAfter = engine.memoryBytes();
+
+const sortedRates = [...roundRates].sort((a, b) => a - b);
+const decisionsPerSec = sortedRates[Math.floor(ROUNDS / 2)];
+const sortedNs = [...perDecisionNs].sort((a, b) => a - b);
+const medianUs = sortedNs[Math.floor(CANDIDATES / 2)] / 1000;
+const p99Us = sortedNs[Math.floor(CANDIDATES * 0.99)] / 1000;
+const ratio = decisionsPerSec / FLOOR_DECISIONS_PER_SEC;
+
+const result = {
+  benchmark: "policy",
+  candidates: CANDIDATES,
+  rounds: ROUNDS,
+  figure: Math.round(decisionsPerSec),
+  unit: "decisions/s",
+  floor: FLOOR_DECISIONS_PER_SEC,
+  ratio: Number(ratio.toFixed(2)),
+  pass: decisionsPerSec >= FLOOR_DECISIONS_PER_SEC && memoryAfter === memoryBefore && errors === 0,
+  medianMicros: Number(medianUs.toFixed(1)),
+  p99Micros: Number(p99Us.toFixed(1)),
+  wasmMemoryBytes: { before: memoryBefore, after: memoryAfter, flat: memoryAfter === memoryBefore },
+  verdicts: { denied, warned, errors },
+  node: process.version,
+};
+
+console.log(
+  `policy: ${result.figure} decisions/s (median of ${ROUNDS} rounds of ${CANDIDATES}), floor ${FLOOR_DECISIONS_PER_SEC}, ratio ${result.ratio}`,
+);
+console.log(`  per decision: median ${result.medianMicros} µs, p99 ${result.p99Micros} µs`);
+console.log(
+  `  wasm memory: ${memoryBefore} → ${memoryAfter} bytes (${result.wasmMemoryBytes.flat ? "flat" : "GREW"})`,
+);
+console.log(`  verdicts: ${denied} denied, ${warned} warned, ${errors} policy errors`);
+
+const outDir = join(dirname(fileURLToPath(import.meta.url)), "out");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "policy.json"), `${JSON.stringify(result, null, 2)}\n`);
+if (!result.pass) process.exitCode = 1;

@@ -1,0 +1,60 @@
+# The built-in deletion policy of snapgate (SPEC §5). Evaluated once per
+# deletion candidate; any `deny` message blocks that deletion, `warn` messages
+# are reported in the plan. Thresholds live in data.json and are overridden by
+# spec.policy.data. Time is passed in input (ageDays); never call time.*.
+package snapgate.deletion
+
+import data.snapgate.lib
+
+deny contains sprintf("%s: policy data error: %s", [lib.snapshot_id, problem]) if {
+	some problem in lib.data_errors
+}
+
+deny contains sprintf("%s: policy input error: %s", [lib.snapshot_id, problem]) if {
+	some problem in lib.input_errors
+}
+
+deny contains msg if {
+	input.snapshot.state != "completed"
+	msg := sprintf("%s: state is %s; only completed snapshots may be deleted", [lib.snapshot_id, input.snapshot.state])
+}
+
+deny contains msg if {
+	input.snapshot.ageDays < data.minAgeDays
+	msg := sprintf("%s: %v days old, younger than minAgeDays (%v)", [lib.snapshot_id, input.snapshot.ageDays, data.minAgeDays])
+}
+
+deny contains msg if {
+	input.siblings.remainingAfterPlan < data.minSnapshotsPerDisk
+	msg := sprintf(
+		"%s: would leave disk %s with %v completed snapshots, fewer than minSnapshotsPerDisk (%v)",
+		[lib.snapshot_id, lib.source_disk, input.siblings.remainingAfterPlan, data.minSnapshotsPerDisk],
+	)
+}
+
+deny contains msg if {
+	input.disk == null
+	lib.last_copy
+	msg := sprintf("%s: last remaining copy of deleted disk %s", [lib.snapshot_id, lib.source_disk])
+}
+
+deny contains msg if {
+	some spec in lib.protect_hits
+	msg := sprintf("%s: carries protect tag %s", [lib.snapshot_id, spec])
+}
+
+deny contains msg if {
+	input.plan.deletions > data.maxDeletions
+	msg := sprintf("%s: the plan deletes %v snapshots, more than maxDeletions (%v)", [lib.snapshot_id, input.plan.deletions, data.maxDeletions])
+}
+
+warn contains msg if {
+	is_number(input.snapshot.sizeInGb) # a string would compare greater than any number
+	input.snapshot.sizeInGb >= data.largeSnapshotGb
+	msg := sprintf("%s: large snapshot (%v GB, largeSnapshotGb is %v)", [lib.snapshot_id, input.snapshot.sizeInGb, data.largeSnapshotGb])
+}
+
+warn contains msg if {
+	input.snapshot.isFromAutoSnapshot == true
+	msg := sprintf("%s: created by Lightsail automatic snapshots", [lib.snapshot_id])
+}

@@ -1,0 +1,108 @@
+# Helpers for the built-in deletion policy. Kept out of package snapgate.deletion so the
+# entrypoint's result holds only `deny` and `warn`.
+package snapgate.lib
+
+# "region/name" of the snapshot under evaluation, used in every message.
+snapshot_id := sprintf("%s/%s", [
+	object.get(object.get(input, "snapshot", {}), "region", "?"),
+	object.get(object.get(input, "snapshot", {}), "name", "?"),
+])
+
+# Name of the snapshot's source disk, for messages.
+source_disk := object.get(input.snapshot, "fromDiskName", "(unknown disk)")
+
+# ── configuration (data.json merged with spec.policy.data) ──────────────────
+# A missing or mistyped threshold would silently disable its rule, so it is an
+# error that denies instead (fail closed). Note `not is_number(data.x)` would NOT
+# fire for a missing key (the call is undefined, not false), hence the defaults.
+
+default min_age_days := null
+
+min_age_days := data.minAgeDays
+
+default min_snapshots_per_disk := null
+
+min_snapshots_per_disk := data.minSnapshotsPerDisk
+
+default max_deletions := null
+
+max_deletions := data.maxDeletions
+
+default large_snapshot_gb := null
+
+large_snapshot_gb := data.largeSnapshotGb
+
+default protect_tags := null
+
+protect_tags := data.protectTags
+
+data_errors contains "minAgeDays must be a number" if not is_number(min_age_days)
+
+data_errors contains "minSnapshotsPerDisk must be a number" if not is_number(min_snapshots_per_disk)
+
+data_errors contains "maxDeletions must be a number" if not is_number(max_deletions)
+
+data_errors contains "largeSnapshotGb must be a number" if not is_number(large_snapshot_gb)
+
+data_errors contains "protectTags must be a list of strings" if not valid_protect_tags
+
+valid_protect_tags if {
+	is_array(protect_tags)
+	every spec in protect_tags {
+		is_string(spec)
+	}
+}
+
+# ── input (SPEC §5, PolicyInput in src/core/model.ts) ──────────────────────
+# The fields the rules read, with their JSON type. A missing or mistyped field
+# would silently skip a rule, so it denies instead.
+
+required_input := {
+	"snapshot.name": "string",
+	"snapshot.region": "string",
+	"snapshot.state": "string",
+	"snapshot.ageDays": "number",
+	"snapshot.sizeInGb": "number",
+	"snapshot.isFromAutoSnapshot": "boolean",
+	"snapshot.tags": "object",
+	"siblings.remainingAfterPlan": "number",
+	"plan.deletions": "number",
+}
+
+input_errors contains sprintf("%s must have type %s, got %s", [field, want, got]) if {
+	some field, want in required_input
+	got := type_name(object.get(input, split(field, "."), null))
+	got != want
+}
+
+input_errors contains sprintf("disk must have type null or object, got %s", [disk_type]) if {
+	not disk_type in {"null", "object"}
+}
+
+default disk_type := "missing"
+
+disk_type := type_name(input.disk)
+
+# ── protect tags ─────────────────────────────────────────────────────────
+# Each entry of data.protectTags is either "key" (the tag is present, any value)
+# or "key=value" (the tag has exactly that value; split at the first "=").
+
+protect_hits contains spec if {
+	some spec in data.protectTags
+	not contains(spec, "=")
+	input.snapshot.tags[spec]
+}
+
+protect_hits contains spec if {
+	some spec in data.protectTags
+	i := indexof(spec, "=")
+	i >= 0
+	key := substring(spec, 0, i)
+	input.snapshot.tags[key] == substring(spec, i + 1, -1)
+}
+
+# ── last copy of a deleted disk ────────────────────────────────────────────
+
+last_copy if input.siblings.remainingAfterPlan == 0
+
+last_copy if input.snapshot.name == input.siblings.newest

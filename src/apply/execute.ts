@@ -1,0 +1,166 @@
+/**
+ * Executes exactly the approved deletions of a plan, once, with bounded
+ * concurrency and an adaptive rate limit. Live state is read with one
+ * GetDiskSnapshots listing per region (pages, not one call per item: 1,000
+ * deletions in a region cost ~10 list calls instead of 1,000 gets); every
+ * item is then checked against that listing right before its delete, and
+ * re-read individually whenever a delete failed ambiguously. A final listing
+ * confirms that what was reported deleted is gone.
+ */
+import type { LightsailClient } from "@aws-sdk/client-lightsail";
+import type { AuditLog } from "../audit/log.js";
+import { mapBounded } from "../core/map-bounded.js";
+import type { LiveSnapshot, Plan, PlanDeletion } from "../core/model.js";
+import { classifyError, describeError } from "../lightsail/classify.js";
+import type { ClientFactory } from "../lightsail/client.js";
+import { listSnapshots } from "../lightsail/inventory.js";
+import { planKey } from "../plan/build.js";
+import { rateLimitedClients } from "./call.js";
+import { type DeleteContext, type ItemResult, deleteChecked, preDeleteCheck } from "./delete-one.js";
+import { FINAL_OUTCOMES, type ItemOutcome, type Journal } from "./journal.js";
+import { AdaptiveRateLimiter } from "./rate-limiter.js";
+
+export interface ApplyItem {
+  region: string;
+  name: string;
+  outcome: ItemOutcome;
+  detail: string;
+  operations: ItemResult["operations"];
+}
+
+export interface ApplyResult {
+  planDigest: string;
+  startedAt: string;
+  finishedAt: string;
+  items: ApplyItem[];
+  counts: Record<ItemOutcome, number>;
+  /** why the run stopped early, when it did */
+  aborted?: string;
+  throttled: number;
+}
+
+export interface ExecuteOptions {
+  plan: Plan;
+  clients: (region: string) => Pick<LightsailClient, "send">;
+  journal: Journal;
+  audit: AuditLog;
+  runId: string;
+  concurrency: number;
+  rate: number;
+  recheck: DeleteContext["recheck"];
+  onItem?: (item: ApplyItem, done: number, total: number) => void;
+  operationTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+async function listPlanRegions(reads: ClientFactory, plan: Plan): Promise<Map<string, LiveSnapshot>> {
+  const regions = [...new Set(plan.deletions.map((d) => d.region))];
+  const lists = await mapBounded(regions, 8, (r) => listSnapshots(reads, r));
+  const live = new Map<string, LiveSnapshot>();
+  for (const s of lists.flat()) live.set(planKey(s), s);
+  return live;
+}
+
+export function emptyCounts(): Record<ItemOutcome, number> {
+  return { deleted: 0, absent: 0, skipped: 0, denied: 0, failed: 0 };
+}
+
+export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
+  const startedAt = new Date().toISOString();
+  const { plan, journal, audit, runId } = opts;
+  const limiter = new AdaptiveRateLimiter(opts.rate);
+  const reads = rateLimitedClients(opts.clients, limiter);
+  const items: ApplyItem[] = [];
+  let aborted: string | undefined;
+  let done = 0;
+
+  const record = async (d: PlanDeletion, r: ItemResult, journalIt: boolean) => {
+    const key = planKey(d);
+    if (journalIt) await journal.result(key, r.outcome, r.detail, r.operations);
+    await audit.append("delete-result", {
+      runId,
+      planDigest: plan.digest,
+      region: d.region,
+      name: d.name,
+      arn: d.arn,
+      outcome: r.outcome,
+      detail: r.detail,
+      operations: r.operations,
+    });
+    const item = { region: d.region, name: d.name, outcome: r.outcome, detail: r.detail, operations: r.operations };
+    items.push(item);
+    opts.onItem?.(item, ++done, plan.deletions.length);
+  };
+
+  const pending = plan.deletions.filter((d) => {
+    const prior = journal.state(planKey(d))?.result;
+    if (prior && FINAL_OUTCOMES.has(prior.outcome)) {
+      const item = { region: d.region, name: d.name, outcome: prior.outcome, detail: `${prior.detail} (in an earlier run)`, operations: prior.operations };
+      items.push(item);
+      opts.onItem?.(item, ++done, plan.deletions.length);
+      return false;
+    }
+    return true;
+  });
+
+  const live = pending.length > 0 ? await listPlanRegions(reads, plan) : new Map<string, LiveSnapshot>();
+
+  await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
+    if (aborted) return;
+    const key = planKey(d);
+    const ctx: DeleteContext = {
+      reads: reads(d.region),
+      raw: opts.clients(d.region),
+      limiter,
+      recheck: opts.recheck,
+      operationTimeoutMs: opts.operationTimeoutMs ?? 15 * 60_000,
+      pollIntervalMs: opts.pollIntervalMs ?? 250,
+      onIntent: async () => {
+        await journal.intent(key, d.arn);
+        await audit.append("delete-intent", { runId, planDigest: plan.digest, region: d.region, name: d.name, arn: d.arn });
+      },
+    };
+    let result: ItemResult;
+    try {
+      const veto = preDeleteCheck(d, live.get(key), ctx);
+      result = veto ?? (await deleteChecked(d, ctx));
+    } catch (err) {
+      const c = classifyError(err);
+      result = { outcome: "failed", detail: describeError(c), operations: [], ...(c.class === "abort" ? { abort: describeError(c) } : {}) };
+    }
+    if (result.abort) aborted ??= result.abort;
+    await record(d, result, true);
+  });
+
+  if (!aborted) await confirmGone(reads, plan, items);
+
+  const counts = emptyCounts();
+  for (const i of items) counts[i.outcome]++;
+  return {
+    planDigest: plan.digest,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    items: items.sort((a, b) => planKey(a).localeCompare(planKey(b))),
+    counts,
+    ...(aborted ? { aborted } : {}),
+    throttled: limiter.throttled,
+  };
+}
+
+/** One more listing per region: anything reported deleted but still listed is a failure. */
+async function confirmGone(reads: ClientFactory, plan: Plan, items: ApplyItem[]): Promise<void> {
+  const deleted = items.filter((i) => i.outcome === "deleted");
+  if (deleted.length === 0) return;
+  const regions = [...new Set(deleted.map((i) => i.region))];
+  const lists = await mapBounded(regions, 8, (r) => listSnapshots(reads, r));
+  const still = new Map<string, LiveSnapshot>();
+  for (const s of lists.flat()) still.set(planKey(s), s);
+  for (const item of deleted) {
+    const s = still.get(planKey(item));
+    const planned = plan.deletions.find((d) => d.region === item.region && d.name === item.name);
+    if (s && planned && s.arn === planned.arn) {
+      item.outcome = "failed";
+      item.detail = `${item.detail}, but the snapshot is still listed afterwards`;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Write-ahead journal of one plan's apply, keyed by the plan digest: an
+ * `intent` line is on disk before each DeleteDiskSnapshot, a `result` line
+ * after. Re-running apply on the same plan reads it to resume: items with a
+ * final result are skipped, items with an intent and no result (in flight at
+ * a crash) are re-checked against live state before anything else happens.
+ */
+import { mkdir, open, readFile } from "node:fs/promises";
+import path from "node:path";
+
+export type ItemOutcome =
+  /** deleted by this apply (operation succeeded and the snapshot is gone) */
+  | "deleted"
+  /** not there any more when we looked: counts as done */
+  | "absent"
+  /** left alone on purpose: changed since plan, no longer in scope, protected */
+  | "skipped"
+  /** Lightsail said AccessDenied, or the access check now denies it */
+  | "denied"
+  /** the delete or its operation failed */
+  | "failed";
+
+export const FINAL_OUTCOMES: ReadonlySet<ItemOutcome> = new Set(["deleted", "absent"]);
+
+export interface OperationRecord {
+  id: string;
+  status: string;
+  isTerminal?: boolean;
+  errorCode?: string;
+  errorDetails?: string;
+}
+
+export type JournalEntry =
+  | { type: "intent"; key: string; arn: string; attempt: number; at: string }
+  | {
+      type: "result";
+      key: string;
+      outcome: ItemOutcome;
+      detail: string;
+      operations: OperationRecord[];
+      at: string;
+    };
+
+export interface ItemState {
+  intents: number;
+  result?: Extract<JournalEntry, { type: "result" }>;
+}
+
+export function journalPath(stateDir: string, planDigest: string): string {
+  return path.join(stateDir, "journals", `${planDigest.replace(/^sha256:/, "")}.jsonl`);
+}
+
+export class Journal {
+  private constructor(
+    readonly file: string,
+    private readonly items: Map<string, ItemState>,
+  ) {}
+
+  static async open(file: string): Promise<Journal> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const items = new Map<string, ItemState>();
+    let text = "";
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue; // a torn last line from a crash mid-write: the intent before it still counts
+      }
+      const state = items.get(entry.key) ?? { intents: 0 };
+      if (entry.type === "intent") state.intents++;
+      else state.result = entry;
+      items.set(entry.key, state);
+    }
+    return new Journal(file, items);
+  }
+
+  state(key: string): ItemState | undefined {
+    return this.items.get(key);
+  }
+
+  /** Items whose previous run recorded an intent but no result: in flight at a crash. */
+  inFlight(key: string): boolean {
+    const s = this.items.get(key);
+    return s !== undefined && s.intents > 0 && s.result === undefined;
+  }
+
+  async intent(key: string, arn: string): Promise<void> {
+    const state = this.items.get(key) ?? { intents: 0 };
+    state.intents++;
+    this.items.set(key, state);
+    await this.write({ type: "intent", key, arn, attempt: state.intents, at: new Date().toISOString() });
+  }
+
+  async result(
+    key: string,
+    outcome: ItemOutcome,
+    detail: string,
+    operations: OperationRecord[] = [],
+  ): Promise<void> {
+    const entry = { type: "result" as const, key, outcome, detail, operations, at: new Date().toISOString() };
+    const state = this.items.get(key) ?? { intents: 0 };
+    state.result = entry;
+    this.items.set(key, state);
+    await this.write(entry);
+  }
+
+  private async write(entry: JournalEntry): Promise<void> {
+    const fh = await open(this.file, "a", 0o600);
+    try {
+      await fh.write(`${JSON.stringify(entry)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Reading a plan file for apply: strict JSON with positions, a strict schema,
+ * a known formatVersion and a digest that matches its content. Anything else
+ * is refused before a single Lightsail call.
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { SnapgateError, badInput, refused } from "../core/errors.js";
+import type { Plan } from "../core/model.js";
+import { RESOURCE_NAME } from "../core/names.js";
+import { zodIssues } from "../core/yaml-located.js";
+import { parseLocatedJson } from "../iam/json-located.js";
+import { PLAN_FORMAT_VERSION } from "../plan/build.js";
+import { planDigest } from "../plan/digest.js";
+
+const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
+const name = z.string().regex(RESOURCE_NAME, "is not a valid Lightsail resource name");
+const tags = z.record(z.string(), z.string());
+const reason = z.enum(["not-declared", "outside-retention"]);
+const block = z.strictObject({ kind: z.enum(["guard", "policy", "access", "protect"]), message: z.string() });
+
+const planSchema = z.strictObject({
+  formatVersion: z.literal(PLAN_FORMAT_VERSION),
+  createdAt: z.iso.datetime(),
+  source: z.strictObject({
+    repo: z.string().min(1),
+    ref: z.string().min(1),
+    commit: z.string().regex(/^[0-9a-f]{40,64}$/, "must be a full commit sha"),
+    base: z.string().nullable(),
+  }),
+  account: z.string().regex(/^\d{12}$/),
+  regions: z.array(z.string()),
+  policy: z.strictObject({ bundle: z.string(), digest }),
+  summary: z.strictObject({
+    live: z.number().int().nonnegative(),
+    inScope: z.number().int().nonnegative(),
+    desired: z.number().int().nonnegative(),
+    deletions: z.number().int().nonnegative(),
+    blocked: z.number().int().nonnegative(),
+    missing: z.number().int().nonnegative(),
+  }),
+  deletions: z.array(
+    z.strictObject({
+      region: z.string(),
+      name,
+      arn: z.string().regex(/^arn:aws[^:]*:lightsail:[a-z0-9-]+:\d{12}:DiskSnapshot\/[A-Za-z0-9-]+$/),
+      fromDisk: z.string().nullable(),
+      createdAt: z.string(),
+      sizeInGb: z.number(),
+      tags,
+      fingerprint: digest,
+      reason,
+      warnings: z.array(z.string()),
+      onBase: z.boolean().optional(),
+    }),
+  ),
+  blocked: z.array(
+    z.strictObject({
+      region: z.string(),
+      name: z.string(),
+      reason,
+      blockedBy: z.array(block),
+      arn: z.string().optional(),
+      fromDisk: z.string().nullable().optional(),
+      createdAt: z.string().optional(),
+      sizeInGb: z.number().optional(),
+      warnings: z.array(z.string()).optional(),
+      onBase: z.boolean().optional(),
+    }),
+  ),
+  missing: z.array(z.strictObject({ region: z.string(), name: z.string() })),
+  digest,
+});
+
+/** Parses and checks a plan document's text; `file` names it in messages. */
+export function parsePlan(file: string, text: string): Plan {
+  const parsed = parseLocatedJson(text);
+  if (!parsed.ok) {
+    throw badInput([{ file, line: parsed.line, col: parsed.col, message: `invalid JSON: ${parsed.message}` }]);
+  }
+  const value = parsed.json.value as { formatVersion?: unknown } | null;
+  if (value && typeof value === "object" && "formatVersion" in value && value.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw refused(
+      `${file}: formatVersion ${JSON.stringify(value.formatVersion)} is not one this snapgate knows (it knows ${PLAN_FORMAT_VERSION}); re-run plan with this version`,
+    );
+  }
+  const result = planSchema.safeParse(parsed.json.value);
+  if (!result.success) {
+    throw badInput(zodIssues(file, { index: 0, ...parsed.json }, result.error), `${file}: not a valid snapgate plan`);
+  }
+  const plan = result.data as Plan;
+  const actual = planDigest(plan);
+  if (actual !== plan.digest) {
+    throw refused(
+      `${file}: the plan's digest does not match its content (recorded ${plan.digest}, computed ${actual}): the file was edited after it was made; refusing`,
+    );
+  }
+  if (plan.deletions.length !== plan.summary.deletions) {
+    throw refused(`${file}: summary.deletions does not match the deletions listed; refusing`);
+  }
+  const seen = new Set<string>();
+  plan.deletions.forEach((d, i) => {
+    const [, , , region, account] = d.arn.split(":");
+    const where = `${file}: deletions[${i}] (${d.region}/${d.name})`;
+    if (region !== d.region) throw refused(`${where}: ARN region ${region} differs from the entry's region`);
+    if (account !== plan.account) throw refused(`${where}: ARN account ${account} differs from the plan's account ${plan.account}`);
+    if (!plan.regions.includes(d.region)) throw refused(`${where}: region is not one of the plan's regions`);
+    const key = `${d.region}/${d.name}`;
+    if (seen.has(key)) throw refused(`${where}: listed twice`);
+    seen.add(key);
+  });
+  return plan;
+}
+
+export async function readPlanFile(file: string): Promise<Plan> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err) {
+    throw new SnapgateError("BadInput", `${file}: cannot read the plan file: ${(err as Error).message}`);
+  }
+  if (buf.length > MAX_PLAN_BYTES) throw badInput([{ file, message: "plan file is too large" }]);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch {
+    throw badInput([{ file, line: 1, col: 1, message: "plan file is not valid UTF-8" }]);
+  }
+  return parsePlan(file, text);
+}

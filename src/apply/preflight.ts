@@ -1,0 +1,100 @@
+/**
+ * Before anything is deleted, apply re-derives what the plan was made from and
+ * refuses — saying what moved — when the plan is stale in any way: too old,
+ * its ref moved (re-fetched), the policy that would be used now differs, the
+ * account differs. Modelled on Atlantis's apply_plan_validator.
+ */
+import { refused } from "../core/errors.js";
+import type { DesiredState, LiveSnapshot, Plan } from "../core/model.js";
+import { scopePredicate } from "../diff/diff.js";
+import { matchesTags } from "../gate/match-tags.js";
+import { loadDesiredFromDir } from "../reconcile/load-desired.js";
+import { loadGateStages } from "../reconcile/load-stages.js";
+import { checkoutSource, resolveRef } from "../source/index.js";
+import type { DeleteContext } from "./delete-one.js";
+
+export interface PreflightOptions {
+  cacheDir: string;
+  nowMs: number;
+  /** refuse unless the plan's commit is the current tip of this branch */
+  requireBranch?: string;
+}
+
+export interface Preflight {
+  desired: DesiredState;
+  recheck: DeleteContext["recheck"];
+}
+
+/** Allowed clock skew for a plan that claims to come from the future. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+function formatDuration(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m < 120 ? `${m}m` : `${Math.floor(m / 60)}h${m % 60 ? ` ${m % 60}m` : ""}`;
+}
+
+function isShaRef(ref: string, commit: string): boolean {
+  return /^[0-9a-f]{7,64}$/.test(ref) && commit.startsWith(ref);
+}
+
+export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Preflight> {
+  const { source } = plan;
+  const checkout = await checkoutSource({ repo: source.repo, ref: source.commit, cacheDir: opts.cacheDir });
+  try {
+    const desired = await loadDesiredFromDir(checkout.dir);
+    const { spec } = desired;
+
+    const age = opts.nowMs - Date.parse(plan.createdAt);
+    if (age > spec.apply.maxPlanAgeMs) {
+      throw refused(
+        `the plan is ${formatDuration(age)} old, older than apply.maxPlanAge (${formatDuration(spec.apply.maxPlanAgeMs)}); re-run plan`,
+      );
+    }
+    if (age < -FUTURE_SKEW_MS) throw refused(`the plan's createdAt ${plan.createdAt} is in the future; refusing`);
+
+    if (spec.account !== plan.account) {
+      throw refused(`the plan is for account ${plan.account} but snapgate.yaml at ${source.commit.slice(0, 12)} says ${spec.account}; refusing`);
+    }
+
+    if (!isShaRef(source.ref, source.commit)) {
+      const now = await resolveRef({ repo: source.repo, ref: source.ref, cacheDir: opts.cacheDir });
+      if (now !== source.commit) {
+        throw refused(`${source.ref} moved from ${source.commit.slice(0, 12)} to ${now.slice(0, 12)} since the plan was made; re-run plan`);
+      }
+    }
+    if (opts.requireBranch !== undefined) {
+      const tip = await resolveRef({ repo: source.repo, ref: opts.requireBranch, cacheDir: opts.cacheDir });
+      if (tip !== source.commit) {
+        throw refused(
+          `--require-branch ${opts.requireBranch}: the plan was made for ${source.commit.slice(0, 12)} but ${opts.requireBranch} is at ${tip.slice(0, 12)}; plan the current tip of ${opts.requireBranch}`,
+        );
+      }
+    }
+
+    const stages = await loadGateStages(desired, checkout.dir);
+    if (stages.policyDigest !== plan.policy.digest || spec.policy.bundle !== plan.policy.bundle) {
+      throw refused(
+        `the policy changed since the plan: plan used ${plan.policy.bundle} ${plan.policy.digest}, now ${spec.policy.bundle} ${stages.policyDigest}; re-run plan`,
+      );
+    }
+    for (const d of plan.deletions) {
+      if (!spec.regions.includes(d.region)) {
+        throw refused(`the plan deletes ${d.region}/${d.name} but ${d.region} is not in spec.regions; refusing`);
+      }
+    }
+
+    const inScope = scopePredicate(spec.scope, spec.regions);
+    const recheck = (live: LiveSnapshot) => {
+      if (!inScope(live)) return { outcome: "skipped" as const, detail: "no longer in the reconciler's scope" };
+      if (spec.protect && matchesTags(live.tags, spec.protect.matchTags)) {
+        return { outcome: "skipped" as const, detail: "now protected (matches protect.matchTags)" };
+      }
+      const access = stages.gate.access(live);
+      if (!access.allowed) return { outcome: "denied" as const, detail: `access check: ${access.reasons.join("; ")}` };
+      return null;
+    };
+    return { desired, recheck };
+  } finally {
+    await checkout.release();
+  }
+}

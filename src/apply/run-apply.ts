@@ -1,0 +1,94 @@
+/**
+ * The one way snapgate deletes snapshots, used by the CLI, `serve` and the
+ * demo: refuse stale plans, take the account lock, journal, execute, audit.
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { LightsailClient } from "@aws-sdk/client-lightsail";
+import type { AuditLog } from "../audit/log.js";
+import { refused } from "../core/errors.js";
+import { describeHolder, tryLock } from "../core/file-lock.js";
+import type { Plan } from "../core/model.js";
+import { mkdir } from "node:fs/promises";
+import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
+import { Journal, journalPath } from "./journal.js";
+import { preflight } from "./preflight.js";
+
+export interface ApplyRequest {
+  plan: Plan;
+  clients: (region: string) => Pick<LightsailClient, "send">;
+  audit: AuditLog;
+  stateDir: string;
+  cacheDir: string;
+  nowMs: number;
+  concurrency: number;
+  rate: number;
+  requireBranch?: string;
+  /** asked after every check passed and before the first delete; false → refused */
+  confirm?: (plan: Plan) => Promise<boolean>;
+  onItem?: (item: ApplyItem, done: number, total: number) => void;
+  /** how the run was started, for the audit log (cli, serve, demo) */
+  trigger?: Record<string, unknown>;
+  operationTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+export function lockPath(stateDir: string, account: string): string {
+  return path.join(stateDir, "locks", `apply-${account}.lock`);
+}
+
+export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
+  const { plan } = req;
+  const runId = randomUUID();
+  if (plan.deletions.length === 0) {
+    const now = new Date().toISOString();
+    return { planDigest: plan.digest, startedAt: now, finishedAt: now, items: [], counts: emptyCounts(), throttled: 0 };
+  }
+
+  await mkdir(path.join(req.stateDir, "locks"), { recursive: true });
+  const attempt = await tryLock(lockPath(req.stateDir, plan.account), `apply ${plan.digest}`);
+  if (!attempt.ok) {
+    throw refused(`another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`);
+  }
+  try {
+    const checks = await preflight(plan, { cacheDir: req.cacheDir, nowMs: req.nowMs, requireBranch: req.requireBranch });
+    if (req.confirm && !(await req.confirm(plan))) throw refused("apply cancelled: the confirmation did not match");
+
+    const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
+    await req.audit.append("apply-start", {
+      runId,
+      planDigest: plan.digest,
+      commit: plan.source.commit,
+      ref: plan.source.ref,
+      repo: plan.source.repo,
+      policyDigest: plan.policy.digest,
+      account: plan.account,
+      deletions: plan.deletions.length,
+      trigger: req.trigger ?? { kind: "cli" },
+      resumed: plan.deletions.some((d) => journal.state(`${d.region}/${d.name}`) !== undefined),
+    });
+    const result = await executePlan({
+      plan,
+      clients: req.clients,
+      journal,
+      audit: req.audit,
+      runId,
+      concurrency: req.concurrency,
+      rate: req.rate,
+      recheck: checks.recheck,
+      onItem: req.onItem,
+      operationTimeoutMs: req.operationTimeoutMs,
+      pollIntervalMs: req.pollIntervalMs,
+    });
+    await req.audit.append("apply-summary", {
+      runId,
+      planDigest: plan.digest,
+      counts: result.counts,
+      throttled: result.throttled,
+      ...(result.aborted ? { aborted: result.aborted } : {}),
+    });
+    return result;
+  } finally {
+    await attempt.lock.release();
+  }
+}

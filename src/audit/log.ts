@@ -1,0 +1,145 @@
+/**
+ * The audit log (SPEC §6): JSON lines, one record per event, each carrying
+ * `prev` (the previous record's hash) and `hash` = sha256(prev + canonical
+ * record). Every append is flushed to disk before it returns, and appends
+ * from several processes are serialised with a short-held lock file so the
+ * chain never forks. A `.head` file beside the log remembers the last hash,
+ * so that cutting records off the end is detected too.
+ */
+import { mkdir, open, readFile, rename, stat } from "node:fs/promises";
+import path from "node:path";
+import { canonicalJson, sha256 } from "../core/canonical-json.js";
+import { waitForLock } from "../core/file-lock.js";
+
+export const GENESIS = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+export type AuditEventType =
+  | "plan"
+  | "decision"
+  | "apply-start"
+  | "delete-intent"
+  | "delete-result"
+  | "apply-summary"
+  | "audit-run"
+  | "reconcile";
+
+export interface AuditRecord {
+  seq: number;
+  time: string;
+  type: AuditEventType;
+  [field: string]: unknown;
+  prev: string;
+  hash: string;
+}
+
+export function recordHash(prev: string, body: Omit<AuditRecord, "hash">): string {
+  return sha256(prev + canonicalJson(body));
+}
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** Reads the last record of a log without reading it all (the tail is enough). */
+async function readTail(file: string): Promise<Head> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { seq: 0, hash: GENESIS };
+  }
+  if (size === 0) return { seq: 0, hash: GENESIS };
+  const fh = await open(file, "r");
+  try {
+    let window = 64 * 1024;
+    for (;;) {
+      const start = Math.max(0, size - window);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      const text = buf.toString("utf8").trimEnd();
+      const nl = text.lastIndexOf("\n");
+      if (nl >= 0 || start === 0) {
+        const last = JSON.parse(text.slice(nl + 1)) as AuditRecord;
+        return { seq: last.seq, hash: last.hash };
+      }
+      window *= 4;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export class AuditLog {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string) {}
+
+  /** Appends one event; resolves once it is on disk. */
+  append(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord> {
+    const run = this.queue.then(() => this.appendNow(type, fields));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Appends several events with one write and one flush (e.g. a plan's decisions). */
+  appendMany(events: readonly { type: AuditEventType; fields: Record<string, unknown> }[]): Promise<AuditRecord[]> {
+    const run = this.queue.then(() => this.write(events));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async appendNow(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord> {
+    const [record] = await this.write([{ type, fields }]);
+    return record!;
+  }
+
+  private async write(
+    events: readonly { type: AuditEventType; fields: Record<string, unknown> }[],
+  ): Promise<AuditRecord[]> {
+    if (events.length === 0) return [];
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const lock = await waitForLock(`${this.file}.lock`, "audit append");
+    try {
+      let tail = await readTail(this.file);
+      const records: AuditRecord[] = [];
+      for (const { type, fields } of events) {
+        const body = { ...fields, seq: tail.seq + 1, time: new Date().toISOString(), type, prev: tail.hash };
+        const record: AuditRecord = { ...body, hash: recordHash(tail.hash, body) };
+        records.push(record);
+        tail = { seq: record.seq, hash: record.hash };
+      }
+      const fh = await open(this.file, "a", 0o600);
+      try {
+        await fh.write(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await writeHead(this.file, tail);
+      return records;
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+async function writeHead(file: string, head: Head): Promise<void> {
+  const tmp = `${file}.head.tmp`;
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.write(JSON.stringify(head));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, `${file}.head`);
+}
+
+export async function readHead(file: string): Promise<Head | null> {
+  try {
+    return JSON.parse(await readFile(`${file}.head`, "utf8")) as Head;
+  } catch {
+    return null;
+  }
+}

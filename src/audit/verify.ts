@@ -1,0 +1,53 @@
+/**
+ * `snapgate audit-log verify`: recomputes the hash chain. Any edited,
+ * reordered, inserted or removed record breaks it; cutting records off the
+ * end is caught by the `.head` file when it is present.
+ */
+import { readFile } from "node:fs/promises";
+import { type AuditRecord, GENESIS, readHead, recordHash } from "./log.js";
+
+export type VerifyResult =
+  | { ok: true; records: number; head: string }
+  | { ok: false; records: number; line: number; problem: string };
+
+export async function verifyAuditLog(file: string): Promise<VerifyResult> {
+  const text = await readFile(file, "utf8");
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  let prev = GENESIS;
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    let record: AuditRecord;
+    try {
+      record = JSON.parse(lines[i]!) as AuditRecord;
+    } catch {
+      return { ok: false, records: count, line, problem: "not valid JSON" };
+    }
+    if (record === null || typeof record !== "object") {
+      return { ok: false, records: count, line, problem: "not a JSON object" };
+    }
+    if (record.seq !== line) {
+      return { ok: false, records: count, line, problem: `sequence number ${String(record.seq)}, expected ${line} (record removed, inserted or reordered)` };
+    }
+    if (record.prev !== prev) {
+      return { ok: false, records: count, line, problem: "prev does not match the previous record's hash (record removed or reordered)" };
+    }
+    const { hash, ...body } = record;
+    if (recordHash(prev, body) !== hash) {
+      return { ok: false, records: count, line, problem: "hash does not match the record's content (record edited)" };
+    }
+    prev = hash;
+    count++;
+  }
+  const head = await readHead(file);
+  if (head && (head.seq !== count || head.hash !== prev)) {
+    return {
+      ok: false,
+      records: count,
+      line: count + 1,
+      problem: `the log ends at record ${count} but its head file says ${head.seq} (records cut off the end)`,
+    };
+  }
+  return { ok: true, records: count, head: prev };
+}

@@ -1,0 +1,61 @@
+/** Flags shared by several commands, and their environment fallbacks (SPEC §1, §6). */
+import os from "node:os";
+import path from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+
+export function defaultStateDir(): string {
+  return process.env.SNAPGATE_STATE_DIR ?? path.join(os.homedir(), ".local", "state", "snapgate");
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
+  return path.join(base, "snapgate", "git");
+}
+
+export function withLightsailOptions(cmd: Command): Command {
+  return cmd.option(
+    "--endpoint-url <url>",
+    "Lightsail endpoint (default: AWS_ENDPOINT_URL_LIGHTSAIL, AWS_ENDPOINT_URL, or AWS)",
+  );
+}
+
+export function withStateOptions(cmd: Command): Command {
+  return cmd
+    .option("--state-dir <dir>", "state directory (env SNAPGATE_STATE_DIR)")
+    .option("--audit-log <file>", "audit log path (default: <state-dir>/audit.jsonl)");
+}
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
+export function oneOf<T extends string>(name: string, values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`${name} must be one of ${values.join(", ")}`);
+    }
+    return value as T;
+  };
+}
+
+/** SNAPGATE_NOW pins the clock (RFC 3339) for reproducible plans and tests. */
+export function clockNow(): number {
+  const pinned = process.env.SNAPGATE_NOW;
+  if (pinned) {
+    const ms = Date.parse(pinned);
+    if (Number.isFinite(ms)) return ms;
+  }
+  return Date.now();
+}

@@ -1,0 +1,59 @@
+/** `snapgate plan`: dry run — desired vs live, guards, policies, access checks; never deletes. */
+import { writeFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { createLogger } from "../core/logger.js";
+import { lightsailClientFactory } from "../lightsail/client.js";
+import { serializePlan } from "../plan/build.js";
+import { renderMarkdown } from "../plan/render-markdown.js";
+import { renderText } from "../plan/render-text.js";
+import { makePlan } from "../reconcile/plan-pipeline.js";
+import { EXIT } from "./exit-codes.js";
+import { clockNow, defaultCacheDir, oneOf, withLightsailOptions } from "./options.js";
+
+const FORMATS = ["text", "markdown", "json"] as const;
+
+interface PlanFlags {
+  repo: string;
+  ref?: string;
+  base?: string;
+  out?: string;
+  format: (typeof FORMATS)[number];
+  detailedExitcode?: boolean;
+  endpointUrl?: string;
+  cacheDir?: string;
+}
+
+export function registerPlanCommand(program: Command): void {
+  withLightsailOptions(
+    program
+      .command("plan")
+      .description("dry run: show what would be deleted and why; never deletes")
+      .requiredOption("--repo <path-or-url>", "desired-state git repository (local path or git URL)")
+      .option("--ref <ref>", "branch, tag or commit (default: the repository's default branch)")
+      .option("--base <ref>", "PR mode: show which deletions this change introduces relative to <ref>")
+      .option("--out <file>", "write the plan file (JSON) for `snapgate apply`")
+      .option("--format <format>", "text | markdown | json", oneOf("--format", FORMATS), "text")
+      .option("--detailed-exitcode", "exit 2 when deletions are pending")
+      .option("--cache-dir <dir>", "git cache directory"),
+  ).action(async (flags: PlanFlags) => {
+    const outcome = await makePlan({
+      repo: flags.repo,
+      ref: flags.ref,
+      base: flags.base,
+      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      clients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
+      nowMs: clockNow(),
+      log: createLogger(),
+    });
+    const { plan } = outcome;
+    if (flags.out) await writeFile(flags.out, serializePlan(plan), { mode: 0o644 });
+    const output =
+      flags.format === "json"
+        ? serializePlan(plan)
+        : flags.format === "markdown"
+          ? renderMarkdown(plan, { planFile: flags.out })
+          : renderText(plan, { color: Boolean(process.stdout.isTTY), planFile: flags.out });
+    process.stdout.write(output);
+    process.exitCode = flags.detailedExitcode && plan.summary.deletions > 0 ? EXIT.pending : EXIT.ok;
+  });
+}

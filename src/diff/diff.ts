@@ -1,0 +1,94 @@
+/**
+ * Desired vs live (SPEC §3), a pure function:
+ *   in scope   = live snapshots in the configured regions that match `scope`
+ *   desired    = in-scope snapshots named in `keep` or kept by a `retain` rule
+ *   candidates = in scope − desired (protected ones are still listed: the gate
+ *                blocks them with kind "protect" so the user sees why)
+ *   missing    = `keep` names that are not live
+ */
+import type {
+  Candidate,
+  DesiredState,
+  Inventory,
+  LiveSnapshot,
+  MissingSnapshot,
+  ScopeSpec,
+} from "../core/model.js";
+import { matchesTags } from "../gate/match-tags.js";
+import { keptByRetention } from "./retention.js";
+
+export interface DiffResult {
+  inScope: readonly LiveSnapshot[];
+  desired: readonly LiveSnapshot[];
+  candidates: readonly Candidate[];
+  missing: readonly MissingSnapshot[];
+}
+
+/** The ownership test: snapgate never touches a snapshot for which this is false. */
+export function scopePredicate(
+  scope: ScopeSpec,
+  regions: readonly string[],
+): (s: LiveSnapshot) => boolean {
+  const pattern = scope.namePattern === undefined ? undefined : new RegExp(scope.namePattern);
+  const regionSet = new Set(regions);
+  return (s) =>
+    regionSet.has(s.region) &&
+    matchesTags(s.tags, scope.matchTags) &&
+    (pattern === undefined || pattern.test(s.name));
+}
+
+function liveKey(region: string, name: string): string {
+  return `${region}\u0000${name}`;
+}
+
+export function diff(desired: DesiredState, inventory: Inventory, nowMs: number): DiffResult {
+  const { spec, sets } = desired;
+  const scoped = inventory.snapshots.filter(scopePredicate(spec.scope, spec.regions));
+
+  const keepNames = new Set<string>();
+  for (const set of sets) for (const name of set.keep) keepNames.add(liveKey(set.region, name));
+
+  const kept = keptByRetention(sets, scoped, nowMs);
+  const isDesired = (s: LiveSnapshot) => keepNames.has(liveKey(s.region, s.name)) || kept.has(s);
+
+  const desiredList: LiveSnapshot[] = [];
+  const candidates: Candidate[] = [];
+  const retainedDisks = new Set<string>();
+  for (const set of sets) for (const rule of set.retain) retainedDisks.add(liveKey(set.region, rule.fromDisk));
+
+  for (const s of scoped) {
+    if (isDesired(s)) {
+      desiredList.push(s);
+      continue;
+    }
+    // A snapshot of a disk that some retain rule governs fell out of retention;
+    // anything else was simply never declared.
+    const governed = s.fromDiskName !== undefined && retainedDisks.has(liveKey(s.region, s.fromDiskName));
+    candidates.push({ snapshot: s, reason: governed ? "outside-retention" : "not-declared" });
+  }
+
+  const live = new Set(inventory.snapshots.map((s) => liveKey(s.region, s.name)));
+  const missing: MissingSnapshot[] = [];
+  for (const set of sets) {
+    for (const name of set.keep) {
+      if (!live.has(liveKey(set.region, name))) missing.push({ region: set.region, name });
+    }
+  }
+
+  return {
+    inScope: scoped,
+    desired: desiredList,
+    candidates: candidates.sort(byRegionName),
+    missing: missing.sort(byRegionNamePlain),
+  };
+}
+
+function byRegionNamePlain(a: { region: string; name: string }, b: { region: string; name: string }) {
+  return a.region < b.region ? -1 : a.region > b.region ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function byRegionName(a: Candidate, b: Candidate): number {
+  return byRegionNamePlain(a.snapshot, b.snapshot);
+}
+
+export { byRegionNamePlain as byRegionAndName };

@@ -1,0 +1,114 @@
+/**
+ * The gate: every candidate goes through protect → guards → policy → access,
+ * and every stage runs for every candidate so a blocked deletion lists every
+ * reason. A candidate is approved only when no stage blocks it. A stage that
+ * fails to evaluate blocks (fail closed); it never approves.
+ */
+import { messageOf } from "../core/errors.js";
+import type {
+  Block,
+  Decision,
+  DesiredState,
+  Inventory,
+  LiveSnapshot,
+  PolicyInput,
+  PolicyVerdict,
+} from "../core/model.js";
+import type { DiffResult } from "../diff/diff.js";
+import { scopePredicate } from "../diff/diff.js";
+import {
+  type BlocksByCandidate,
+  addBlock,
+  minSnapshotsGuard,
+  ownershipGuard,
+  planLevelGuards,
+  protectGuard,
+} from "./guards.js";
+import { policyInputBuilder } from "./policy-input.js";
+
+/** What the policy stage needs: one evaluation per candidate, errors folded into the verdict. */
+export interface PolicyEvaluator {
+  evaluate(input: PolicyInput): PolicyVerdict & { error?: string };
+}
+
+export type AccessCheck = (
+  s: LiveSnapshot,
+) => { allowed: true } | { allowed: false; reasons: readonly string[] };
+
+export interface GateStages {
+  policy: PolicyEvaluator;
+  access: AccessCheck;
+}
+
+export interface GateInput {
+  desired: DesiredState;
+  inventory: Inventory;
+  diff: DiffResult;
+  commit: string;
+  nowMs: number;
+}
+
+export function runGate(input: GateInput, stages: GateStages): Decision[] {
+  const { desired, inventory, diff } = input;
+  const { spec } = desired;
+  const candidates = diff.candidates;
+  const blocks: BlocksByCandidate = new Map();
+
+  // 1. protect and ownership: per candidate, never overridable.
+  protectGuard(spec, candidates, blocks);
+  ownershipGuard(spec, candidates, scopePredicate(spec.scope, spec.regions), blocks);
+
+  // 2. plan-level guards count what protect left deletable.
+  const deletable = candidates.filter((c) => !blocks.has(c));
+  const planFailures = planLevelGuards(spec, {
+    inScope: diff.inScope.length,
+    desired: diff.desired.length,
+    deletable: deletable.length,
+  });
+  for (const c of candidates) for (const b of planFailures) addBlock(blocks, c, b);
+  minSnapshotsGuard(spec, inventory.snapshots, deletable, blocks);
+
+  // 3. policy sees the plan as the guards left it.
+  const planned = new Set<LiveSnapshot>(candidates.filter((c) => !blocks.has(c)).map((c) => c.snapshot));
+  const buildInput = policyInputBuilder(inventory, planned, {
+    deletions: planned.size,
+    inScope: diff.inScope.length,
+    commit: input.commit,
+    nowMs: input.nowMs,
+  });
+
+  return candidates.map((c): Decision => {
+    const blockedBy: Block[] = [...(blocks.get(c) ?? [])];
+    const warnings: string[] = [];
+    const verdict = evaluatePolicy(stages.policy, buildInput(c));
+    for (const message of verdict.deny) blockedBy.push({ kind: "policy", message });
+    warnings.push(...verdict.warn);
+    const access = checkAccessSafely(stages.access, c.snapshot);
+    if (!access.allowed) for (const message of access.reasons) blockedBy.push({ kind: "access", message });
+    return { candidate: c, blockedBy, warnings };
+  });
+}
+
+function evaluatePolicy(policy: PolicyEvaluator, input: PolicyInput): PolicyVerdict {
+  try {
+    const verdict = policy.evaluate(input);
+    if (verdict.error !== undefined) {
+      return { deny: [...verdict.deny, `policy error: ${verdict.error}`], warn: verdict.warn };
+    }
+    return verdict;
+  } catch (err) {
+    return { deny: [`policy error: ${messageOf(err)}`], warn: [] };
+  }
+}
+
+function checkAccessSafely(access: AccessCheck, s: LiveSnapshot) {
+  try {
+    return access(s);
+  } catch (err) {
+    return { allowed: false as const, reasons: [`access check error: ${messageOf(err)}`] };
+  }
+}
+
+export function isApproved(d: Decision): boolean {
+  return d.blockedBy.length === 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * Lists every disk snapshot and disk in the configured regions, all regions
+ * concurrently (bounded). Complete or nothing: a region that fails makes the
+ * whole listing fail, naming the region and the exception — a plan is never
+ * computed from partial data.
+ */
+import { GetDiskSnapshotsCommand, GetDisksCommand } from "@aws-sdk/client-lightsail";
+import { SnapgateError } from "../core/errors.js";
+import type { Inventory, LiveDisk, LiveSnapshot } from "../core/model.js";
+import { classifyError, describeError } from "./classify.js";
+import type { ClientFactory } from "./client.js";
+import { toLiveDisk, toLiveSnapshot } from "./normalize.js";
+import { mapBounded } from "../core/map-bounded.js";
+
+const MAX_PAGES = 100_000;
+
+async function paginate<T>(
+  fetchPage: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { items, next } = await fetchPage(token);
+    all.push(...items);
+    if (!next) return all;
+    // A repeated token would loop forever (botocore raises on it too).
+    if (seen.has(next)) throw new Error(`pagination token repeated: ${next}`);
+    seen.add(next);
+    token = next;
+  }
+  throw new Error(`more than ${MAX_PAGES} pages`);
+}
+
+export async function listSnapshots(clients: ClientFactory, region: string): Promise<LiveSnapshot[]> {
+  const client = clients(region);
+  return paginate(async (pageToken) => {
+    const out = await client.send(new GetDiskSnapshotsCommand({ pageToken }));
+    return {
+      items: (out.diskSnapshots ?? []).map((s) => toLiveSnapshot(region, s)),
+      next: out.nextPageToken,
+    };
+  });
+}
+
+export async function listDisks(clients: ClientFactory, region: string): Promise<LiveDisk[]> {
+  const client = clients(region);
+  return paginate(async (pageToken) => {
+    const out = await client.send(new GetDisksCommand({ pageToken }));
+    return { items: (out.disks ?? []).map((d) => toLiveDisk(region, d)), next: out.nextPageToken };
+  });
+}
+
+async function listRegion(clients: ClientFactory, region: string) {
+  const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      const c = classifyError(err);
+      throw new SnapgateError(
+        "LightsailFailed",
+        `region ${region}: ${what} failed: ${describeError(c)} (no plan is made from partial data)`,
+        [],
+        err,
+      );
+    }
+  };
+  const [snapshots, disks] = await Promise.all([
+    step("GetDiskSnapshots", () => listSnapshots(clients, region)),
+    step("GetDisks", () => listDisks(clients, region)),
+  ]);
+  return { snapshots, disks };
+}
+
+export async function listInventory(
+  clients: ClientFactory,
+  regions: readonly string[],
+  concurrency = 16,
+): Promise<Inventory> {
+  const perRegion = await mapBounded(regions, concurrency, (r) => listRegion(clients, r));
+  return {
+    regions: [...regions],
+    snapshots: perRegion.flatMap((r) => r.snapshots),
+    disks: perRegion.flatMap((r) => r.disks),
+  };
+}

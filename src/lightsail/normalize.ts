@@ -1,0 +1,43 @@
+/** SDK shapes → the pipeline's plain types (tags as objects, ISO times). */
+import type { Disk, DiskSnapshot, Tag } from "@aws-sdk/client-lightsail";
+import type { LiveDisk, LiveSnapshot } from "../core/model.js";
+
+export function tagsToObject(tags: readonly Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.key !== undefined) out[t.key] = t.value ?? "";
+  return out;
+}
+
+function iso(d: Date | undefined): string {
+  return (d ?? new Date(0)).toISOString();
+}
+
+export function toLiveSnapshot(region: string, s: DiskSnapshot): LiveSnapshot {
+  return {
+    region,
+    name: s.name ?? "",
+    arn: s.arn ?? "",
+    supportCode: s.supportCode,
+    createdAt: iso(s.createdAt),
+    sizeInGb: s.sizeInGb ?? 0,
+    state: s.state ?? "unknown",
+    progress: s.progress,
+    fromDiskName: s.fromDiskName,
+    fromDiskArn: s.fromDiskArn,
+    fromInstanceName: s.fromInstanceName,
+    fromInstanceArn: s.fromInstanceArn,
+    isFromAutoSnapshot: s.isFromAutoSnapshot ?? false,
+    tags: tagsToObject(s.tags),
+  };
+}
+
+export function toLiveDisk(region: string, d: Disk): LiveDisk {
+  return {
+    region,
+    name: d.name ?? "",
+    arn: d.arn ?? "",
+    sizeInGb: d.sizeInGb ?? 0,
+    state: d.state ?? "unknown",
+    tags: tagsToObject(d.tags),
+  };
+}

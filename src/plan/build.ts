@@ -1,0 +1,98 @@
+/**
+ * Turns gate decisions into the plan document (SPEC §4). Pure: the same
+ * inputs, including `nowMs`, give a byte-identical plan.
+ */
+import type {
+  Decision,
+  Inventory,
+  Plan,
+  PlanBlocked,
+  PlanDeletion,
+  PlanSource,
+} from "../core/model.js";
+import type { DiffResult } from "../diff/diff.js";
+import { withDigest } from "./digest.js";
+import { fingerprint } from "./fingerprint.js";
+
+export const PLAN_FORMAT_VERSION = 1 as const;
+
+export interface PlanParts {
+  source: PlanSource;
+  account: string;
+  regions: readonly string[];
+  policy: { bundle: string; digest: string };
+  inventory: Inventory;
+  diff: DiffResult;
+  decisions: readonly Decision[];
+  nowMs: number;
+  /** PR mode: "region/name" of the deletions (approved or blocked) that already followed from base */
+  onBase?: ReadonlySet<string>;
+}
+
+export function planKey(x: { region: string; name: string }): string {
+  return `${x.region}/${x.name}`;
+}
+
+export function buildPlan(parts: PlanParts): Plan {
+  const deletions: PlanDeletion[] = [];
+  const blocked: PlanBlocked[] = [];
+  const onBase = (x: { region: string; name: string }) =>
+    parts.onBase === undefined ? {} : { onBase: parts.onBase.has(planKey(x)) };
+
+  for (const d of parts.decisions) {
+    const s = d.candidate.snapshot;
+    if (d.blockedBy.length === 0) {
+      deletions.push({
+        region: s.region,
+        name: s.name,
+        arn: s.arn,
+        fromDisk: s.fromDiskName ?? null,
+        createdAt: s.createdAt,
+        sizeInGb: s.sizeInGb,
+        tags: s.tags,
+        fingerprint: fingerprint(s),
+        reason: d.candidate.reason,
+        warnings: [...d.warnings].sort(),
+        ...onBase(s),
+      });
+    } else {
+      blocked.push({
+        region: s.region,
+        name: s.name,
+        reason: d.candidate.reason,
+        blockedBy: d.blockedBy,
+        arn: s.arn,
+        fromDisk: s.fromDiskName ?? null,
+        createdAt: s.createdAt,
+        sizeInGb: s.sizeInGb,
+        warnings: [...d.warnings].sort(),
+        ...onBase(s),
+      });
+    }
+  }
+
+  return withDigest({
+    formatVersion: PLAN_FORMAT_VERSION,
+    createdAt: new Date(parts.nowMs).toISOString(),
+    source: parts.source,
+    account: parts.account,
+    regions: [...parts.regions],
+    policy: parts.policy,
+    summary: {
+      live: parts.inventory.snapshots.length,
+      inScope: parts.diff.inScope.length,
+      desired: parts.diff.desired.length,
+      deletions: deletions.length,
+      blocked: blocked.length,
+      missing: parts.diff.missing.length,
+    },
+    deletions,
+    blocked,
+    missing: [...parts.diff.missing],
+  });
+}
+
+/** Serialised plan file: stable key order, two-space indent, trailing newline. */
+export function serializePlan(plan: Plan): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}

@@ -1,0 +1,125 @@
+/**
+ * Markdown for a pull-request comment: a summary table, collapsible
+ * per-region details, every blocked deletion with its reasons, missing
+ * snapshots, the digest and the exact apply command. In PR mode deletions this
+ * change introduces are shown apart from those already pending on base. Stays
+ * under GitHub's comment limit by dropping rows, with an explicit note.
+ */
+import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { formatAge, formatSize, mdEscape } from "./format.js";
+
+export const MARKDOWN_LIMIT = 65_000;
+
+export interface MarkdownOptions {
+  planFile?: string;
+  limit?: number;
+}
+
+export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
+  const limit = opts.limit ?? MARKDOWN_LIMIT;
+  const total = plan.deletions.length + plan.blocked.length + plan.missing.length;
+  let maxRows = total;
+  for (;;) {
+    const text = renderWithRowLimit(plan, opts, maxRows);
+    if (text.length <= limit || maxRows === 0) return text.length <= limit ? text : text.slice(0, limit);
+    maxRows = Math.floor(maxRows * 0.7);
+  }
+}
+
+function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number): string {
+  const nowMs = Date.parse(plan.createdAt);
+  const prMode = plan.source.base !== null;
+  const budget = { left: maxRows, omitted: 0 };
+  const take = <T>(rows: readonly T[]): T[] => {
+    const kept = rows.slice(0, Math.max(0, budget.left));
+    budget.left -= kept.length;
+    budget.omitted += rows.length - kept.length;
+    return kept;
+  };
+  const s = plan.summary;
+  const out: string[] = [];
+  out.push(
+    `### snapgate plan: \`${mdEscape(plan.source.ref)}\` @ \`${plan.source.commit.slice(0, 12)}\``,
+    "",
+    `Account \`${plan.account}\` · regions ${plan.regions.map((r) => `\`${r}\``).join(", ")} · policy \`${mdEscape(plan.policy.bundle)}\``,
+    "",
+    "| | snapshots |",
+    "|---|---:|",
+  );
+  if (prMode) {
+    const introduced = plan.deletions.filter((d) => d.onBase === false).length;
+    out.push(`| :wastebasket: will delete | **${s.deletions}** (${introduced} introduced by this change) |`);
+  } else {
+    out.push(`| :wastebasket: will delete | **${s.deletions}** |`);
+  }
+  out.push(
+    `| :no_entry: blocked | ${s.blocked} |`,
+    `| :grey_question: missing (declared, not live) | ${s.missing} |`,
+    `| live / in scope / desired | ${s.live} / ${s.inScope} / ${s.desired} |`,
+    "",
+  );
+
+  const deletionSection = (title: string, rows: readonly PlanDeletion[]) => {
+    if (rows.length === 0) return;
+    out.push(`#### ${title} (${rows.length})`, "");
+    for (const [region, list] of groupByRegion(rows)) {
+      const shown = take(list);
+      if (shown.length === 0) continue;
+      out.push(`<details><summary>${region}: ${list.length} to delete</summary>`, "");
+      out.push("| snapshot | disk | age | size | reason | warnings |", "|---|---|---:|---:|---|---|");
+      for (const d of shown) {
+        out.push(
+          `| \`${d.name}\` | ${mdEscape(d.fromDisk ?? "—")} | ${formatAge(d.createdAt, nowMs)} | ${formatSize(d.sizeInGb)} | ${d.reason} | ${d.warnings.map(mdEscape).join("<br>")} |`,
+        );
+      }
+      out.push("", "</details>", "");
+    }
+  };
+  if (prMode) {
+    deletionSection("Deletions introduced by this change", plan.deletions.filter((d) => d.onBase === false));
+    deletionSection("Deletions already pending on base", plan.deletions.filter((d) => d.onBase !== false));
+  } else {
+    deletionSection("Deletions", plan.deletions);
+  }
+
+  if (plan.blocked.length > 0) {
+    out.push(`#### Blocked deletions (${plan.blocked.length})`, "");
+    out.push("| region | snapshot | reason | blocked by |", "|---|---|---|---|");
+    for (const b of take(plan.blocked)) out.push(blockedRow(b));
+    out.push("");
+  }
+  if (plan.missing.length > 0) {
+    out.push(`#### Missing snapshots (${plan.missing.length})`, "", "Declared in `keep` but not live. snapgate never creates snapshots.", "");
+    for (const m of take(plan.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
+    out.push("");
+  }
+  if (budget.omitted > 0) {
+    out.push(
+      `> :warning: **Truncated:** ${budget.omitted} rows are not shown to stay under the comment size limit. The plan file holds every entry.`,
+      "",
+    );
+  }
+  out.push(`Plan digest: \`${plan.digest}\``, "");
+  if (s.deletions > 0) {
+    out.push("To apply exactly this plan:", "", "```", `snapgate apply ${opts.planFile ?? "plan.json"}`, "```");
+  } else {
+    out.push("No deletions: live state matches the desired state.");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function blockedRow(b: PlanBlocked): string {
+  const reasons = b.blockedBy.map((r) => `**${r.kind}**: ${mdEscape(r.message)}`).join("<br>");
+  const tag = b.onBase === false ? " (new)" : "";
+  return `| ${b.region} | \`${b.name}\`${tag} | ${b.reason} | ${reasons} |`;
+}
+
+function groupByRegion(rows: readonly PlanDeletion[]): Map<string, PlanDeletion[]> {
+  const groups = new Map<string, PlanDeletion[]>();
+  for (const r of rows) {
+    const list = groups.get(r.region);
+    if (list) list.push(r);
+    else groups.set(r.region, [r]);
+  }
+  return groups;
+}

@@ -1,0 +1,64 @@
+/**
+ * Terraform-style text: one line per snapshot (region, name, age, size,
+ * reason), every reason under a blocked one, then a summary. Colour only when
+ * asked (the CLI asks on a TTY).
+ */
+import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { formatAge, formatSize } from "./format.js";
+
+export interface TextOptions {
+  color: boolean;
+  /** the path the plan was written to, for the apply hint */
+  planFile?: string;
+}
+
+const ANSI = { red: "31", green: "32", yellow: "33", dim: "2", bold: "1" } as const;
+
+export function renderText(plan: Plan, opts: TextOptions): string {
+  const paint = (code: keyof typeof ANSI, s: string) => (opts.color ? `\u001b[${ANSI[code]}m${s}\u001b[0m` : s);
+  const nowMs = Date.parse(plan.createdAt);
+  const nameWidth = Math.max(20, ...[...plan.deletions, ...plan.blocked].map((x) => x.name.length));
+  const regionWidth = Math.max(9, ...[...plan.deletions, ...plan.blocked].map((x) => x.region.length));
+  const row = (mark: string, x: PlanDeletion | PlanBlocked) =>
+    `  ${mark} ${x.region.padEnd(regionWidth)}  ${x.name.padEnd(nameWidth)}  ${formatAge(x.createdAt, nowMs).padStart(5)}  ${formatSize(x.sizeInGb).padStart(8)}  ${x.reason}${x.onBase === false ? "  (new in this change)" : ""}`;
+
+  const lines: string[] = [];
+  const src = plan.source;
+  lines.push(
+    paint("bold", `snapgate plan for ${src.repo} @ ${src.ref} (${src.commit.slice(0, 12)})`),
+    `account ${plan.account} · regions ${plan.regions.join(", ")} · policy ${plan.policy.bundle} (${plan.policy.digest.slice(0, 19)}…)`,
+    "",
+  );
+  if (plan.deletions.length > 0) {
+    lines.push("Will delete:");
+    for (const d of plan.deletions) {
+      lines.push(paint("red", row("-", d)));
+      for (const w of d.warnings) lines.push(paint("yellow", `        warning: ${w}`));
+    }
+    lines.push("");
+  }
+  if (plan.blocked.length > 0) {
+    lines.push("Blocked (will not be deleted):");
+    for (const b of plan.blocked) {
+      lines.push(paint("yellow", row("x", b)));
+      for (const r of b.blockedBy) lines.push(`        ${r.kind}: ${r.message}`);
+    }
+    lines.push("");
+  }
+  if (plan.missing.length > 0) {
+    lines.push("Missing (declared in keep, not live; snapgate never creates snapshots):");
+    for (const m of plan.missing) lines.push(`  ? ${m.region.padEnd(regionWidth)}  ${m.name}`);
+    lines.push("");
+  }
+  const s = plan.summary;
+  lines.push(
+    paint(
+      "bold",
+      `Plan: ${s.deletions} to delete, ${s.blocked} blocked, ${s.missing} missing (live ${s.live}, in scope ${s.inScope}, desired ${s.desired}).`,
+    ),
+  );
+  lines.push(paint("dim", `Plan digest: ${plan.digest}`));
+  if (s.deletions === 0) lines.push("No deletions: live state matches the desired state.");
+  else if (opts.planFile) lines.push(`To apply exactly this plan: snapgate apply ${opts.planFile}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,46 @@
+/**
+ * Loads what the gate needs for one desired state: the OPA policy (compiled
+ * once, data set once) and the access rules (with the repo's IAM policy
+ * document, when configured).
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { SnapgateError } from "../core/errors.js";
+import type { DesiredState } from "../core/model.js";
+import { checkAccess } from "../gate/access.js";
+import type { GateStages } from "../gate/gate.js";
+import { loadPolicyBundle } from "../gate/policy/index.js";
+import { parseIamPolicy } from "../iam/evaluate.js";
+
+export interface LoadedStages {
+  gate: GateStages;
+  policyDigest: string;
+}
+
+export async function loadGateStages(desired: DesiredState, repoDir: string): Promise<LoadedStages> {
+  const { policy, access } = desired.spec;
+  const engine = await loadPolicyBundle(
+    policy.bundle === "builtin" ? { kind: "builtin" } : { kind: "path", repoDir, relPath: policy.bundle },
+    { ...policy.data },
+  );
+  const iamPolicy = access.iamPolicy ? await readIamPolicy(repoDir, access.iamPolicy) : undefined;
+  const rules = { allow: access.allow, deny: access.deny, iamPolicy };
+  return {
+    gate: { policy: engine, access: (s) => checkAccess(rules, s) },
+    policyDigest: engine.digest,
+  };
+}
+
+async function readIamPolicy(repoDir: string, rel: string) {
+  const full = path.resolve(repoDir, rel);
+  if (!full.startsWith(path.resolve(repoDir) + path.sep)) {
+    throw new SnapgateError("BadInput", `snapgate.yaml: spec.access.iamPolicy: "${rel}" is outside the repository`);
+  }
+  let text: string;
+  try {
+    text = await readFile(full, "utf8");
+  } catch {
+    throw new SnapgateError("BadInput", `snapgate.yaml: spec.access.iamPolicy: cannot read "${rel}" in the repository`);
+  }
+  return { file: rel, document: parseIamPolicy(rel, text) };
+}

@@ -1,0 +1,104 @@
+/**
+ * The plan pipeline: checkout → load-desired → load-policy → list-live → diff
+ * → gate → build-plan. The CLI, `serve`, `audit` and the demo all call this
+ * one function; dry-run is simply "stop after build-plan".
+ */
+import type { Logger } from "pino";
+import { refused } from "../core/errors.js";
+import type { DesiredState, Inventory, Plan } from "../core/model.js";
+import { type DiffResult, diff } from "../diff/diff.js";
+import { type GateStages, runGate } from "../gate/gate.js";
+import { arnAccount } from "../gate/guards.js";
+import type { ClientFactory } from "../lightsail/client.js";
+import { listInventory } from "../lightsail/inventory.js";
+import { buildPlan, planKey } from "../plan/build.js";
+import { type SourceCheckout, checkoutSource } from "../source/index.js";
+import { loadDesiredFromDir } from "./load-desired.js";
+import { loadGateStages } from "./load-stages.js";
+import { StepRunner } from "./steps.js";
+
+export interface PlanRequest {
+  repo: string;
+  ref?: string;
+  base?: string;
+  cacheDir: string;
+  clients: ClientFactory;
+  /** the plan's clock; tests and reproducible runs pass it in */
+  nowMs?: number;
+  log?: Logger;
+}
+
+export interface PlanOutcome {
+  plan: Plan;
+  desired: DesiredState;
+  inventory: Inventory;
+  diff: DiffResult;
+  checkout: Pick<SourceCheckout, "repo" | "ref" | "commit" | "author" | "committedAt" | "message">;
+  steps: StepRunner["records"];
+}
+
+export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
+  const steps = new StepRunner(req.log);
+  const nowMs = req.nowMs ?? Date.now();
+  const checkout = await steps.run("checkout", () =>
+    checkoutSource({ repo: req.repo, ref: req.ref, base: req.base, cacheDir: req.cacheDir }),
+  );
+  try {
+    const desired = await steps.run("load-desired", () => loadDesiredFromDir(checkout.dir));
+    const baseDesired = checkout.base
+      ? await steps.run("load-desired", () => loadDesiredFromDir(checkout.base!.dir))
+      : undefined;
+    const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
+    const inventory = await steps.run("list-live", () => listInventory(req.clients, desired.spec.regions));
+    assertAccount(desired, inventory);
+    const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
+    const decisions = await steps.run("gate", () =>
+      runGate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
+    );
+    // PR mode: what was already a deletion candidate on base, against the same live state.
+    const onBase = baseDesired
+      ? new Set(diff(baseDesired, inventory, nowMs).candidates.map((c) => planKey(c.snapshot)))
+      : undefined;
+    const plan = await steps.run("build-plan", () =>
+      buildPlan({
+        source: {
+          repo: checkout.repo,
+          ref: checkout.ref,
+          commit: checkout.commit,
+          base: checkout.base ? checkout.base.commit : null,
+        },
+        account: desired.spec.account,
+        regions: desired.spec.regions,
+        policy: { bundle: desired.spec.policy.bundle, digest: stages.policyDigest },
+        inventory,
+        diff: result,
+        decisions,
+        nowMs,
+        ...(onBase ? { onBase } : {}),
+      }),
+    );
+    const { repo, ref, commit, author, committedAt, message } = checkout;
+    return {
+      plan,
+      desired,
+      inventory,
+      diff: result,
+      checkout: { repo, ref, commit, author, committedAt, message },
+      steps: steps.records,
+    };
+  } finally {
+    await checkout.release();
+  }
+}
+
+/** Refuse to act at all when live ARNs belong to another account than spec.account. */
+export function assertAccount(desired: DesiredState, inventory: Inventory): void {
+  const foreign = inventory.snapshots.find((s) => arnAccount(s.arn) !== desired.spec.account);
+  if (foreign) {
+    throw refused(
+      `account guard: live snapshot ${foreign.region}/${foreign.name} has ARN ${foreign.arn}, which belongs to account ${arnAccount(foreign.arn)}, but snapgate.yaml says spec.account "${desired.spec.account}"; refusing to plan against the wrong account`,
+    );
+  }
+}
+
+export type { GateStages };

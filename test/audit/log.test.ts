@@ -1,0 +1,78 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { AuditLog } from "../../src/audit/log.js";
+import { verifyAuditLog } from "../../src/audit/verify.js";
+
+async function freshLog(n: number) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "snapgate-audit-"));
+  const file = path.join(dir, "audit.jsonl");
+  const log = new AuditLog(file);
+  for (let i = 0; i < n; i++) await log.append("delete-intent", { name: `snap-${i}`, region: "us-east-1" });
+  return file;
+}
+
+const lines = async (file: string) => (await readFile(file, "utf8")).trimEnd().split("\n");
+
+describe("audit log hash chain", () => {
+  it("verifies an intact log, including concurrent appends from one process", async () => {
+    const file = await freshLog(3);
+    const log = new AuditLog(file);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append("decision", { i })));
+    const result = await verifyAuditLog(file);
+    expect(result).toMatchObject({ ok: true, records: 23 });
+  });
+
+  it("keeps one chain when two writers (two AuditLog instances) append at once", async () => {
+    const file = await freshLog(0);
+    const a = new AuditLog(file);
+    const b = new AuditLog(file);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).append("decision", { i })));
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, records: 30 });
+  });
+
+  it("detects an edited record", async () => {
+    const file = await freshLog(4);
+    const ls = await lines(file);
+    ls[1] = ls[1]!.replace("snap-1", "snap-X");
+    await writeFile(file, `${ls.join("\n")}\n`);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, line: 2, problem: expect.stringContaining("edited") });
+  });
+
+  it("detects a removed record", async () => {
+    const file = await freshLog(4);
+    const ls = await lines(file);
+    ls.splice(2, 1);
+    await writeFile(file, `${ls.join("\n")}\n`);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, line: 3 });
+  });
+
+  it("detects reordered records", async () => {
+    const file = await freshLog(4);
+    const ls = await lines(file);
+    [ls[1], ls[2]] = [ls[2]!, ls[1]!];
+    await writeFile(file, `${ls.join("\n")}\n`);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, line: 2 });
+  });
+
+  it("detects records cut off the end through the head file", async () => {
+    const file = await freshLog(4);
+    const ls = await lines(file);
+    await writeFile(file, `${ls.slice(0, 3).join("\n")}\n`);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, problem: expect.stringContaining("cut off") });
+  });
+
+  it("detects a record whose hash was recomputed after an edit (the next prev breaks)", async () => {
+    const file = await freshLog(3);
+    const ls = await lines(file);
+    const rec = JSON.parse(ls[0]!);
+    rec.name = "forged";
+    const { hash: _h, ...body } = rec;
+    const { recordHash } = await import("../../src/audit/log.js");
+    rec.hash = recordHash(rec.prev, body);
+    ls[0] = JSON.stringify(rec);
+    await writeFile(file, `${ls.join("\n")}\n`);
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, line: 2 });
+  });
+});

@@ -1,0 +1,257 @@
+import { readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { canonicalJson, sha256 } from "../../src/core/canonical-json.js";
+import { SnapgateError } from "../../src/core/errors.js";
+import { BUILTIN_BUNDLE_DIR, loadPolicyBundle } from "../../src/gate/policy/index.js";
+import { caseInput, loadCases, makeRepo, opaBuild } from "./helpers.js";
+
+const { baseInput } = loadCases();
+const input = (patch: Record<string, unknown> = {}) =>
+  caseInput(baseInput, { name: "", patch, deny: [], warn: [] });
+
+/** A small custom policy: deny snapshots of team "db", warn on everything. */
+const CUSTOM_POLICY = `package snapgate.deletion
+
+deny contains sprintf("%s: team %s snapshots are kept", [input.snapshot.name, input.snapshot.tags.team]) if {
+	input.snapshot.tags.team in data.keptTeams
+}
+
+warn contains "custom policy in use" if true
+`;
+
+async function loadError(promise: Promise<unknown>): Promise<SnapgateError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SnapgateError);
+  expect((err as SnapgateError).code).toBe("PolicyFailed");
+  return err as SnapgateError;
+}
+
+describe("built-in bundle", () => {
+  it("reports its name and a digest of the wasm plus the data actually set", async () => {
+    const engine = await loadPolicyBundle({ kind: "builtin" }, { maxDeletions: 5 });
+    const wasm = readFileSync(join(BUILTIN_BUNDLE_DIR, "policy.wasm"));
+    const shipped = JSON.parse(readFileSync(join(BUILTIN_BUNDLE_DIR, "data.json"), "utf8"));
+    const data = { ...shipped, maxDeletions: 5 };
+    expect(engine.bundle).toBe("builtin");
+    expect(engine.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(engine.digest).toBe(sha256(Buffer.concat([wasm, Buffer.from(canonicalJson(data))])));
+  });
+
+  it("changes the digest when the data changes, not when only key order does", async () => {
+    const a = await loadPolicyBundle({ kind: "builtin" }, { minAgeDays: 3, maxDeletions: 9 });
+    const b = await loadPolicyBundle({ kind: "builtin" }, { maxDeletions: 9, minAgeDays: 3 });
+    const c = await loadPolicyBundle({ kind: "builtin" }, { minAgeDays: 4, maxDeletions: 9 });
+    const plain = await loadPolicyBundle({ kind: "builtin" }, {});
+    expect(a.digest).toBe(b.digest);
+    expect(a.digest).not.toBe(c.digest);
+    expect(a.digest).not.toBe(plain.digest);
+  });
+
+  it("applies spec.policy.data over data.json", async () => {
+    const young = input({ snapshot: { ageDays: 3 } });
+    const shipped = await loadPolicyBundle({ kind: "builtin" }, {});
+    const relaxed = await loadPolicyBundle({ kind: "builtin" }, { minAgeDays: 2 });
+    expect(shipped.evaluate(young).deny).toEqual([
+      "eu-west-1/web-1700000000: 3 days old, younger than minAgeDays (7)",
+    ]);
+    expect(relaxed.evaluate(young)).toEqual({ deny: [], warn: [] });
+  });
+
+  it("keeps wasm memory flat over many evaluations", async () => {
+    const engine = await loadPolicyBundle({ kind: "builtin" }, {});
+    engine.evaluate(input());
+    const before = engine.memoryBytes();
+    for (let i = 0; i < 5000; i++) engine.evaluate(input({ snapshot: { ageDays: i % 20 } }));
+    expect(engine.memoryBytes()).toBe(before);
+  });
+});
+
+describe("bundles from the repository", () => {
+  it("loads a prebuilt bundle.tar.gz and picks snapgate/deletion by name", async () => {
+    const repo = makeRepo({
+      "policy/src/deletion.rego": CUSTOM_POLICY,
+      "policy/src/other.rego": "package other\n\nallow if input.x == 1\n",
+      "policy/src/data.json": '{"keptTeams": ["db"]}',
+    });
+    // other/allow first, so snapgate/deletion is not entrypoint 0
+    opaBuild(repo, "policy/src", "policy/bundle.tar.gz", [
+      "-e",
+      "other/allow",
+      "-e",
+      "snapgate/deletion",
+    ]);
+    const engine = await loadPolicyBundle(
+      { kind: "path", repoDir: repo, relPath: "policy/bundle.tar.gz" },
+      {},
+    );
+    expect(engine.bundle).toBe("policy/bundle.tar.gz");
+    expect(engine.evaluate(input({ snapshot: { tags: { team: "db" } } }))).toEqual({
+      deny: ["web-1700000000: team db snapshots are kept"],
+      warn: ["custom policy in use"],
+    });
+    expect(engine.evaluate(input({ snapshot: { tags: { team: "web" } } })).deny).toEqual([]);
+    const overridden = await loadPolicyBundle(
+      { kind: "path", repoDir: repo, relPath: "policy/bundle.tar.gz" },
+      { keptTeams: ["web"] },
+    );
+    expect(overridden.evaluate(input({ snapshot: { tags: { team: "web" } } })).deny).toHaveLength(
+      1,
+    );
+  });
+
+  it("refuses a bundle without the snapgate/deletion entrypoint", async () => {
+    const repo = makeRepo({ "p/other.rego": "package other\n\nallow if input.x == 1\n" });
+    opaBuild(repo, "p", "bundle.tar.gz", ["-e", "other/allow"]);
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bundle.tar.gz" }, {}),
+    );
+    expect(err.message).toContain("no wasm module for entrypoint snapgate/deletion");
+    expect(err.message).toContain("other/allow");
+  });
+
+  it("refuses a file that is not a bundle", async () => {
+    const repo = makeRepo({ "bundle.tar.gz": "not gzip at all" });
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bundle.tar.gz" }, {}),
+    );
+    expect(err.message).toContain("not a usable OPA wasm bundle");
+  });
+
+  it("compiles a Rego directory at load, leaving out its tests", async () => {
+    const repo = makeRepo({
+      "policy/deletion.rego": CUSTOM_POLICY,
+      "policy/deletion_test.rego":
+        "package snapgate.deletion_test\n\ntest_uses_time if time.now_ns() > 0\n",
+      "policy/data.json": '{"keptTeams": ["db"]}',
+    });
+    const engine = await loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "policy" }, {});
+    expect(engine.bundle).toBe("policy");
+    expect(engine.evaluate(input({ snapshot: { tags: { team: "db" } } })).deny).toEqual([
+      "web-1700000000: team db snapshots are kept",
+    ]);
+  });
+
+  it("rejects at load a Rego directory calling a built-in wasm lacks (time.now_ns)", async () => {
+    const repo = makeRepo({
+      "policy/deletion.rego":
+        'package snapgate.deletion\n\ndeny contains "too new" if time.now_ns() < 0\n',
+    });
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "policy" }, {}),
+    );
+    expect(err.issues).toEqual([
+      expect.objectContaining({
+        file: "policy/deletion.rego",
+        line: 3,
+        message: expect.stringContaining("undefined function time.now_ns"),
+      }),
+    ]);
+  });
+
+  it("says to install opa or commit a bundle when no opa is available", async () => {
+    const repo = makeRepo({ "policy/deletion.rego": CUSTOM_POLICY });
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "policy" }, {}, { opaPath: null }),
+    );
+    expect(err.message).toMatch(/install opa .*commit a bundle/);
+  });
+
+  it("refuses paths outside the repository", async () => {
+    const repo = makeRepo({ "policy/deletion.rego": CUSTOM_POLICY });
+    const outside = makeRepo({ "deletion.rego": CUSTOM_POLICY });
+    symlinkSync(outside, join(repo, "escape"));
+    for (const relPath of ["../x", "policy/../../x", outside, "escape"]) {
+      const err = await loadError(loadPolicyBundle({ kind: "path", repoDir: repo, relPath }, {}));
+      expect(err.message, relPath).toContain("must stay inside the repository");
+    }
+  });
+
+  it("reports a missing path", async () => {
+    const repo = makeRepo({});
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "nope" }, {}),
+    );
+    expect(err.message).toContain("no such file or directory");
+  });
+});
+
+describe("fail closed", () => {
+  async function regoEngine(rego: string, bundleArgs?: string[]) {
+    const repo = makeRepo({ "policy/deletion.rego": rego });
+    if (!bundleArgs) {
+      return loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "policy" }, {});
+    }
+    // built without the wasm capabilities, as a careless user might
+    opaBuild(repo, "policy", "bundle.tar.gz", bundleArgs);
+    return loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bundle.tar.gz" }, {});
+  }
+
+  it("denies with the abort message on a rule conflict, and keeps working", async () => {
+    const engine = await regoEngine(`package snapgate.deletion
+
+mode := "a" if input.snapshot.tags.conflict == "yes"
+
+mode := "b" if input.snapshot.tags.conflict == "yes"
+
+deny contains "never" if false
+`);
+    for (let i = 0; i < 3; i++) {
+      const verdict = engine.evaluate(input({ snapshot: { tags: { conflict: "yes" } } }));
+      expect(verdict.error).toMatch(/deletion.rego:\d+:\d+: .*conflict/);
+      expect(verdict.deny).toEqual([`policy error: ${verdict.error}`]);
+      expect(engine.evaluate(input())).toEqual({ deny: [], warn: [] });
+    }
+  });
+
+  it("denies when the policy calls a built-in the SDK lacks", async () => {
+    const engine = await regoEngine(
+      `package snapgate.deletion
+
+deny contains "hashed" if crypto.sha256(input.snapshot.name) == ""
+`,
+      ["-e", "snapgate/deletion"],
+    );
+    const verdict = engine.evaluate(input());
+    expect(verdict.error).toContain("not implemented");
+    expect(verdict.deny).toEqual([`policy error: ${verdict.error}`]);
+  });
+
+  it("denies when the policy runs out of its bounded memory, then recovers it", async () => {
+    const engine = await regoEngine(`package snapgate.deletion
+
+deny contains msg if {
+	input.snapshot.tags.explode == "yes"
+	msg := concat(",", [s | some i in numbers.range(1, 20000000); s := sprintf("%d", [i])])
+}
+`);
+    const small = engine.memoryBytes();
+    const verdict = engine.evaluate(input({ snapshot: { tags: { explode: "yes" } } }));
+    expect(verdict.error).toMatch(/Maximum memory size exceeded|opa_malloc: failed/);
+    expect(verdict.deny).toHaveLength(1);
+    // swapped for the spare instance: the grown memory is dropped
+    expect(engine.memoryBytes()).toBe(small);
+    expect(engine.evaluate(input())).toEqual({ deny: [], warn: [] });
+  });
+
+  it("denies when the result is not {deny: string[], warn: string[]}", async () => {
+    const notStrings = await regoEngine("package snapgate.deletion\n\ndeny contains 42 if true\n");
+    expect(notStrings.evaluate(input()).deny).toEqual([
+      "policy error: deny must be a set of strings",
+    ]);
+    const noDeny = await regoEngine('package snapgate.deletion\n\nwarn contains "w" if true\n');
+    expect(noDeny.evaluate(input()).error).toBe("deny must be a set of strings");
+  });
+});
+
+describe("builtin manifest integrity", () => {
+  it("matches the shipped files", () => {
+    const manifest = JSON.parse(readFileSync(join(BUILTIN_BUNDLE_DIR, "manifest.json"), "utf8"));
+    const wasm = readFileSync(join(BUILTIN_BUNDLE_DIR, "policy.wasm"));
+    expect(sha256(wasm)).toBe(`sha256:${manifest.policyWasmSha256}`);
+    expect(manifest).toMatchObject({ opaVersion: "1.22.3", entrypoint: "snapgate/deletion" });
+  });
+});
