@@ -4,6 +4,7 @@ import { registerApplyCommand } from "./apply.js";
 import { registerAuditLogCommand } from "./audit-log.js";
 import { registerEmulatorCommand } from "./emulator.js";
 import { EXIT, reportFatal } from "./exit-codes.js";
+import { registerIamPolicyCommand } from "./iam-policy.js";
 import { registerPlanCommand } from "./plan.js";
 import { version } from "./version.js";
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerApplyCommand(program);
   registerEmulatorCommand(program);
   registerAuditLogCommand(program);
+  registerIamPolicyCommand(program);
   return program;
 }
 

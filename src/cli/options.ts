@@ -1,16 +1,7 @@
 /** Flags shared by several commands, and their environment fallbacks (SPEC §1, §6). */
-import os from "node:os";
-import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 
-export function defaultStateDir(): string {
-  return process.env.SNAPGATE_STATE_DIR ?? path.join(os.homedir(), ".local", "state", "snapgate");
-}
-
-export function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
-  return path.join(base, "snapgate", "git");
-}
+export { defaultCacheDir, defaultStateDir } from "../source/paths.js";
 
 export function withLightsailOptions(cmd: Command): Command {
   return cmd.option(

@@ -8,7 +8,15 @@ import { renderMarkdown } from "../plan/render-markdown.js";
 import { renderText } from "../plan/render-text.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
-import { clockNow, defaultCacheDir, oneOf, withLightsailOptions } from "./options.js";
+import { recordPlan } from "../audit/plan-events.js";
+import {
+  clockNow,
+  defaultCacheDir,
+  oneOf,
+  withLightsailOptions,
+  withStateOptions,
+} from "./options.js";
+import { resolveState } from "./state.js";
 
 const FORMATS = ["text", "markdown", "json"] as const;
 
@@ -21,20 +29,30 @@ interface PlanFlags {
   detailedExitcode?: boolean;
   endpointUrl?: string;
   cacheDir?: string;
+  stateDir?: string;
+  auditLog?: string;
 }
 
 export function registerPlanCommand(program: Command): void {
-  withLightsailOptions(
-    program
-      .command("plan")
-      .description("dry run: show what would be deleted and why; never deletes")
-      .requiredOption("--repo <path-or-url>", "desired-state git repository (local path or git URL)")
-      .option("--ref <ref>", "branch, tag or commit (default: the repository's default branch)")
-      .option("--base <ref>", "PR mode: show which deletions this change introduces relative to <ref>")
-      .option("--out <file>", "write the plan file (JSON) for `snapgate apply`")
-      .option("--format <format>", "text | markdown | json", oneOf("--format", FORMATS), "text")
-      .option("--detailed-exitcode", "exit 2 when deletions are pending")
-      .option("--cache-dir <dir>", "git cache directory"),
+  withStateOptions(
+    withLightsailOptions(
+      program
+        .command("plan")
+        .description("dry run: show what would be deleted and why; never deletes")
+        .requiredOption(
+          "--repo <path-or-url>",
+          "desired-state git repository (local path or git URL)",
+        )
+        .option("--ref <ref>", "branch, tag or commit (default: the repository's default branch)")
+        .option(
+          "--base <ref>",
+          "PR mode: show which deletions this change introduces relative to <ref>",
+        )
+        .option("--out <file>", "write the plan file (JSON) for `snapgate apply`")
+        .option("--format <format>", "text | markdown | json", oneOf("--format", FORMATS), "text")
+        .option("--detailed-exitcode", "exit 2 when deletions are pending")
+        .option("--cache-dir <dir>", "git cache directory"),
+    ),
   ).action(async (flags: PlanFlags) => {
     const outcome = await makePlan({
       repo: flags.repo,
@@ -46,6 +64,7 @@ export function registerPlanCommand(program: Command): void {
       log: createLogger(),
     });
     const { plan } = outcome;
+    await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) await writeFile(flags.out, serializePlan(plan), { mode: 0o644 });
     const output =
       flags.format === "json"
@@ -54,6 +73,7 @@ export function registerPlanCommand(program: Command): void {
           ? renderMarkdown(plan, { planFile: flags.out })
           : renderText(plan, { color: Boolean(process.stdout.isTTY), planFile: flags.out });
     process.stdout.write(output);
-    process.exitCode = flags.detailedExitcode && plan.summary.deletions > 0 ? EXIT.pending : EXIT.ok;
+    process.exitCode =
+      flags.detailedExitcode && plan.summary.deletions > 0 ? EXIT.pending : EXIT.ok;
   });
 }

@@ -1,0 +1,110 @@
+/**
+ * report.md: a summary table, then one section per class with a table of its
+ * snapshots, most actionable first. Stays under the 65,000-character comment
+ * limit by dropping rows (never the summary), with an explicit note.
+ */
+import { formatAge, formatSize, mdEscape } from "../plan/format.js";
+import type { ComplianceReport, ReportSnapshot, SnapshotClass } from "./compliance.js";
+
+export const REPORT_MARKDOWN_LIMIT = 65_000;
+
+export interface ReportMarkdownOptions {
+  limit?: number;
+}
+
+/** Section order and headings: what needs attention comes first. */
+const SECTIONS: readonly { cls: SnapshotClass; title: string; note: string }[] = [
+  { cls: "would-delete", title: "Would delete (drift)", note: "Approved deletions a `snapgate apply` would carry out." },
+  { cls: "blocked", title: "Blocked (violations)", note: "Git no longer wants these, but a guard, policy or access check refuses the deletion." },
+  { cls: "protected", title: "Protected", note: "Undesired but protected by `protect.matchTags`: never deleted." },
+  { cls: "desired", title: "Desired", note: "Kept by `keep` or a `retain` rule." },
+  { cls: "out-of-scope", title: "Out of scope", note: "Not managed by snapgate: never touched." },
+];
+
+export function renderReportMarkdown(report: ComplianceReport, opts: ReportMarkdownOptions = {}): string {
+  const limit = opts.limit ?? REPORT_MARKDOWN_LIMIT;
+  let maxRows = report.snapshots.length + report.missing.length + report.warnings.length;
+  for (;;) {
+    const text = renderWithRowLimit(report, maxRows);
+    if (text.length <= limit) return text;
+    if (maxRows === 0) return `${text.slice(0, Math.max(0, limit - 1))}\n`;
+    maxRows = Math.floor(maxRows * 0.7);
+  }
+}
+
+function renderWithRowLimit(report: ComplianceReport, maxRows: number): string {
+  const nowMs = Date.parse(report.generatedAt);
+  const budget = { left: maxRows, omitted: 0 };
+  const take = <T>(rows: readonly T[]): T[] => {
+    const kept = rows.slice(0, Math.max(0, budget.left));
+    budget.left -= kept.length;
+    budget.omitted += rows.length - kept.length;
+    return kept;
+  };
+  const c = report.summary.classes;
+  const verdict = report.compliant ? ":white_check_mark: compliant" : ":x: **not compliant**";
+  const out: string[] = [
+    `### snapgate audit: \`${mdEscape(report.source.ref)}\` @ \`${report.source.commit.slice(0, 12)}\` — ${verdict}`,
+    "",
+    `Account \`${report.account}\` · regions ${report.regions.map((r) => `\`${r}\``).join(", ")} · policy \`${mdEscape(report.policy.bundle)}\` (\`${report.policy.digest}\`) · generated ${report.generatedAt}`,
+    "",
+    "| class | snapshots |",
+    "|---|---:|",
+    `| :wastebasket: would delete (drift) | **${c["would-delete"]}** |`,
+    `| :no_entry: blocked (violations) | **${c.blocked}** |`,
+    `| :grey_question: missing (declared, not live) | **${report.summary.missing}** |`,
+    `| :lock: protected | ${c.protected} |`,
+    `| :white_check_mark: desired | ${c.desired} |`,
+    `| :heavy_minus_sign: out of scope | ${c["out-of-scope"]} |`,
+    `| live / in scope | ${report.summary.live} / ${report.summary.inScope} |`,
+    `| policy warnings | ${report.summary.warnings} |`,
+    "",
+  ];
+
+  if (report.summary.byRegion.length > 0) {
+    out.push("| region | desired | would delete | blocked | protected | out of scope | missing |", "|---|---:|---:|---:|---:|---:|---:|");
+    for (const r of report.summary.byRegion) {
+      const k = r.classes;
+      const name = r.configured ? r.region : `${r.region} (not configured)`;
+      out.push(`| ${name} | ${k.desired} | ${k["would-delete"]} | ${k.blocked} | ${k.protected} | ${k["out-of-scope"]} | ${r.missing} |`);
+    }
+    out.push("");
+  }
+
+  for (const section of SECTIONS) {
+    const rows = report.snapshots.filter((s) => s.class === section.cls);
+    if (rows.length === 0) continue;
+    out.push(`#### ${section.title} (${rows.length})`, "", section.note, "");
+    const shown = take(rows);
+    if (shown.length > 0) {
+      out.push("| region | snapshot | disk | age | size | state | reasons |", "|---|---|---|---:|---:|---|---|");
+      for (const s of shown) out.push(snapshotRow(s, nowMs));
+      out.push("");
+    }
+  }
+
+  if (report.missing.length > 0) {
+    out.push(`#### Missing (${report.missing.length})`, "", "Declared in `keep` but not live. snapgate never creates snapshots.", "");
+    for (const m of take(report.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
+    out.push("");
+  }
+  if (report.warnings.length > 0) {
+    out.push(`#### Policy warnings (${report.warnings.length})`, "");
+    for (const w of take(report.warnings)) out.push(`- \`${w.region}\` \`${w.name}\`: ${mdEscape(w.message)}`);
+    out.push("");
+  }
+  if (budget.omitted > 0) {
+    out.push(
+      `> :warning: **Truncated:** ${budget.omitted} rows are not shown to stay under the size limit. report.json holds every entry.`,
+      "",
+    );
+  }
+  out.push(`Plan digest: \`${report.planDigest}\``);
+  return `${out.join("\n")}\n`;
+}
+
+function snapshotRow(s: ReportSnapshot, nowMs: number): string {
+  const reasons = s.reasons.map((r) => `**${r.kind}**: ${mdEscape(r.message)}`);
+  const warnings = s.warnings.map((w) => `:warning: ${mdEscape(w)}`);
+  return `| ${s.region} | \`${s.name}\` | ${mdEscape(s.fromDisk ?? "—")} | ${formatAge(s.createdAt, nowMs)} | ${formatSize(s.sizeInGb)} | ${mdEscape(s.state)} | ${[...reasons, ...warnings].join("<br>")} |`;
+}
