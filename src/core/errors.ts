@@ -42,7 +42,8 @@ export class SnapgateError extends Error {
 
   /** The message a user reads: the summary, then one located line per issue. */
   describe(): string {
-    if (this.issues.length === 0) return this.message;
+    const only = this.issues.length === 1 ? this.issues[0] : undefined;
+    if (this.issues.length === 0 || (only && formatIssue(only) === this.message)) return this.message;
     return [this.message, ...this.issues.map(formatIssue)].join("\n");
   }
 }
@@ -64,7 +65,7 @@ export function badInput(issues: readonly InputIssue[], summary?: string): Snapg
   const message =
     summary ??
     (issues.length === 1 && first ? formatIssue(first) : `${issues.length} problems in the input`);
-  return new SnapgateError("BadInput", message, issues.length === 1 ? [] : issues);
+  return new SnapgateError("BadInput", message, issues);
 }
 
 export function refused(message: string): SnapgateError {

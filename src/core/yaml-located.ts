@@ -6,6 +6,7 @@
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document } from "yaml";
 import type { z } from "zod";
 import type { InputIssue } from "./errors.js";
+import { yamlLimitProblem } from "./yaml-limits.js";
 
 export type PathSegment = string | number;
 
@@ -40,6 +41,9 @@ export function fieldPath(path: readonly PathSegment[]): string {
 export function parseYamlFile(file: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const issues: InputIssue[] = [];
+  // Absurd nesting would exhaust memory in the recursive composer: refuse it first.
+  const limit = yamlLimitProblem(file, text);
+  if (limit) return { documents: [], issues: [limit] };
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
   if (list.length > MAX_DOCUMENTS) {
@@ -51,7 +55,7 @@ export function parseYamlFile(file: string, text: string): ParsedYaml {
     const errors = [...doc.errors, ...doc.warnings.filter((w) => w.code !== "TAG_RESOLVE_FAILED")];
     if (doc.errors.length > 0) {
       for (const err of errors) {
-        const pos = err.linePos?.[0];
+        const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
         issues.push({
           file,
           line: pos?.line,

@@ -14,7 +14,7 @@ import {
   zodIssues,
 } from "../core/yaml-located.js";
 import { conditionValues, parseConditionOperator } from "./conditions.js";
-import { parseLocatedJson } from "./json-located.js";
+import { parseLocatedJson } from "../core/json-located.js";
 import type { IamPolicyDocument, IamStatement } from "./types.js";
 
 /** IAM's own limit for managed policies is 6,144 characters; this is only a guard against junk. */

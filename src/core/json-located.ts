@@ -5,7 +5,7 @@
  * silently keeps the last of duplicate keys — which in a policy could hide an
  * `"Effect": "Deny"` behind a later `"Effect": "Allow"`; here that is an error.
  */
-import type { PathSegment } from "../core/yaml-located.js";
+import type { PathSegment } from "./yaml-located.js";
 
 export interface LocatedJson {
   value: unknown;

@@ -1,0 +1,115 @@
+/**
+ * The desired state from the repository's files: parse, validate, cross-check,
+ * and either return the model or throw one SnapgateError carrying every
+ * located issue of every file. Pure: the files are handed in (see read-files.ts).
+ */
+import { type InputIssue, SnapgateError } from "../core/errors.js";
+import type { DesiredState, ReconcilerSpec, RetainRule, SnapshotSet } from "../core/model.js";
+import { crossCheck } from "./cross-checks.js";
+import { type DesiredFile, type Located, reconcilerOf, snapshotSetsOf } from "./documents.js";
+import type { ReconcilerDocument, SnapshotSetDocument } from "./schema.js";
+
+export type { DesiredFile } from "./documents.js";
+
+export interface DesiredFiles {
+  /** `snapgate.yaml` (or `.yml`); null when the repository has none */
+  reconciler: DesiredFile | null;
+  /** `snapshots/*.yaml` / `*.yml`, in the order sets should be reported */
+  snapshotSets: DesiredFile[];
+}
+
+export const RECONCILER_FILE = "snapgate.yaml";
+
+export function loadDesiredState(files: DesiredFiles): DesiredState {
+  const issues: InputIssue[] = [];
+  let reconciler: Located<ReconcilerDocument> | null = null;
+  if (files.reconciler) {
+    reconciler = reconcilerOf(files.reconciler, issues);
+  } else {
+    issues.push({
+      file: RECONCILER_FILE,
+      message: "not found: the repository needs a snapgate.yaml (kind Reconciler) at its root",
+    });
+  }
+  const sets = files.snapshotSets.flatMap((file) => snapshotSetsOf(file, issues));
+  issues.push(...crossCheck(reconciler, sets));
+
+  if (issues.length > 0 || !reconciler) {
+    const order = [
+      files.reconciler?.path ?? RECONCILER_FILE,
+      ...files.snapshotSets.map((f) => f.path),
+    ];
+    throw invalidDesiredState(sortIssues(issues, order));
+  }
+  return {
+    name: reconciler.value.metadata.name,
+    spec: toReconcilerSpec(reconciler.value.spec),
+    sets: sets.map(toSnapshotSet),
+  };
+}
+
+/** One error with every issue; `describe()` prints a summary line and one line per issue. */
+function invalidDesiredState(issues: InputIssue[]): SnapgateError {
+  const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+  return new SnapgateError("BadInput", `the desired state has ${count}`, issues);
+}
+
+/** Files in the order given, then by position; issues without a line first within their file. */
+function sortIssues(issues: InputIssue[], fileOrder: string[]): InputIssue[] {
+  const rank = (file: string) => {
+    const index = fileOrder.indexOf(file);
+    return index === -1 ? fileOrder.length : index;
+  };
+  return [...issues].sort(
+    (a, b) =>
+      rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0),
+  );
+}
+
+/** Own properties only, so a `__proto__` key stays a plain key. */
+function tags(map: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map));
+}
+
+function toReconcilerSpec(spec: ReconcilerDocument["spec"]): ReconcilerSpec {
+  return {
+    account: spec.account,
+    regions: spec.regions,
+    scope: {
+      matchTags: tags(spec.scope.matchTags),
+      ...(spec.scope.namePattern !== undefined && { namePattern: spec.scope.namePattern }),
+    },
+    ...(spec.protect && { protect: { matchTags: tags(spec.protect.matchTags) } }),
+    guards: spec.guards,
+    policy: spec.policy,
+    access: {
+      allow: spec.access.allow.map((rule) => ({ matchTags: tags(rule.matchTags) })),
+      deny: spec.access.deny.map((rule) => ({ matchTags: tags(rule.matchTags) })),
+      ...(spec.access.iamPolicy !== undefined && { iamPolicy: spec.access.iamPolicy }),
+    },
+    apply: {
+      autoApplyBranches: spec.apply.autoApplyBranches,
+      maxPlanAgeMs: spec.apply.maxPlanAge,
+    },
+    suspend: spec.suspend,
+  };
+}
+
+function toRetainRule(rule: SnapshotSetDocument["spec"]["retain"][number]): RetainRule {
+  return {
+    fromDisk: rule.fromDisk,
+    ...(rule.newest !== undefined && { newest: rule.newest }),
+    ...(rule.maxAge !== undefined && { maxAgeMs: rule.maxAge }),
+    ...(rule.matchTags !== undefined && { matchTags: tags(rule.matchTags) }),
+  };
+}
+
+function toSnapshotSet(set: Located<SnapshotSetDocument>): SnapshotSet {
+  return {
+    name: set.value.metadata.name,
+    region: set.value.spec.region,
+    keep: set.value.spec.keep,
+    retain: set.value.spec.retain.map(toRetainRule),
+    file: set.file,
+  };
+}

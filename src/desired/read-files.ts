@@ -1,0 +1,141 @@
+/**
+ * Reads the desired-state files from a checked-out directory: `snapgate.yaml`
+ * (or `.yml`) and `snapshots/*.yaml` / `*.yml` (not recursive, sorted). A
+ * repository is untrusted input, so symlinks that leave it, non-regular files,
+ * files over the size limit and invalid UTF-8 are refused with located errors,
+ * all of them at once.
+ */
+import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import { type InputIssue, SnapgateError } from "../core/errors.js";
+import type { DesiredFile, DesiredFiles } from "./load.js";
+import { decodeUtf8 } from "./utf8.js";
+import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
+
+const RECONCILER_NAMES = ["snapgate.yaml", "snapgate.yml"];
+const SNAPSHOTS_DIR = "snapshots";
+const YAML_FILE = /\.ya?ml$/;
+
+export async function readDesiredFiles(dir: string): Promise<DesiredFiles> {
+  const root = await realpath(dir).catch((err: unknown) => {
+    throw new SnapgateError(
+      "SourceFailed",
+      `cannot read the desired-state directory ${dir}`,
+      [],
+      err,
+    );
+  });
+  const issues: InputIssue[] = [];
+
+  const present: string[] = [];
+  for (const name of RECONCILER_NAMES) if (await exists(path.join(root, name))) present.push(name);
+  if (present.length > 1) {
+    issues.push({
+      file: present[1] ?? "snapgate.yml",
+      message: `both ${present.join(" and ")} exist: keep only one`,
+    });
+  }
+  const reconcilerName = present[0];
+  const reconciler = reconcilerName ? await readOne(root, reconcilerName, issues) : null;
+
+  const snapshotSets: DesiredFile[] = [];
+  for (const rel of await listSnapshotFiles(root, issues)) {
+    const file = await readOne(root, rel, issues);
+    if (file) snapshotSets.push(file);
+  }
+
+  if (issues.length > 0) {
+    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+    throw new SnapgateError("BadInput", `the desired-state files have ${count}`, issues);
+  }
+  return { reconciler, snapshotSets };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `snapshots/<name>` for every YAML file directly in snapshots/, sorted by name. */
+async function listSnapshotFiles(root: string, issues: InputIssue[]): Promise<string[]> {
+  const dirPath = path.join(root, SNAPSHOTS_DIR);
+  if (!(await exists(dirPath))) return [];
+  const resolved = await insideRoot(root, SNAPSHOTS_DIR, issues);
+  if (!resolved) return [];
+  if (!(await stat(resolved)).isDirectory()) {
+    issues.push({ file: SNAPSHOTS_DIR, message: "is not a directory" });
+    return [];
+  }
+  const names = (await readdir(resolved)).filter((name) => YAML_FILE.test(name));
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return names.map((name) => `${SNAPSHOTS_DIR}/${name}`);
+}
+
+/** The real path of `rel`, or null with an issue when it resolves outside the repository. */
+async function insideRoot(root: string, rel: string, issues: InputIssue[]): Promise<string | null> {
+  let real: string;
+  try {
+    real = await realpath(path.join(root, rel));
+  } catch {
+    issues.push({ file: rel, message: "is a symlink to a path that does not exist" });
+    return null;
+  }
+  const relative = path.relative(root, real);
+  if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    issues.push({ file: rel, message: "is a symlink that points outside the repository: refused" });
+    return null;
+  }
+  return real;
+}
+
+async function readOne(
+  root: string,
+  rel: string,
+  issues: InputIssue[],
+): Promise<DesiredFile | null> {
+  const real = await insideRoot(root, rel, issues);
+  if (!real) return null;
+  // stat before open: opening a FIFO or device could block or never end.
+  const info = await stat(real);
+  if (!info.isFile()) {
+    issues.push({ file: rel, message: "is not a regular file" });
+    return null;
+  }
+  const handle = await open(real, "r");
+  try {
+    if (info.size > MAX_FILE_BYTES) {
+      issues.push({
+        file: rel,
+        message: `is ${info.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`,
+      });
+      return null;
+    }
+    // Read at most one byte past the limit, in case the file grows after stat.
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_FILE_BYTES) {
+      issues.push({
+        file: rel,
+        message: `is larger than the limit of ${MAX_FILE_BYTES} bytes (1 MiB)`,
+      });
+      return null;
+    }
+    const decoded = decodeUtf8(buffer.subarray(0, bytesRead));
+    if (!decoded.ok) {
+      issues.push({
+        file: rel,
+        line: decoded.line,
+        col: decoded.col,
+        message: "is not valid UTF-8",
+      });
+      return null;
+    }
+    return { path: rel, text: decoded.text };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The zod schemas of the two document kinds (SPEC §3). Every object is strict,
+ * so an unknown or misspelt key is an error rather than a silently ignored
+ * setting. Defaults when a field is left out:
+ *
+ *   Reconciler spec
+ *     scope             REQUIRED, with at least one matchTags entry: the ownership scope is
+ *                       what keeps snapgate away from snapshots it does not own
+ *     scope.namePattern none (every name)
+ *     protect           none
+ *     guards            { maxDeletions: 50, maxDeletionPercent: 25, minSnapshotsPerDisk: 1,
+ *                         allowEmpty: false }  (each field defaults on its own)
+ *     policy            { bundle: "builtin", data: {} }
+ *     access            { allow: [], deny: [] }, no iamPolicy
+ *     apply             { autoApplyBranches: [], maxPlanAge: 1h }
+ *     suspend           false
+ *   SnapshotSet spec
+ *     keep              []
+ *     retain            []
+ *   retain rule         fromDisk required; newest and/or maxAge required; matchTags none
+ */
+import { z } from "zod";
+import { ACCOUNT_ID } from "../core/names.js";
+import {
+  duration,
+  nonEmptyTags,
+  quote,
+  region,
+  regionList,
+  repoPath,
+  resourceName,
+  tagMap,
+  tagMatch,
+} from "./fields.js";
+import { namePatternProblem } from "./name-pattern.js";
+
+export const API_VERSION = "snapgate.dev/v1";
+
+export const GUARD_DEFAULTS = {
+  maxDeletions: 50,
+  maxDeletionPercent: 25,
+  minSnapshotsPerDisk: 1,
+  allowEmpty: false,
+} as const;
+
+export const DEFAULT_MAX_PLAN_AGE_MS = 3_600_000;
+
+const SCOPE_WHY =
+  "the ownership scope is what keeps snapgate away from snapshots it does not own; " +
+  "without at least one tag every snapshot in the account would be in scope";
+
+const scope = z.strictObject(
+  {
+    matchTags: nonEmptyTags(`must name at least one tag: ${SCOPE_WHY}`),
+    namePattern: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = namePatternProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
+  },
+  { error: (iss) => (iss.input === undefined ? `required: ${SCOPE_WHY}` : undefined) },
+);
+
+const guards = z
+  .strictObject({
+    maxDeletions: z.int().min(0).default(GUARD_DEFAULTS.maxDeletions),
+    maxDeletionPercent: z.number().min(0).max(100).default(GUARD_DEFAULTS.maxDeletionPercent),
+    minSnapshotsPerDisk: z.int().min(0).default(GUARD_DEFAULTS.minSnapshotsPerDisk),
+    allowEmpty: z.boolean().default(GUARD_DEFAULTS.allowEmpty),
+  })
+  .default({ ...GUARD_DEFAULTS });
+
+const policy = z
+  .strictObject({
+    bundle: z
+      .string()
+      .superRefine((value, ctx) => {
+        if (value === "builtin") return;
+        const parsed = repoPath.safeParse(value);
+        if (!parsed.success) {
+          ctx.addIssue({
+            code: "custom",
+            message: `must be "builtin" or a relative path inside the repository, not ${quote(value)}`,
+          });
+        }
+      })
+      .default("builtin"),
+    data: z
+      .record(z.string(), z.unknown())
+      .superRefine((data, ctx) => {
+        // zod's record assigns keys, so a `__proto__` key would vanish silently.
+        if (Object.hasOwn(data, "__proto__")) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["__proto__"],
+            message: 'the key "__proto__" is not allowed',
+          });
+        }
+      })
+      .default({}),
+  })
+  .default({ bundle: "builtin", data: {} });
+
+const access = z
+  .strictObject({
+    allow: z.array(tagMatch).default([]),
+    deny: z.array(tagMatch).default([]),
+    iamPolicy: repoPath.optional(),
+  })
+  .default({ allow: [], deny: [] });
+
+const branchName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(255, "must be at most 255 characters long")
+  .regex(/^\S*$/, "must not contain whitespace");
+
+const apply = z
+  .strictObject({
+    autoApplyBranches: z.array(branchName).default([]),
+    maxPlanAge: duration.default(DEFAULT_MAX_PLAN_AGE_MS),
+  })
+  .default({ autoApplyBranches: [], maxPlanAge: DEFAULT_MAX_PLAN_AGE_MS });
+
+const account = z.string().regex(ACCOUNT_ID, 'must be 12 digits, quoted (e.g. "111122223333")');
+
+const reconcilerSpec = z.strictObject({
+  account,
+  regions: regionList,
+  scope,
+  protect: tagMatch.optional(),
+  guards,
+  policy,
+  access,
+  apply,
+  suspend: z.boolean().default(false),
+});
+
+const retainRule = z
+  .strictObject({
+    fromDisk: resourceName,
+    newest: z.int().min(1).optional(),
+    maxAge: duration.optional(),
+    matchTags: tagMap.optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.newest === undefined && rule.maxAge === undefined) {
+      ctx.addIssue({ code: "custom", message: "a retain rule needs newest, maxAge or both" });
+    }
+  });
+
+const snapshotSetSpec = z.strictObject({
+  region,
+  keep: z.array(resourceName).default([]),
+  retain: z.array(retainRule).default([]),
+});
+
+const apiVersion = z.literal(API_VERSION, {
+  error: (iss) =>
+    iss.input === undefined
+      ? undefined
+      : `must be "${API_VERSION}", not ${JSON.stringify(iss.input)}`,
+});
+
+const metadata = z.strictObject({ name: resourceName });
+
+export const reconcilerDocument = z.strictObject({
+  apiVersion,
+  kind: z.literal("Reconciler"),
+  metadata,
+  spec: reconcilerSpec,
+});
+
+export const snapshotSetDocument = z.strictObject({
+  apiVersion,
+  kind: z.literal("SnapshotSet"),
+  metadata,
+  spec: snapshotSetSpec,
+});
+
+export type ReconcilerDocument = z.output<typeof reconcilerDocument>;
+export type SnapshotSetDocument = z.output<typeof snapshotSetDocument>;
+
+export { apiVersion as apiVersionSchema };
