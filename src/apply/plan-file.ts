@@ -9,7 +9,7 @@ import { SnapgateError, badInput, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { RESOURCE_NAME } from "../core/names.js";
 import { zodIssues } from "../core/yaml-located.js";
-import { parseLocatedJson } from "../iam/json-located.js";
+import { parseLocatedJson } from "../core/json-located.js";
 import { PLAN_FORMAT_VERSION } from "../plan/build.js";
 import { planDigest } from "../plan/digest.js";
 

@@ -10,11 +10,13 @@ import { scopePredicate } from "../diff/diff.js";
 import { matchesTags } from "../gate/match-tags.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { loadGateStages } from "../reconcile/load-stages.js";
-import { checkoutSource, resolveRef } from "../source/index.js";
+import { checkoutSource, normaliseRepo, redactUrl, resolveRef } from "../source/index.js";
 import type { DeleteContext } from "./delete-one.js";
 
 export interface PreflightOptions {
   cacheDir: string;
+  /** the repository URL with credentials, when the plan holds a redacted one */
+  repo?: string;
   nowMs: number;
   /** refuse unless the plan's commit is the current tip of this branch */
   requireBranch?: string;
@@ -37,9 +39,24 @@ function isShaRef(ref: string, commit: string): boolean {
   return /^[0-9a-f]{7,64}$/.test(ref) && commit.startsWith(ref);
 }
 
+/** The plan stores the repo with credentials redacted; --repo supplies the real one. */
+function repoFor(plan: Plan, override: string | undefined): string {
+  if (override === undefined) {
+    if (plan.source.repo.includes("***@")) {
+      throw refused(`the plan's repository ${plan.source.repo} had credentials redacted: pass the full URL with --repo`);
+    }
+    return plan.source.repo;
+  }
+  if (redactUrl(override) !== plan.source.repo && normaliseRepo(override) !== normaliseRepo(plan.source.repo)) {
+    throw refused(`--repo ${redactUrl(override)} is not the repository the plan was made from (${plan.source.repo})`);
+  }
+  return override;
+}
+
 export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Preflight> {
   const { source } = plan;
-  const checkout = await checkoutSource({ repo: source.repo, ref: source.commit, cacheDir: opts.cacheDir });
+  const repo = repoFor(plan, opts.repo);
+  const checkout = await checkoutSource({ repo, ref: source.commit, cacheDir: opts.cacheDir });
   try {
     const desired = await loadDesiredFromDir(checkout.dir);
     const { spec } = desired;
@@ -57,13 +74,13 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
     }
 
     if (!isShaRef(source.ref, source.commit)) {
-      const now = await resolveRef({ repo: source.repo, ref: source.ref, cacheDir: opts.cacheDir });
+      const now = await resolveRef({ repo, ref: source.ref, cacheDir: opts.cacheDir });
       if (now !== source.commit) {
         throw refused(`${source.ref} moved from ${source.commit.slice(0, 12)} to ${now.slice(0, 12)} since the plan was made; re-run plan`);
       }
     }
     if (opts.requireBranch !== undefined) {
-      const tip = await resolveRef({ repo: source.repo, ref: opts.requireBranch, cacheDir: opts.cacheDir });
+      const tip = await resolveRef({ repo, ref: opts.requireBranch, cacheDir: opts.cacheDir });
       if (tip !== source.commit) {
         throw refused(
           `--require-branch ${opts.requireBranch}: the plan was made for ${source.commit.slice(0, 12)} but ${opts.requireBranch} is at ${tip.slice(0, 12)}; plan the current tip of ${opts.requireBranch}`,

@@ -24,6 +24,8 @@ export interface ApplyRequest {
   concurrency: number;
   rate: number;
   requireBranch?: string;
+  /** the repository URL with credentials, when the plan's is redacted */
+  repo?: string;
   /** asked after every check passed and before the first delete; false → refused */
   confirm?: (plan: Plan) => Promise<boolean>;
   onItem?: (item: ApplyItem, done: number, total: number) => void;
@@ -51,7 +53,12 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
     throw refused(`another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`);
   }
   try {
-    const checks = await preflight(plan, { cacheDir: req.cacheDir, nowMs: req.nowMs, requireBranch: req.requireBranch });
+    const checks = await preflight(plan, {
+      cacheDir: req.cacheDir,
+      nowMs: req.nowMs,
+      requireBranch: req.requireBranch,
+      repo: req.repo,
+    });
     if (req.confirm && !(await req.confirm(plan))) throw refused("apply cancelled: the confirmation did not match");
 
     const journal = await Journal.open(journalPath(req.stateDir, plan.digest));

@@ -25,6 +25,7 @@ interface ApplyFlags {
   rate: number;
   format: "text" | "json";
   requireBranch?: string;
+  repo?: string;
   endpointUrl?: string;
   stateDir?: string;
   auditLog?: string;
@@ -43,6 +44,7 @@ export function registerApplyCommand(program: Command): void {
         .option("--rate <n>", "Lightsail requests per second (adapts down on throttling)", positiveNumber("--rate"), 10)
         .option("--format <format>", "text | json", oneOf("--format", ["text", "json"] as const), "text")
         .option("--require-branch <branch>", "refuse unless the plan's commit is the current tip of <branch>")
+        .option("--repo <url>", "the repository URL with credentials, when the plan's is redacted")
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (file: string, flags: ApplyFlags) => {
@@ -63,6 +65,7 @@ export function registerApplyCommand(program: Command): void {
       concurrency: flags.concurrency,
       rate: flags.rate,
       requireBranch: flags.requireBranch,
+      repo: flags.repo,
       confirm: flags.autoApprove ? undefined : confirmOnTty,
       onItem: progress.onItem,
       trigger: { kind: "cli", planFile: file },

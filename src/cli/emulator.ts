@@ -33,11 +33,22 @@ export function registerEmulatorCommand(program: Command): void {
     .option("--seed <file>", "fleet YAML: account, principals, regions, faults")
     .option("--state <file>", "persist state here; an existing file wins over the seed")
     .option("--page-size <n>", "page size of the Get* listings", integer(1, 10_000), 50)
-    .option("--create-delay-ms <ms>", "time a new snapshot stays pending", integer(0, 86_400_000), 0)
-    .addOption(new Option("--delete-mode <mode>", "sync or async delete completion").choices(["sync", "async"]).default("sync"))
+    .option(
+      "--create-delay-ms <ms>",
+      "time a new snapshot stays pending",
+      integer(0, 86_400_000),
+      0,
+    )
+    .addOption(
+      new Option("--delete-mode <mode>", "sync or async delete completion")
+        .choices(["sync", "async"])
+        .default("sync"),
+    )
     .option("--delete-delay-ms <ms>", "time an async delete takes", integer(0, 86_400_000), 0)
     .addOption(
-      new Option("--pending-delete <what>", "allow or reject deleting pending snapshots").choices(["allow", "reject"]).default("allow"),
+      new Option("--pending-delete <what>", "allow or reject deleting pending snapshots")
+        .choices(["allow", "reject"])
+        .default("allow"),
     )
     .action(async (flags: EmulatorFlags) => {
       const emulator = await startEmulator({

@@ -12,7 +12,7 @@ import { arnAccount } from "../gate/guards.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
 import { buildPlan, planKey } from "../plan/build.js";
-import { type SourceCheckout, checkoutSource } from "../source/index.js";
+import { type SourceCheckout, checkoutSource, redactUrl } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
 import { loadGateStages } from "./load-stages.js";
 import { StepRunner } from "./steps.js";
@@ -62,7 +62,8 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     const plan = await steps.run("build-plan", () =>
       buildPlan({
         source: {
-          repo: checkout.repo,
+          // never write a token embedded in a URL into the plan file
+          repo: redactUrl(checkout.repo),
           ref: checkout.ref,
           commit: checkout.commit,
           base: checkout.base ? checkout.base.commit : null,
@@ -77,7 +78,8 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
         ...(onBase ? { onBase } : {}),
       }),
     );
-    const { repo, ref, commit, author, committedAt, message } = checkout;
+    const { ref, commit, author, committedAt, message } = checkout;
+    const repo = redactUrl(checkout.repo);
     return {
       plan,
       desired,

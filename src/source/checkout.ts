@@ -1,0 +1,198 @@
+/**
+ * The desired state's source: fetch the repository into the cache, pin the ref
+ * (and PR base) to exact commits, and write those commits' files into fresh
+ * temp directories. Nothing from the repository is ever executed.
+ */
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { SnapgateError } from "../core/errors.js";
+import { withFileLock } from "./cache-lock.js";
+import {
+  type CacheRepo,
+  fetchAll,
+  fetchCommitIfFullSha,
+  openCacheRepo,
+  remoteDefaultBranch,
+  resolveInCache,
+} from "./cache-repo.js";
+import { parseCommitObject } from "./commit-info.js";
+import { materialiseCommit } from "./materialise.js";
+import { cacheKeyFor, normaliseRepo, redactorFor, redactUrl } from "./repo-url.js";
+import type { TreeLimits } from "./tree.js";
+
+/** What snapgate reads from a desired-state repository (SPEC §3); nothing else is written out. */
+export const MATERIALISED_PATHS: readonly string[] = [
+  "snapgate.yaml",
+  "snapshots",
+  "policies",
+  "iam",
+];
+export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+
+export interface SourceOptions {
+  /** a local path (working or bare repo) or a git URL (file://, ssh://, https://, git@host:path) */
+  repo: string;
+  cacheDir: string;
+  /** how long to wait for another process using the same cache entry (default 10 min) */
+  lockTimeoutMs?: number;
+}
+
+export interface CheckoutOptions extends SourceOptions {
+  /** branch, tag, `refs/…` name, or full/short sha; default: the remote's default branch */
+  ref?: string;
+  /** PR mode: the base to compare with, resolved like `ref` */
+  base?: string;
+  /** top-level paths to write out (default MATERIALISED_PATHS) */
+  paths?: readonly string[];
+  maxFileBytes?: number;
+  maxTotalBytes?: number;
+}
+
+export interface SourceCheckout {
+  /** the normalised location (absolute path or URL as given — may hold credentials; show redactUrl(repo)) */
+  repo: string;
+  ref: string;
+  commit: string;
+  /** `Name <email>` */
+  author: string;
+  /** committer date, ISO 8601 */
+  committedAt: string;
+  message: string;
+  /** a temp directory holding exactly the commit's wanted files */
+  dir: string;
+  base: { ref: string; commit: string; dir: string } | null;
+  /** removes the temp directories; safe to call more than once */
+  release(): Promise<void>;
+}
+
+export async function checkoutSource(opts: CheckoutOptions): Promise<SourceCheckout> {
+  const url = normaliseRepo(opts.repo);
+  if (opts.ref !== undefined) validateRef(opts.ref, url);
+  if (opts.base !== undefined) validateRef(opts.base, url);
+  const limits: TreeLimits = {
+    paths: opts.paths ?? MATERIALISED_PATHS,
+    maxFileBytes: opts.maxFileBytes ?? MAX_FILE_BYTES,
+    maxTotalBytes: opts.maxTotalBytes ?? MAX_TOTAL_BYTES,
+  };
+
+  return withCacheRepo(url, opts, async (repo) => {
+    await fetchAll(repo);
+    const head = await pinRef(repo, opts.ref);
+    const base = opts.base === undefined ? null : await pinRef(repo, opts.base);
+    const dirs: string[] = [];
+    const release = () =>
+      Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))).then(() => undefined);
+    try {
+      const headDir = await writeCommit(repo, head, limits, dirs);
+      const baseDir = base ? await writeCommit(repo, base, limits, dirs) : undefined;
+      const info = parseCommitObject(
+        (await repo.git.bytes(["commit", head.commit])).toString("utf8"),
+      );
+      return {
+        repo: url,
+        ref: head.ref,
+        commit: head.commit,
+        ...info,
+        dir: headDir,
+        base: base && baseDir ? { ref: base.ref, commit: base.commit, dir: baseDir } : null,
+        release,
+      };
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  });
+}
+
+/** Re-fetches and returns the commit `ref` points at now (a sha ref: itself, if it exists). */
+export async function resolveRef(opts: SourceOptions & { ref: string }): Promise<string> {
+  const url = normaliseRepo(opts.repo);
+  validateRef(opts.ref, url);
+  return withCacheRepo(url, opts, async (repo) => {
+    await fetchAll(repo);
+    return (await pinRef(repo, opts.ref)).commit;
+  });
+}
+
+async function withCacheRepo<T>(
+  url: string,
+  opts: SourceOptions,
+  fn: (repo: CacheRepo) => Promise<T>,
+): Promise<T> {
+  const cacheDir = resolve(opts.cacheDir);
+  const key = cacheKeyFor(url);
+  const display = redactUrl(url);
+  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  return withFileLock(
+    join(cacheDir, `${key}.lock`),
+    {
+      timeoutMs: opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      what: `the git cache of ${display}`,
+    },
+    async () => fn(await openCacheRepo(cacheDir, key, { url, display, redact: redactorFor(url) })),
+  );
+}
+
+interface PinnedRef {
+  ref: string;
+  commit: string;
+}
+
+async function pinRef(repo: CacheRepo, ref: string | undefined): Promise<PinnedRef> {
+  if (ref === undefined || ref === "HEAD") {
+    const { branch } = await remoteDefaultBranch(repo);
+    const commit = await resolveInCache(repo, `refs/heads/${branch}`);
+    if (!commit) throw notFound(repo, branch);
+    return { ref: branch, commit };
+  }
+  let commit = await resolveInCache(repo, ref);
+  if (!commit) {
+    await fetchCommitIfFullSha(repo, ref);
+    commit = await resolveInCache(repo, ref);
+  }
+  if (!commit) throw notFound(repo, ref);
+  return { ref, commit };
+}
+
+async function writeCommit(
+  repo: CacheRepo,
+  pinned: PinnedRef,
+  limits: TreeLimits,
+  dirs: string[],
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "snapgate-src-"));
+  dirs.push(dir);
+  const describe = `${repo.display} at ${pinned.ref} (${pinned.commit.slice(0, 12)})`;
+  await materialiseCommit(repo.git, pinned.commit, dir, limits, describe);
+  return dir;
+}
+
+function notFound(repo: CacheRepo, ref: string): SnapgateError {
+  return new SnapgateError(
+    "SourceFailed",
+    `ref "${ref}" not found in ${repo.display} (not a branch, tag or commit)`,
+  );
+}
+
+/** git's ref-name rules minus revision syntax: nothing git could read as an expression or an option. */
+const REF_RULES: ReadonlyArray<[RegExp, string]> = [
+  [/^$/, "is empty"],
+  [/^-/, 'must not start with "-"'],
+  [/[\u0000-\u0020\u007f]/, "contains a space or a control character"],
+  [/[~^:?*[\\]/, "contains one of ~^:?*[\\"],
+  [/\.\.|@\{|\/\//, 'contains "..", "@{" or "//"'],
+  [/^\/|\/$|\.$|\.lock$/, "is not a valid ref name"],
+];
+
+function validateRef(ref: string, url: string): void {
+  const broken = REF_RULES.find(([pattern]) => pattern.test(ref));
+  if (broken) {
+    throw new SnapgateError(
+      "SourceFailed",
+      `ref "${ref}" ${broken[1]} (repository ${redactUrl(url)})`,
+    );
+  }
+}

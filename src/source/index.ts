@@ -1,0 +1,13 @@
+/** The git source of the desired state (SPEC §2–§3): see checkout.ts. */
+export {
+  type CheckoutOptions,
+  checkoutSource,
+  MATERIALISED_PATHS,
+  MAX_FILE_BYTES,
+  MAX_TOTAL_BYTES,
+  resolveRef,
+  type SourceCheckout,
+  type SourceOptions,
+} from "./checkout.js";
+export { defaultCacheDir, defaultStateDir } from "./paths.js";
+export { isRemoteUrl, normaliseRepo, redactorFor, redactUrl } from "./repo-url.js";

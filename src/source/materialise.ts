@@ -1,0 +1,47 @@
+/**
+ * Writes the wanted files of one commit into a directory. Blobs are read with
+ * `git cat-file blob`, which never applies .gitattributes filters, eol
+ * conversion or smudge commands: the bytes on disk are the bytes in git.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { formatIssue, SnapgateError } from "../core/errors.js";
+import type { Git } from "./git.js";
+import { parseLsTree, planFiles, type TreeLimits } from "./tree.js";
+
+export async function materialiseCommit(
+  git: Git,
+  commit: string,
+  dir: string,
+  limits: TreeLimits,
+  describe: string,
+): Promise<void> {
+  const listing = await git.text(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]);
+  const readLink = async (object: string) => (await git.bytes(["blob", object])).toString("utf8");
+  const { files, issues } = await planFiles(parseLsTree(listing), limits, readLink);
+  if (issues.length > 0) {
+    const first = issues[0];
+    const message =
+      issues.length === 1 && first
+        ? formatIssue(first)
+        : `${issues.length} problems in ${describe}`;
+    throw new SnapgateError("SourceFailed", message, issues.length === 1 ? [] : issues);
+  }
+  const contents = await git.objects(files.map((f) => f.object));
+  for (const file of files) {
+    const target = join(dir, ...file.path.split("/"));
+    const rel = relative(dir, target);
+    if (rel.startsWith(`..${sep}`) || rel === "..") {
+      throw new SnapgateError("SourceFailed", `${file.path}: path leaves the checkout directory`);
+    }
+    const content = contents.get(file.object);
+    if (content === undefined)
+      throw new SnapgateError(
+        "SourceFailed",
+        `${file.path}: object ${file.object} is missing from the git cache`,
+      );
+    await mkdir(dirname(target), { recursive: true });
+    // "wx": two tree paths that collide on a case-insensitive disk fail instead of overwriting.
+    await writeFile(target, content, { flag: "wx", mode: 0o644 });
+  }
+}
