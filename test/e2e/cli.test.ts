@@ -1,0 +1,118 @@
+/** The built CLI as a subprocess against the emulator and a real git repo. */
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { NOW_MS, RECONCILER, type World, makeWorld, webSet } from "../helpers/scenario.js";
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+function envFor(w: World): NodeJS.ProcessEnv {
+  return {
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL_LIGHTSAIL: w.emulator.url,
+    SNAPGATE_STATE_DIR: w.stateDir,
+    XDG_CACHE_HOME: w.cacheDir,
+    SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
+  };
+}
+
+describe("snapgate CLI", () => {
+  it("prints help", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const cmd of ["plan", "apply", "emulator", "audit-log", "iam-policy"]) expect(r.stdout).toContain(cmd);
+  });
+
+  it("rejects an unknown flag with exit 1", async () => {
+    const r = await runCli(["plan", "--repo", ".", "--bogus"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  it("plan → apply: exit 2 with --detailed-exitcode, then deletes exactly the plan", async () => {
+    world = await makeWorld();
+    const env = envFor(world);
+    const planFile = path.join(world.stateDir, "..", "plan.json");
+    const p = await runCli(["plan", "--repo", world.repo.dir, "--out", planFile, "--detailed-exitcode"], env);
+    expect(p.stderr).toBe("");
+    expect(p.code).toBe(2);
+    expect(p.stdout).toMatch(/- us-east-1\s+web-old\s+30d\s+64 GiB\s+not-declared/);
+    expect(p.stdout).toMatch(/x us-east-1\s+web-held/);
+    expect(p.stdout).toContain("Plan: 2 to delete, 2 blocked, 0 missing");
+
+    const noTty = await runCli(["apply", planFile], env);
+    expect(noTty.code).toBe(1);
+    expect(noTty.stderr).toContain("--auto-approve");
+    expect(world.emulator.deletedSnapshots()).toEqual([]);
+
+    const a = await runCli(["apply", planFile, "--auto-approve", "--format", "json"], env);
+    expect(a.code).toBe(0);
+    const result = JSON.parse(a.stdout);
+    expect(result.counts).toMatchObject({ deleted: 2, failed: 0 });
+    expect(world.emulator.deletedSnapshots().map((d) => d.name).sort()).toEqual(["web-old", "web-older"]);
+
+    const v = await runCli(["audit-log", "verify", path.join(world.stateDir, "audit.jsonl")], env);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/intact, \d+ records/);
+  });
+
+  it("bad YAML gives exit 1 with file:line:col and field, and contacts nothing", async () => {
+    world = await makeWorld({
+      files: { "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1", '"web data"']) },
+    });
+    const r = await runCli(["plan", "--repo", world.repo.dir], envFor(world));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/snapshots\/web\.yaml:\d+:\d+: spec\.keep\[1\]: "web data" is not a valid Lightsail resource name/);
+    expect(world.emulator.calls()).toEqual([]);
+  });
+
+  it("a tampered plan file is refused with exit 1 and deletes nothing", async () => {
+    world = await makeWorld();
+    const env = envFor(world);
+    const planFile = path.join(world.stateDir, "..", "plan.json");
+    await runCli(["plan", "--repo", world.repo.dir, "--out", planFile], env);
+    const text = await readFile(planFile, "utf8");
+    await writeFile(planFile, text.replace('"web-older"', '"web-1"'));
+    const r = await runCli(["apply", planFile, "--auto-approve"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/digest does not match/);
+    expect(world.emulator.deletedSnapshots()).toEqual([]);
+  });
+
+  it("a broken plan file gives a located error", async () => {
+    world = await makeWorld();
+    const planFile = path.join(world.stateDir, "..", "broken.json");
+    await writeFile(planFile, '{\n  "formatVersion": 1,\n  "createdAt": oops\n}\n');
+    const r = await runCli(["apply", planFile, "--auto-approve"], envFor(world));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.json:3:\d+: invalid JSON/);
+  });
+
+  it("audit-log verify exits 1 on an edited log", async () => {
+    world = await makeWorld();
+    const env = envFor(world);
+    await runCli(["plan", "--repo", world.repo.dir], env);
+    const log = path.join(world.stateDir, "audit.jsonl");
+    const text = await readFile(log, "utf8");
+    await writeFile(log, text.replace('"verdict":"approved"', '"verdict":"blocked"'));
+    const r = await runCli(["audit-log", "verify", log], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/BROKEN: hash does not match/);
+  });
+
+  it("iam-policy prints a policy that denies protected snapshots", async () => {
+    world = await makeWorld();
+    const r = await runCli(["iam-policy", "--repo", world.repo.dir], envFor(world));
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const deny = doc.Statement.find((s: { Sid: string }) => s.Sid === "DenyProtected");
+    expect(deny).toMatchObject({ Effect: "Deny", Action: "lightsail:DeleteDiskSnapshot" });
+  });
+});
