@@ -1,14 +1,16 @@
 /** `snapgate plan`: dry run — desired vs live, guards, policies, access checks; never deletes. */
-import { writeFile } from "node:fs/promises";
+import { appendFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { recordPlan } from "../audit/plan-events.js";
+import { refused } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { serializePlan } from "../plan/build.js";
+import { renderGithub } from "../plan/render-github.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { renderText } from "../plan/render-text.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
-import { recordPlan } from "../audit/plan-events.js";
 import {
   clockNow,
   defaultCacheDir,
@@ -18,7 +20,7 @@ import {
 } from "./options.js";
 import { resolveState } from "./state.js";
 
-const FORMATS = ["text", "markdown", "json"] as const;
+const FORMATS = ["text", "markdown", "json", "github"] as const;
 
 interface PlanFlags {
   repo: string;
@@ -27,6 +29,7 @@ interface PlanFlags {
   out?: string;
   format: (typeof FORMATS)[number];
   detailedExitcode?: boolean;
+  githubStepSummary?: boolean;
   endpointUrl?: string;
   cacheDir?: string;
   stateDir?: string;
@@ -49,8 +52,14 @@ export function registerPlanCommand(program: Command): void {
           "PR mode: show which deletions this change introduces relative to <ref>",
         )
         .option("--out <file>", "write the plan file (JSON) for `snapgate apply`")
-        .option("--format <format>", "text | markdown | json", oneOf("--format", FORMATS), "text")
+        .option(
+          "--format <format>",
+          "text | markdown | json | github",
+          oneOf("--format", FORMATS),
+          "text",
+        )
         .option("--detailed-exitcode", "exit 2 when deletions are pending")
+        .option("--github-step-summary", "also append the markdown plan to $GITHUB_STEP_SUMMARY")
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (flags: PlanFlags) => {
@@ -66,12 +75,17 @@ export function registerPlanCommand(program: Command): void {
     const { plan } = outcome;
     await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) await writeFile(flags.out, serializePlan(plan), { mode: 0o644 });
-    const output =
-      flags.format === "json"
-        ? serializePlan(plan)
-        : flags.format === "markdown"
-          ? renderMarkdown(plan, { planFile: flags.out })
-          : renderText(plan, { color: Boolean(process.stdout.isTTY), planFile: flags.out });
+    if (flags.githubStepSummary) {
+      const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+      if (!summaryFile) throw refused("--github-step-summary: GITHUB_STEP_SUMMARY is not set");
+      await appendFile(summaryFile, renderMarkdown(plan, { planFile: flags.out }));
+    }
+    const output = {
+      json: () => serializePlan(plan),
+      markdown: () => renderMarkdown(plan, { planFile: flags.out }),
+      github: () => renderGithub(plan),
+      text: () => renderText(plan, { color: Boolean(process.stdout.isTTY), planFile: flags.out }),
+    }[flags.format]();
     process.stdout.write(output);
     process.exitCode =
       flags.detailedExitcode && plan.summary.deletions > 0 ? EXIT.pending : EXIT.ok;

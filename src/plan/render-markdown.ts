@@ -21,7 +21,8 @@ export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   let maxRows = total;
   for (;;) {
     const text = renderWithRowLimit(plan, opts, maxRows);
-    if (text.length <= limit || maxRows === 0) return text.length <= limit ? text : text.slice(0, limit);
+    if (text.length <= limit || maxRows === 0)
+      return text.length <= limit ? text : text.slice(0, limit);
     maxRows = Math.floor(maxRows * 0.7);
   }
 }
@@ -48,7 +49,9 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
   );
   if (prMode) {
     const introduced = plan.deletions.filter((d) => d.onBase === false).length;
-    out.push(`| :wastebasket: will delete | **${s.deletions}** (${introduced} introduced by this change) |`);
+    out.push(
+      `| :wastebasket: will delete | **${s.deletions}** (${introduced} introduced by this change) |`,
+    );
   } else {
     out.push(`| :wastebasket: will delete | **${s.deletions}** |`);
   }
@@ -66,7 +69,10 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
       const shown = take(list);
       if (shown.length === 0) continue;
       out.push(`<details><summary>${region}: ${list.length} to delete</summary>`, "");
-      out.push("| snapshot | disk | age | size | reason | warnings |", "|---|---|---:|---:|---|---|");
+      out.push(
+        "| snapshot | disk | age | size | reason | warnings |",
+        "|---|---|---:|---:|---|---|",
+      );
       for (const d of shown) {
         out.push(
           `| \`${d.name}\` | ${mdEscape(d.fromDisk ?? "—")} | ${formatAge(d.createdAt, nowMs)} | ${formatSize(d.sizeInGb)} | ${d.reason} | ${d.warnings.map(mdEscape).join("<br>")} |`,
@@ -76,8 +82,14 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
     }
   };
   if (prMode) {
-    deletionSection("Deletions introduced by this change", plan.deletions.filter((d) => d.onBase === false));
-    deletionSection("Deletions already pending on base", plan.deletions.filter((d) => d.onBase !== false));
+    deletionSection(
+      "Deletions introduced by this change",
+      plan.deletions.filter((d) => d.onBase === false),
+    );
+    deletionSection(
+      "Deletions already pending on base",
+      plan.deletions.filter((d) => d.onBase !== false),
+    );
   } else {
     deletionSection("Deletions", plan.deletions);
   }
@@ -89,7 +101,12 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
     out.push("");
   }
   if (plan.missing.length > 0) {
-    out.push(`#### Missing snapshots (${plan.missing.length})`, "", "Declared in `keep` but not live. snapgate never creates snapshots.", "");
+    out.push(
+      `#### Missing snapshots (${plan.missing.length})`,
+      "",
+      "Declared in `keep` but not live. snapgate never creates snapshots.",
+      "",
+    );
     for (const m of take(plan.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
     out.push("");
   }
@@ -101,7 +118,13 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
   }
   out.push(`Plan digest: \`${plan.digest}\``, "");
   if (s.deletions > 0) {
-    out.push("To apply exactly this plan:", "", "```", `snapgate apply ${opts.planFile ?? "plan.json"}`, "```");
+    out.push(
+      "To apply exactly this plan:",
+      "",
+      "```",
+      `snapgate apply ${opts.planFile ?? "plan.json"}`,
+      "```",
+    );
   } else {
     out.push("No deletions: live state matches the desired state.");
   }

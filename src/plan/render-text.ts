@@ -15,10 +15,14 @@ export interface TextOptions {
 const ANSI = { red: "31", green: "32", yellow: "33", dim: "2", bold: "1" } as const;
 
 export function renderText(plan: Plan, opts: TextOptions): string {
-  const paint = (code: keyof typeof ANSI, s: string) => (opts.color ? `\u001b[${ANSI[code]}m${s}\u001b[0m` : s);
+  const paint = (code: keyof typeof ANSI, s: string) =>
+    opts.color ? `\u001b[${ANSI[code]}m${s}\u001b[0m` : s;
   const nowMs = Date.parse(plan.createdAt);
   const nameWidth = Math.max(20, ...[...plan.deletions, ...plan.blocked].map((x) => x.name.length));
-  const regionWidth = Math.max(9, ...[...plan.deletions, ...plan.blocked].map((x) => x.region.length));
+  const regionWidth = Math.max(
+    9,
+    ...[...plan.deletions, ...plan.blocked].map((x) => x.region.length),
+  );
   const row = (mark: string, x: PlanDeletion | PlanBlocked) =>
     `  ${mark} ${x.region.padEnd(regionWidth)}  ${x.name.padEnd(nameWidth)}  ${formatAge(x.createdAt, nowMs).padStart(5)}  ${formatSize(x.sizeInGb).padStart(8)}  ${x.reason}${x.onBase === false ? "  (new in this change)" : ""}`;
 
