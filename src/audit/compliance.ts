@@ -7,7 +7,7 @@
  * in-scope snapshot the plan forgot to account for is reported as blocked.
  */
 import type { Block, DesiredState, Inventory, LiveSnapshot, Plan, Tags } from "../core/model.js";
-import { type DiffResult, byRegionAndName } from "../diff/diff.js";
+import { byRegionAndName, type DiffResult } from "../diff/diff.js";
 import { describeTagMatch, matchesTags } from "../gate/match-tags.js";
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
@@ -26,7 +26,16 @@ export type ClassCounts = Record<SnapshotClass, number>;
 
 /** Why a snapshot is in its class: a gate block kind, or what kept or excluded it. */
 export interface ReportReason {
-  kind: "keep" | "retain" | "drift" | "guard" | "policy" | "access" | "protect" | "scope" | "region";
+  kind:
+    | "keep"
+    | "retain"
+    | "drift"
+    | "guard"
+    | "policy"
+    | "access"
+    | "protect"
+    | "scope"
+    | "region";
   message: string;
 }
 
@@ -116,7 +125,9 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   const configured = new Set(desired.spec.regions);
   const inScope = new Set(diff.inScope.map(key));
   const desiredKeys = new Set(diff.desired.map(key));
-  const keepKeys = new Set(desired.sets.flatMap((set) => set.keep.map((name) => key({ region: set.region, name }))));
+  const keepKeys = new Set(
+    desired.sets.flatMap((set) => set.keep.map((name) => key({ region: set.region, name }))),
+  );
   const approved = new Map(plan.deletions.map((d) => [key(d), d]));
   const blocked = new Map(plan.blocked.map((b) => [key(b), b]));
   const candidateReason = new Map(diff.candidates.map((c) => [key(c.snapshot), c.reason]));
@@ -124,10 +135,18 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   const classify = (s: LiveSnapshot): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> => {
     const k = key(s);
     if (!configured.has(s.region)) {
-      return { class: "out-of-scope", reasons: [{ kind: "region", message: "region not configured" }], warnings: [] };
+      return {
+        class: "out-of-scope",
+        reasons: [{ kind: "region", message: "region not configured" }],
+        warnings: [],
+      };
     }
     if (!inScope.has(k)) {
-      return { class: "out-of-scope", reasons: [{ kind: "scope", message: scopeMiss(desired, s) }], warnings: [] };
+      return {
+        class: "out-of-scope",
+        reasons: [{ kind: "scope", message: scopeMiss(desired, s) }],
+        warnings: [],
+      };
     }
     if (desiredKeys.has(k)) {
       const reason: ReportReason = keepKeys.has(k)
@@ -145,7 +164,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     }
     const block = blocked.get(k);
     if (block !== undefined) {
-      const protectOnly = block.blockedBy.length > 0 && block.blockedBy.every((b) => b.kind === "protect");
+      const protectOnly =
+        block.blockedBy.length > 0 && block.blockedBy.every((b) => b.kind === "protect");
       return {
         class: protectOnly ? "protected" : "blocked",
         reasons: block.blockedBy.map(toReason),
@@ -156,7 +176,9 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     const why = candidateReason.get(k);
     return {
       class: "blocked",
-      reasons: [{ kind: "guard", message: `not accounted for by the plan${why ? ` (${why})` : ""}` }],
+      reasons: [
+        { kind: "guard", message: `not accounted for by the plan${why ? ` (${why})` : ""}` },
+      ],
       warnings: [],
     };
   };
@@ -173,18 +195,29 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     ...classify(s),
   }));
 
-  const missing = [...plan.missing].map((m) => ({ region: m.region, name: m.name })).sort(byRegionAndName);
+  const missing = [...plan.missing]
+    .map((m) => ({ region: m.region, name: m.name }))
+    .sort(byRegionAndName);
   const warnings: ReportWarning[] = [
-    ...plan.deletions.flatMap((d) => d.warnings.map((message) => ({ region: d.region, name: d.name, message }))),
-    ...plan.blocked.flatMap((b) => (b.warnings ?? []).map((message) => ({ region: b.region, name: b.name, message }))),
-  ].sort((a, b) => byRegionAndName(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+    ...plan.deletions.flatMap((d) =>
+      d.warnings.map((message) => ({ region: d.region, name: d.name, message })),
+    ),
+    ...plan.blocked.flatMap((b) =>
+      (b.warnings ?? []).map((message) => ({ region: b.region, name: b.name, message })),
+    ),
+  ].sort(
+    (a, b) => byRegionAndName(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
 
   const summary = summarise(snapshots, missing, warnings.length, [...configured]);
   const { repo, ref, commit } = plan.source;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: new Date(input.nowMs).toISOString(),
-    compliant: summary.classes["would-delete"] === 0 && summary.classes.blocked === 0 && missing.length === 0,
+    compliant:
+      summary.classes["would-delete"] === 0 &&
+      summary.classes.blocked === 0 &&
+      missing.length === 0,
     source: { repo, ref, commit },
     account: plan.account,
     regions: [...plan.regions],
@@ -213,7 +246,8 @@ function scopeMiss(desired: DesiredState, s: LiveSnapshot): string {
   if (!matchesTags(s.tags, scope.matchTags)) {
     return `does not match scope.matchTags (${describeTagMatch(scope.matchTags)})`;
   }
-  if (scope.namePattern !== undefined) return `name does not match scope.namePattern (${scope.namePattern})`;
+  if (scope.namePattern !== undefined)
+    return `name does not match scope.namePattern (${scope.namePattern})`;
   return "not in scope";
 }
 
@@ -256,6 +290,8 @@ function summarise(
     missing: missing.length,
     warnings,
     byRegion: [...regions.values()].sort((a, b) => byName(a.region, b.region)),
-    byDisk: [...disks.values()].sort((a, b) => byName(a.region, b.region) || byName(a.disk ?? "", b.disk ?? "")),
+    byDisk: [...disks.values()].sort(
+      (a, b) => byName(a.region, b.region) || byName(a.disk ?? "", b.disk ?? ""),
+    ),
   };
 }

@@ -19,16 +19,30 @@ interface Case {
 export function xmlEscape(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD")
+    .replace(/\r\n?/g, "\n")
     .replace(/[&<>"']/g, (ch) => XML_ENTITIES[ch]!);
 }
 
-const XML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+/** Attribute values also keep their line breaks and tabs (parsers turn raw ones into spaces). */
+export function xmlAttr(text: string): string {
+  return xmlEscape(text).replace(/[\t\n\r]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const XML_ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
 
 export function renderJunit(report: ComplianceReport): string {
   const regions = [...new Set([...report.regions, ...report.missing.map((m) => m.region)])].sort();
   const suites = regions.map((region) => {
     const cases = [
-      ...report.snapshots.filter((s) => s.region === region && s.class !== "out-of-scope").map(snapshotCase),
+      ...report.snapshots
+        .filter((s) => s.region === region && s.class !== "out-of-scope")
+        .map(snapshotCase),
       ...report.missing.filter((m) => m.region === region).map(missingCase),
     ];
     return { region, cases, failures: cases.filter((c) => c.failure !== undefined).length };
@@ -38,11 +52,11 @@ export function renderJunit(report: ComplianceReport): string {
 
   const out: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="snapgate audit" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="0" timestamp="${xmlEscape(report.generatedAt)}">`,
+    `<testsuites name="snapgate audit" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="0" timestamp="${xmlAttr(report.generatedAt)}">`,
   ];
   for (const suite of suites) {
     out.push(
-      `  <testsuite name="${xmlEscape(suite.region)}" tests="${suite.cases.length}" failures="${suite.failures}" errors="0" skipped="0" time="0" timestamp="${xmlEscape(report.generatedAt)}">`,
+      `  <testsuite name="${xmlAttr(suite.region)}" tests="${suite.cases.length}" failures="${suite.failures}" errors="0" skipped="0" time="0" timestamp="${xmlAttr(report.generatedAt)}">`,
       "    <properties>",
       property("account", report.account),
       property("commit", report.source.commit),
@@ -59,16 +73,16 @@ export function renderJunit(report: ComplianceReport): string {
 }
 
 function property(name: string, value: string): string {
-  return `      <property name="${xmlEscape(name)}" value="${xmlEscape(value)}"/>`;
+  return `      <property name="${xmlAttr(name)}" value="${xmlAttr(value)}"/>`;
 }
 
 function renderCase(c: Case): string {
-  const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(c.classname)}" time="0"`;
+  const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(c.classname)}" time="0"`;
   if (c.failure === undefined && c.out === undefined) return `${open}/>`;
   const body: string[] = [`${open}>`];
   if (c.failure !== undefined) {
     body.push(
-      `      <failure type="${xmlEscape(c.failure.type)}" message="${xmlEscape(c.failure.message)}">${xmlEscape(c.failure.detail)}</failure>`,
+      `      <failure type="${xmlAttr(c.failure.type)}" message="${xmlAttr(c.failure.message)}">${xmlEscape(c.failure.detail)}</failure>`,
     );
   }
   if (c.out !== undefined) body.push(`      <system-out>${xmlEscape(c.out)}</system-out>`);
@@ -79,12 +93,23 @@ function renderCase(c: Case): string {
 function snapshotCase(s: ReportSnapshot): Case {
   const base = { name: `${s.region}/${s.name}`, classname: s.fromDisk ?? "(no disk)" };
   const reasons = s.reasons.map((r) => `${r.kind}: ${r.message}`);
-  const detail = [...reasons, ...s.warnings.map((w) => `warning: ${w}`), `arn: ${s.arn}`, `createdAt: ${s.createdAt}`].join("\n");
+  const detail = [
+    ...reasons,
+    ...s.warnings.map((w) => `warning: ${w}`),
+    `arn: ${s.arn}`,
+    `createdAt: ${s.createdAt}`,
+  ].join("\n");
   switch (s.class) {
     case "would-delete":
-      return { ...base, failure: { type: "drift", message: `would delete: ${reasons.join("; ")}`, detail } };
+      return {
+        ...base,
+        failure: { type: "drift", message: `would delete: ${reasons.join("; ")}`, detail },
+      };
     case "blocked":
-      return { ...base, failure: { type: "violation", message: `deletion blocked: ${reasons.join("; ")}`, detail } };
+      return {
+        ...base,
+        failure: { type: "violation", message: `deletion blocked: ${reasons.join("; ")}`, detail },
+      };
     case "protected":
       return { ...base, out: `protected: ${reasons.join("; ")}` };
     default:

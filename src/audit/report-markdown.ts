@@ -14,14 +14,29 @@ export interface ReportMarkdownOptions {
 
 /** Section order and headings: what needs attention comes first. */
 const SECTIONS: readonly { cls: SnapshotClass; title: string; note: string }[] = [
-  { cls: "would-delete", title: "Would delete (drift)", note: "Approved deletions a `snapgate apply` would carry out." },
-  { cls: "blocked", title: "Blocked (violations)", note: "Git no longer wants these, but a guard, policy or access check refuses the deletion." },
-  { cls: "protected", title: "Protected", note: "Undesired but protected by `protect.matchTags`: never deleted." },
+  {
+    cls: "would-delete",
+    title: "Would delete (drift)",
+    note: "Approved deletions a `snapgate apply` would carry out.",
+  },
+  {
+    cls: "blocked",
+    title: "Blocked (violations)",
+    note: "Git no longer wants these, but a guard, policy or access check refuses the deletion.",
+  },
+  {
+    cls: "protected",
+    title: "Protected",
+    note: "Undesired but protected by `protect.matchTags`: never deleted.",
+  },
   { cls: "desired", title: "Desired", note: "Kept by `keep` or a `retain` rule." },
   { cls: "out-of-scope", title: "Out of scope", note: "Not managed by snapgate: never touched." },
 ];
 
-export function renderReportMarkdown(report: ComplianceReport, opts: ReportMarkdownOptions = {}): string {
+export function renderReportMarkdown(
+  report: ComplianceReport,
+  opts: ReportMarkdownOptions = {},
+): string {
   const limit = opts.limit ?? REPORT_MARKDOWN_LIMIT;
   let maxRows = report.snapshots.length + report.missing.length + report.warnings.length;
   for (;;) {
@@ -62,11 +77,16 @@ function renderWithRowLimit(report: ComplianceReport, maxRows: number): string {
   ];
 
   if (report.summary.byRegion.length > 0) {
-    out.push("| region | desired | would delete | blocked | protected | out of scope | missing |", "|---|---:|---:|---:|---:|---:|---:|");
+    out.push(
+      "| region | desired | would delete | blocked | protected | out of scope | missing |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+    );
     for (const r of report.summary.byRegion) {
       const k = r.classes;
       const name = r.configured ? r.region : `${r.region} (not configured)`;
-      out.push(`| ${name} | ${k.desired} | ${k["would-delete"]} | ${k.blocked} | ${k.protected} | ${k["out-of-scope"]} | ${r.missing} |`);
+      out.push(
+        `| ${name} | ${k.desired} | ${k["would-delete"]} | ${k.blocked} | ${k.protected} | ${k["out-of-scope"]} | ${r.missing} |`,
+      );
     }
     out.push("");
   }
@@ -77,20 +97,29 @@ function renderWithRowLimit(report: ComplianceReport, maxRows: number): string {
     out.push(`#### ${section.title} (${rows.length})`, "", section.note, "");
     const shown = take(rows);
     if (shown.length > 0) {
-      out.push("| region | snapshot | disk | age | size | state | reasons |", "|---|---|---|---:|---:|---|---|");
+      out.push(
+        "| region | snapshot | disk | age | size | state | reasons |",
+        "|---|---|---|---:|---:|---|---|",
+      );
       for (const s of shown) out.push(snapshotRow(s, nowMs));
       out.push("");
     }
   }
 
   if (report.missing.length > 0) {
-    out.push(`#### Missing (${report.missing.length})`, "", "Declared in `keep` but not live. snapgate never creates snapshots.", "");
+    out.push(
+      `#### Missing (${report.missing.length})`,
+      "",
+      "Declared in `keep` but not live. snapgate never creates snapshots.",
+      "",
+    );
     for (const m of take(report.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
     out.push("");
   }
   if (report.warnings.length > 0) {
     out.push(`#### Policy warnings (${report.warnings.length})`, "");
-    for (const w of take(report.warnings)) out.push(`- \`${w.region}\` \`${w.name}\`: ${mdEscape(w.message)}`);
+    for (const w of take(report.warnings))
+      out.push(`- \`${w.region}\` \`${w.name}\`: ${mdEscape(w.message)}`);
     out.push("");
   }
   if (budget.omitted > 0) {

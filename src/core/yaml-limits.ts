@@ -18,9 +18,9 @@ export const MAX_NESTING = 64;
 const SYNTHETIC = new Set<string>([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
 
 /** A located issue when the text is too large or too deeply nested, else null. */
-export function yamlLimitProblem(file: string, text: string): InputIssue | null {
-  if (text.length > MAX_FILE_BYTES) {
-    return { file, message: `file is larger than ${MAX_FILE_BYTES} bytes` };
+export function yamlLimitProblem(file: string, text: string, maxBytes = MAX_FILE_BYTES): InputIssue | null {
+  if (text.length > maxBytes) {
+    return { file, message: `file is larger than ${maxBytes} bytes` };
   }
   let offset = 0;
   let flowDepth = 0;

@@ -38,11 +38,11 @@ export function fieldPath(path: readonly PathSegment[]): string {
 }
 
 /** Parse every document of a YAML file; syntax errors become located issues. */
-export function parseYamlFile(file: string, text: string): ParsedYaml {
+export function parseYamlFile(file: string, text: string, opts: { maxBytes?: number } = {}): ParsedYaml {
   const lineCounter = new LineCounter();
   const issues: InputIssue[] = [];
   // Absurd nesting would exhaust memory in the recursive composer: refuse it first.
-  const limit = yamlLimitProblem(file, text);
+  const limit = yamlLimitProblem(file, text, opts.maxBytes);
   if (limit) return { documents: [], issues: [limit] };
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];

@@ -9,8 +9,16 @@
 import type { LiveSnapshot, RetainRule, SnapshotSet } from "../core/model.js";
 import { matchesTags } from "../gate/match-tags.js";
 
+/** Parsed creation times, memoised: sorting 100k snapshots would otherwise parse millions of dates. */
+const parsedCreatedAt = new WeakMap<LiveSnapshot, number>();
+
 export function createdAtMs(s: LiveSnapshot): number {
-  return Date.parse(s.createdAt);
+  let ms = parsedCreatedAt.get(s);
+  if (ms === undefined) {
+    ms = Date.parse(s.createdAt);
+    parsedCreatedAt.set(s, ms);
+  }
+  return ms;
 }
 
 /** Newest first; ties broken by name so the order is total and stable. */

@@ -18,7 +18,8 @@ export interface MarkdownOptions {
 export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const limit = opts.limit ?? MARKDOWN_LIMIT;
   const total = plan.deletions.length + plan.blocked.length + plan.missing.length;
-  let maxRows = total;
+  // No row is shorter than ~30 characters, so more than limit/30 rows can never fit.
+  let maxRows = Math.min(total, Math.floor(limit / 30));
   for (;;) {
     const text = renderWithRowLimit(plan, opts, maxRows);
     if (text.length <= limit || maxRows === 0)

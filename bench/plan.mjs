@@ -1,0 +1,243 @@
+// Benchmark: `plan` over 10,000 snapshots in 16 regions with 20 ms emulator
+// latency (figure: wall time; floor: the largest per-region number of
+// sequential calls × 20 ms), then diff + gate + render over 100,000 snapshots
+// with no latency (target < 2 s, memory linear). Imports the built dist/.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
+import { lightsailClientFactory } from "../dist/lightsail/client.js";
+import { makePlan } from "../dist/reconcile/plan-pipeline.js";
+import { diff } from "../dist/diff/diff.js";
+import { runGate } from "../dist/gate/gate.js";
+import { loadPolicyBundle } from "../dist/gate/policy/index.js";
+import { buildPlan } from "../dist/plan/build.js";
+import { renderText } from "../dist/plan/render-text.js";
+import { renderMarkdown } from "../dist/plan/render-markdown.js";
+import { REGION_NAMES } from "../dist/core/regions.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ACCOUNT = "111122223333";
+const NOW = Date.now();
+const DAY = 86_400_000;
+const LATENCY_MS = 20;
+const PAGE_SIZE = 100;
+const TOTAL = 10_000;
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+process.env.AWS_ACCESS_KEY_ID = "test";
+process.env.AWS_SECRET_ACCESS_KEY = "test";
+process.env.AWS_REGION = "us-east-1";
+
+function fleet(total, regions) {
+  const perRegion = Math.ceil(total / regions.length);
+  const seed = { account: ACCOUNT, regions: {} };
+  for (const r of regions) {
+    const snapshots = [];
+    for (let i = 0; i < perRegion; i++) {
+      snapshots.push({
+        name: `data-${String(i).padStart(5, "0")}`,
+        fromDisk: "data",
+        createdAt: new Date(NOW - (i + 8) * 3_600_000).toISOString(),
+        sizeInGb: 32,
+        tags: { "managed-by": "snapgate", team: "storage" },
+      });
+    }
+    seed.regions[r] = { disks: [{ name: "data", sizeInGb: 32 }], snapshots };
+  }
+  return { seed, perRegion };
+}
+
+function repo(regions, newest) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-plan-"));
+  mkdirSync(path.join(dir, "snapshots"));
+  writeFileSync(
+    path.join(dir, "snapgate.yaml"),
+    `apiVersion: snapgate.dev/v1
+kind: Reconciler
+metadata: { name: bench }
+spec:
+  account: "${ACCOUNT}"
+  regions: ["*"]
+  scope: { matchTags: { managed-by: snapgate } }
+  guards: { maxDeletions: 100000, maxDeletionPercent: 100, minSnapshotsPerDisk: 1, allowEmpty: false }
+  policy: { bundle: builtin, data: { minAgeDays: 0, maxDeletions: 100000 } }
+`,
+  );
+  for (const r of regions) {
+    writeFileSync(
+      path.join(dir, "snapshots", `${r}.yaml`),
+      `apiVersion: snapgate.dev/v1
+kind: SnapshotSet
+metadata: { name: set-${r} }
+spec:
+  region: ${r}
+  retain: [{ fromDisk: data, newest: ${newest} }]
+`,
+    );
+  }
+  const env = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@x", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@x" };
+  execFileSync("git", ["-c", "init.defaultBranch=main", "init", "-q"], { cwd: dir, env });
+  execFileSync("git", ["add", "-A"], { cwd: dir, env });
+  execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "-qm", "bench"], { cwd: dir, env });
+  return dir;
+}
+
+async function spawnEmulator(seed) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-emu-"));
+  const seedFile = path.join(dir, "fleet.yaml");
+  writeFileSync(seedFile, JSON.stringify(seed)); // JSON is YAML
+  const child = spawn(process.execPath, [path.join(here, "..", "dist", "cli", "main.js"), "emulator", "--port", "0", "--seed", seedFile, "--page-size", String(PAGE_SIZE)], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
+  });
+  return { url, kill: () => child.kill("SIGTERM") };
+}
+
+async function planWithLatency() {
+  const regions = REGION_NAMES;
+  const { seed, perRegion } = fleet(TOTAL, regions);
+  // The emulator runs in its own process, as Lightsail would: it must not share our event loop.
+  const emulator = await spawnEmulator({ ...seed, faults: { latencyMs: LATENCY_MS } });
+  const dir = repo(regions, perRegion - 25);
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-cache-"));
+  const clients = lightsailClientFactory({ endpoint: emulator.url });
+  // warm-up: git cache, wasm compile, SDK clients
+  await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
+  const times = [];
+  const steps = [];
+  let rssPeak = 0;
+  let plan;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const out = await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
+    times.push(performance.now() - t0);
+    steps.push(out.steps);
+    plan = out.plan;
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }
+  emulator.kill();
+  // Sequential calls per region: the snapshot pages (GetDisks pages run alongside).
+  const sequentialCalls = Math.ceil(perRegion / PAGE_SIZE);
+  const floor = sequentialCalls * LATENCY_MS;
+  const wall = median(times);
+  const stepMedians = {};
+  for (const name of new Set(steps.flat().map((s) => s.step))) {
+    stepMedians[name] = median(steps.map((rs) => rs.filter((s) => s.step === name).reduce((a, s) => a + s.ms, 0)));
+  }
+  return {
+    snapshots: plan.summary.live,
+    deletions: plan.summary.deletions,
+    wallMs: Math.round(wall),
+    floorMs: floor,
+    ratio: +(wall / floor).toFixed(2),
+    target: 1.5,
+    peakRssMb: Math.round(rssPeak / 1e6),
+    steps: stepMedians,
+  };
+}
+
+function syntheticInventory(n) {
+  const regions = REGION_NAMES;
+  const snapshots = [];
+  for (let i = 0; i < n; i++) {
+    const region = regions[i % regions.length];
+    snapshots.push({
+      region,
+      name: `data-${i}`,
+      arn: `arn:aws:lightsail:${region}:${ACCOUNT}:DiskSnapshot/${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`,
+      createdAt: new Date(NOW - (i % 500) * DAY).toISOString(),
+      sizeInGb: 32,
+      state: "completed",
+      fromDiskName: `disk-${i % 160}`,
+      isFromAutoSnapshot: false,
+      tags: { "managed-by": "snapgate" },
+    });
+  }
+  return { regions, snapshots, disks: [] };
+}
+
+async function bigDiffAndRender() {
+  const engine = await loadPolicyBundle({ kind: "builtin" }, { minAgeDays: 0, maxDeletions: 1_000_000 });
+  const results = [];
+  for (const n of [10_000, 50_000, 100_000]) {
+    const inventory = syntheticInventory(n);
+    const sets = REGION_NAMES.map((r) => ({
+      name: `s-${r}`,
+      region: r,
+      keep: [],
+      retain: Array.from({ length: 10 }, (_, d) => ({ fromDisk: `disk-${d * 16 + REGION_NAMES.indexOf(r)}`, newest: 30 })),
+      file: "x.yaml",
+    }));
+    const desired = {
+      name: "bench",
+      spec: {
+        account: ACCOUNT,
+        regions: REGION_NAMES,
+        scope: { matchTags: { "managed-by": "snapgate" } },
+        guards: { maxDeletions: 1e9, maxDeletionPercent: 100, minSnapshotsPerDisk: 1, allowEmpty: false },
+        policy: { bundle: "builtin", data: {} },
+        access: { allow: [], deny: [] },
+        apply: { autoApplyBranches: [], maxPlanAgeMs: 3600000 },
+        suspend: false,
+      },
+      sets,
+    };
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const d = diff(desired, inventory, NOW);
+    const tDiff = performance.now();
+    const decisions = runGate({ desired, inventory, diff: d, commit: "0".repeat(40), nowMs: NOW }, { policy: engine, access: () => ({ allowed: true }) });
+    const tGate = performance.now();
+    const plan = buildPlan({
+      source: { repo: "r", ref: "main", commit: "0".repeat(40), base: null },
+      account: ACCOUNT,
+      regions: REGION_NAMES,
+      policy: { bundle: "builtin", digest: engine.digest },
+      inventory,
+      diff: d,
+      decisions,
+      nowMs: NOW,
+    });
+    const text = renderText(plan, { color: false });
+    const md = renderMarkdown(plan);
+    const tEnd = performance.now();
+    const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+    results.push({
+      snapshots: n,
+      candidates: d.candidates.length,
+      diffMs: Math.round(tDiff - t0),
+      gateMs: Math.round(tGate - tDiff),
+      buildAndRenderMs: Math.round(tEnd - tGate),
+      diffPlusRenderMs: Math.round(tDiff - t0 + (tEnd - tGate)),
+      heapGrowthMb: +heapMb.toFixed(1),
+      outputChars: text.length + md.length,
+    });
+  }
+  return results;
+}
+
+const withLatency = await planWithLatency();
+const big = await bigDiffAndRender();
+const result = { benchmark: "plan", withLatency, noLatency: big };
+mkdirSync(path.join(here, "out"), { recursive: true });
+writeFileSync(path.join(here, "out", "plan.json"), `${JSON.stringify(result, null, 2)}\n`);
+console.log(
+  `plan 10k snapshots/16 regions @${LATENCY_MS}ms: median ${withLatency.wallMs} ms; floor ${withLatency.floorMs} ms (${Math.ceil(TOTAL / 16 / PAGE_SIZE)} sequential pages × ${LATENCY_MS} ms); ratio ${withLatency.ratio} (target ≤ ${withLatency.target}); peak RSS ${withLatency.peakRssMb} MB (target ≤ 200)`,
+);
+console.log(`  step medians (ms): ${JSON.stringify(withLatency.steps)}`);
+for (const r of big) {
+  console.log(
+    `diff+render ${r.snapshots} snapshots (no latency): ${r.diffPlusRenderMs} ms (gate ${r.gateMs} ms for ${r.candidates} candidates); heap +${r.heapGrowthMb} MB`,
+  );
+}

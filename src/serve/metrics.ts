@@ -1,0 +1,94 @@
+/**
+ * Prometheus metrics for one daemon. Each instance owns its Registry (never
+ * prom-client's global one), so several servers can live in one process —
+ * tests start many. The typed methods are the only way to record, so label
+ * names and values stay consistent.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { BlockKind, Receiver } from "./types.js";
+
+export type ReconcileOutcome = "applied" | "planned" | "failed";
+export type DeletionOutcome = "deleted" | "failed" | "skipped";
+
+export interface SnapgateMetrics {
+  readonly registry: Registry;
+  recordReconcile(result: ReconcileOutcome, durationSeconds: number): void;
+  recordDeletions(outcome: DeletionOutcome, count: number): void;
+  recordBlocks(kind: BlockKind, count: number): void;
+  setLastAppliedCommitTimestamp(epochSeconds: number): void;
+  setQueueDepth(depth: number): void;
+  recordWebhookRequest(receiver: Receiver | "unknown", status: number): void;
+  /** the Prometheus text exposition */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): SnapgateMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const reconciles = new Counter({
+    name: "snapgate_reconciles_total",
+    help: "Reconcile runs by result (applied, planned, failed).",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: "snapgate_reconcile_duration_seconds",
+    help: "Duration of reconcile runs.",
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers,
+  });
+  const deletions = new Counter({
+    name: "snapgate_deletions_total",
+    help: "Snapshot deletions attempted by apply, by outcome.",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const blocks = new Counter({
+    name: "snapgate_blocks_total",
+    help: "Proposed deletions blocked, by gate kind (policy, access, guard, protect).",
+    labelNames: ["kind"] as const,
+    registers,
+  });
+  const lastApplied = new Gauge({
+    name: "snapgate_last_applied_commit_timestamp_seconds",
+    help: "Commit time of the last commit whose plan was applied.",
+    registers,
+  });
+  const queueDepth = new Gauge({
+    name: "snapgate_queue_depth",
+    help: "Reconciles running or pending (0-2: bursts are coalesced).",
+    registers,
+  });
+  const webhooks = new Counter({
+    name: "snapgate_webhook_requests_total",
+    help: "Webhook requests by receiver and HTTP status.",
+    labelNames: ["receiver", "status"] as const,
+    registers,
+  });
+  // Initialise the common series so dashboards see zeros rather than gaps.
+  for (const result of ["applied", "planned", "failed"]) reconciles.labels(result).inc(0);
+  for (const outcome of ["deleted", "failed", "skipped"]) deletions.labels(outcome).inc(0);
+  queueDepth.set(0);
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    recordReconcile: (result, seconds) => {
+      reconciles.labels(result).inc();
+      duration.observe(Math.max(0, seconds));
+    },
+    recordDeletions: (outcome, count) => {
+      if (count > 0) deletions.labels(outcome).inc(count);
+    },
+    recordBlocks: (kind, count) => {
+      if (count > 0) blocks.labels(kind).inc(count);
+    },
+    setLastAppliedCommitTimestamp: (seconds) => lastApplied.set(seconds),
+    setQueueDepth: (depth) => queueDepth.set(depth),
+    recordWebhookRequest: (receiver, status) => webhooks.labels(receiver, String(status)).inc(),
+    render: () => registry.metrics(),
+  };
+}

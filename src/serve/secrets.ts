@@ -1,0 +1,56 @@
+/**
+ * Webhook secrets come from a file (`--webhook-secret-file`) or the env var
+ * `SNAPGATE_WEBHOOK_SECRET` — never from a command-line argument, which any
+ * local user can read in the process list. A file holds one secret per line;
+ * several lines are several valid secrets, for rotation. Blank lines and
+ * lines starting with `#` are skipped; surrounding whitespace is trimmed.
+ */
+import { readFile } from "node:fs/promises";
+import { badInput, type InputIssue } from "../core/errors.js";
+
+export const SECRET_ENV = "SNAPGATE_WEBHOOK_SECRET";
+/** Shorter secrets are guessable offline from one captured signed request. */
+const MIN_SECRET_LENGTH = 16;
+
+export function parseSecrets(text: string, source: string): string[] {
+  const secrets: string[] = [];
+  const issues: InputIssue[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    if (line.length < MIN_SECRET_LENGTH) {
+      issues.push({
+        file: source,
+        line: index + 1,
+        message: `secret is shorter than ${MIN_SECRET_LENGTH} characters`,
+      });
+      return;
+    }
+    secrets.push(line);
+  });
+  if (issues.length > 0) throw badInput(issues);
+  if (secrets.length === 0) throw badInput([{ file: source, message: "no secret found" }]);
+  return secrets;
+}
+
+export async function readSecretsFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw badInput([{ file, message: `cannot read the webhook secret file (${code})` }]);
+  }
+  return parseSecrets(text, file);
+}
+
+/** The file wins over the env var; neither → [] (webhooks disabled, fail closed). */
+export async function secretsFrom(options: {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}): Promise<string[]> {
+  if (options.file !== undefined) return readSecretsFile(options.file);
+  const value = (options.env ?? process.env)[SECRET_ENV];
+  if (value === undefined || value.trim() === "") return [];
+  return parseSecrets(value, `env ${SECRET_ENV}`);
+}

@@ -1,0 +1,39 @@
+/**
+ * The contract between the daemon (src/serve/**) and the reconcile body (the
+ * lead's plan/apply code): what started a run, and what the run reports back.
+ */
+
+export type Receiver = "github" | "gitlab" | "gitea" | "generic";
+export const RECEIVERS: readonly Receiver[] = ["github", "gitlab", "gitea", "generic"];
+
+/** Why a reconcile runs. `coalesced` counts the earlier triggers this one absorbed. */
+export type ReconcileTrigger =
+  | { kind: "start"; coalesced?: number }
+  | { kind: "poll"; commit: string; coalesced?: number }
+  | {
+      kind: "webhook";
+      receiver: Receiver;
+      deliveryId: string | null;
+      /** the pushed head from the payload; a hint only — the reconcile re-resolves the branch */
+      commit: string | null;
+      coalesced?: number;
+    };
+
+export type BlockKind = "policy" | "access" | "guard" | "protect";
+export const BLOCK_KINDS: readonly BlockKind[] = ["policy", "access", "guard", "protect"];
+
+export interface ReconcileResult {
+  /** the commit that was reconciled; null when the run failed before resolving one */
+  commit: string | null;
+  ok: boolean;
+  /** free-form summary of the plan, shown in /status (e.g. counts per action) */
+  planSummary?: Record<string, unknown>;
+  /** present only when the run applied (auto-apply branch, not suspended, nothing blocked) */
+  applied?: { deleted: number; failed: number; skipped: number };
+  /** deletions blocked, by gate kind; recorded as snapgate_blocks_total */
+  blocks?: Partial<Record<BlockKind, number>>;
+  /** commit time of `commit` (ISO string or epoch seconds); feeds the last-applied gauge */
+  commitTime?: string | number;
+  /** human-readable failure, when ok is false */
+  error?: string;
+}
