@@ -48,7 +48,17 @@ export interface GateInput {
   nowMs: number;
 }
 
+export interface GateResult {
+  decisions: Decision[];
+  /** plan-level guard failures (they block every candidate) */
+  planLevel: Block[];
+}
+
 export function runGate(input: GateInput, stages: GateStages): Decision[] {
+  return gate(input, stages).decisions;
+}
+
+export function gate(input: GateInput, stages: GateStages): GateResult {
   const { desired, inventory, diff } = input;
   const { spec } = desired;
   const candidates = diff.candidates;
@@ -77,7 +87,7 @@ export function runGate(input: GateInput, stages: GateStages): Decision[] {
     nowMs: input.nowMs,
   });
 
-  return candidates.map((c): Decision => {
+  const decisions = candidates.map((c): Decision => {
     const blockedBy: Block[] = [...(blocks.get(c) ?? [])];
     const warnings: string[] = [];
     const verdict = evaluatePolicy(stages.policy, buildInput(c));
@@ -87,6 +97,7 @@ export function runGate(input: GateInput, stages: GateStages): Decision[] {
     if (!access.allowed) for (const message of access.reasons) blockedBy.push({ kind: "access", message });
     return { candidate: c, blockedBy, warnings };
   });
+  return { decisions, planLevel: planFailures };
 }
 
 function evaluatePolicy(policy: PolicyEvaluator, input: PolicyInput): PolicyVerdict {

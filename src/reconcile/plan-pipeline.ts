@@ -5,9 +5,9 @@
  */
 import type { Logger } from "pino";
 import { refused } from "../core/errors.js";
-import type { DesiredState, Inventory, Plan } from "../core/model.js";
+import type { Block, DesiredState, Inventory, Plan } from "../core/model.js";
 import { type DiffResult, diff } from "../diff/diff.js";
-import { type GateStages, runGate } from "../gate/gate.js";
+import { type GateStages, gate } from "../gate/gate.js";
 import { arnAccount } from "../gate/guards.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
@@ -33,6 +33,8 @@ export interface PlanOutcome {
   desired: DesiredState;
   inventory: Inventory;
   diff: DiffResult;
+  /** plan-level guard failures: when present, every candidate is blocked */
+  planLevelBlocks: readonly Block[];
   checkout: Pick<SourceCheckout, "repo" | "ref" | "commit" | "author" | "committedAt" | "message">;
   steps: StepRunner["records"];
 }
@@ -52,9 +54,10 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     const inventory = await steps.run("list-live", () => listInventory(req.clients, desired.spec.regions));
     assertAccount(desired, inventory);
     const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
-    const decisions = await steps.run("gate", () =>
-      runGate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
+    const gated = await steps.run("gate", () =>
+      gate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
     );
+    const decisions = gated.decisions;
     // PR mode: what was already a deletion candidate on base, against the same live state.
     const onBase = baseDesired
       ? new Set(diff(baseDesired, inventory, nowMs).candidates.map((c) => planKey(c.snapshot)))
@@ -85,6 +88,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
       desired,
       inventory,
       diff: result,
+      planLevelBlocks: gated.planLevel,
       checkout: { repo, ref, commit, author, committedAt, message },
       steps: steps.records,
     };

@@ -1,0 +1,267 @@
+/**
+ * The local Lightsail emulator, programmatically: `startEmulator()` for tests,
+ * the demo and the `snapgate emulator` command.
+ */
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { type CallRecord, type DeletedSnapshot, Engine, type EngineConfig } from "./engine.js";
+import { type DeleteFailure, type FaultSettings, Faults, type ScriptedFault } from "./faults.js";
+import { resumeInFlight } from "./ops/snapshots.js";
+import { readStateFile, StateWriter } from "./persistence.js";
+import {
+  type DiskRecord,
+  diskArn,
+  type SnapshotRecord,
+  snapshotArn,
+  supportCode,
+} from "./records.js";
+import {
+  buildStore,
+  type FleetSeed,
+  type FleetSeedInput,
+  loadSeedFile,
+  seedFromObject,
+} from "./seed.js";
+import { createEmulatorServer } from "./server.js";
+import { SigV4Verifier } from "./sigv4.js";
+import { Store } from "./store.js";
+
+export type { CallRecord, DeletedSnapshot } from "./engine.js";
+export type { DeleteFailure, FaultSettings, ScriptedFault } from "./faults.js";
+export type { ErrorType } from "./protocol.js";
+export type { FleetSeed, FleetSeedInput } from "./seed.js";
+export { loadSeedFile, parseSeedText, seedFromObject } from "./seed.js";
+
+export interface EmulatorOptions {
+  /** default 0: a free port */
+  port?: number;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** a fleet YAML path or a seed object */
+  seed?: string | FleetSeedInput;
+  /** persist state here; an existing file wins over the seed */
+  statePath?: string;
+  /** page size of GetDiskSnapshots, GetDisks, GetOperations* (default 50) */
+  pageSize?: number;
+  /** pending → completed after this many ms (default 0: on the next tick) */
+  createDelayMs?: number;
+  /** sync: a delete is done when the call returns (default); async: after deleteDelayMs */
+  deleteMode?: "sync" | "async";
+  deleteDelayMs?: number;
+  /** what DeleteDiskSnapshot does with a pending snapshot (default allow) */
+  pendingDelete?: "allow" | "reject";
+  /** applied on top of the seed's `faults:` */
+  faults?: FaultSettings;
+}
+
+/** A snapshot as tests see it. */
+export interface EmulatorSnapshot {
+  region: string;
+  name: string;
+  arn: string;
+  createdAt: Date;
+  sizeInGb: number;
+  state: string;
+  progress: string;
+  fromDiskName?: string;
+  fromDiskArn?: string;
+  isFromAutoSnapshot: boolean;
+  tags: Record<string, string>;
+}
+
+export interface EmulatorDisk {
+  region: string;
+  name: string;
+  arn: string;
+  sizeInGb: number;
+  state: string;
+  tags: Record<string, string>;
+}
+
+export interface NewSnapshot {
+  name: string;
+  fromDisk?: string;
+  createdAt?: Date | string | number;
+  sizeInGb?: number;
+  state?: "pending" | "completed" | "error" | "unknown";
+  tags?: Record<string, string>;
+  isFromAutoSnapshot?: boolean;
+}
+
+export interface FaultControl {
+  setLatency(fixedMs: number, jitterMs?: number): void;
+  setRate(perSecond: number | undefined, burst?: number): void;
+  setServiceErrorRate(rate: number, seed?: number): void;
+  setAccountSetupInProgress(on: boolean): void;
+  script(fault: ScriptedFault): void;
+  /** the next delete of this snapshot ends with a Failed operation; the snapshot stays */
+  failDeleteOperation(name: string, opts?: Omit<DeleteFailure, "name">): void;
+  /** removes a snapshot behind everyone's back (not recorded as a deletion); false if absent */
+  vanish(region: string, name: string): boolean;
+  clear(): void;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  account: string;
+  faults: FaultControl;
+  snapshots(region?: string): EmulatorSnapshot[];
+  disks(region?: string): EmulatorDisk[];
+  addSnapshot(region: string, snapshot: NewSnapshot): EmulatorSnapshot;
+  calls(): CallRecord[];
+  deletedSnapshots(): DeletedSnapshot[];
+  /** writes the state file now (no-op without statePath) */
+  flush(): Promise<void>;
+  /** stops timers and the server, then flushes the state */
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const seed: FleetSeed =
+    typeof options.seed === "string"
+      ? await loadSeedFile(options.seed)
+      : seedFromObject(options.seed ?? {});
+  const stored = options.statePath ? await readStateFile(options.statePath) : undefined;
+  const store = stored ? Store.fromData(stored) : buildStore(seed, Date.now());
+  const config: EngineConfig = {
+    pageSize: options.pageSize ?? 50,
+    createDelayMs: options.createDelayMs ?? 0,
+    deleteMode: options.deleteMode ?? "sync",
+    deleteDelayMs: options.deleteDelayMs ?? 0,
+    pendingDelete: options.pendingDelete ?? "allow",
+  };
+  if (!Number.isInteger(config.pageSize) || config.pageSize < 1)
+    throw new RangeError("pageSize must be a positive integer");
+  const faults = new Faults({ ...seed.faults, ...options.faults });
+
+  let writer: StateWriter | undefined;
+  const engine = new Engine(store, config, faults, seed.principals, () => writer?.changed());
+  if (options.statePath) {
+    writer = new StateWriter(options.statePath, () => store.toData());
+    writer.changed();
+    await writer.flush();
+  }
+  resumeInFlight(engine);
+
+  const server = createEmulatorServer(engine, new SigV4Verifier((key) => engine.secretOf(key)));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  const viewSnapshot = (region: string, s: SnapshotRecord): EmulatorSnapshot => ({
+    region,
+    name: s.name,
+    arn: snapshotArn({ account: store.account, region }, s.uuid),
+    createdAt: new Date(s.createdAtMs),
+    sizeInGb: s.sizeInGb,
+    state: s.state,
+    progress: s.progress,
+    ...(s.fromDiskName !== undefined
+      ? { fromDiskName: s.fromDiskName, fromDiskArn: s.fromDiskArn }
+      : {}),
+    isFromAutoSnapshot: s.isFromAutoSnapshot,
+    tags: { ...s.tags },
+  });
+  const viewDisk = (region: string, d: DiskRecord): EmulatorDisk => ({
+    region,
+    name: d.name,
+    arn: diskArn({ account: store.account, region }, d.uuid),
+    sizeInGb: d.sizeInGb,
+    state: d.state,
+    tags: { ...d.tags },
+  });
+  const regionsOf = (region?: string) => (region === undefined ? store.regionNames() : [region]);
+  let closed: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    account: store.account,
+    faults: {
+      setLatency: (fixed, jitter) => faults.setLatency(fixed, jitter),
+      setRate: (rate, burst) => faults.setRate(rate, burst),
+      setServiceErrorRate: (rate, s) => faults.setServiceErrorRate(rate, s),
+      setAccountSetupInProgress: (on) => faults.setAccountSetupInProgress(on),
+      script: (f) => faults.script(f),
+      failDeleteOperation: (name, opts) => faults.failDeleteOperation(name, opts),
+      vanish(region, name) {
+        const gone = store.region(region).removeSnapshot(name) !== undefined;
+        if (gone) engine.changed();
+        return gone;
+      },
+      clear: () => faults.clear(),
+    },
+    snapshots: (region) =>
+      regionsOf(region).flatMap((r) =>
+        store
+          .region(r)
+          .orderedSnapshots()
+          .map((s) => viewSnapshot(r, s)),
+      ),
+    disks: (region) =>
+      regionsOf(region).flatMap((r) =>
+        store
+          .region(r)
+          .orderedDisks()
+          .map((d) => viewDisk(r, d)),
+      ),
+    addSnapshot(region, spec) {
+      const parsed = seedFromObject({
+        account: store.account,
+        regions: { [region]: { snapshots: [{ ...spec, createdAt: toIso(spec.createdAt) }] } },
+      });
+      const s = parsed.regions[region]!.snapshots[0]!;
+      const disk =
+        s.fromDisk === undefined ? undefined : store.region(region).disks.get(s.fromDisk);
+      const uuid = randomUUID();
+      const record: SnapshotRecord = {
+        name: s.name,
+        uuid,
+        createdAtMs: s.createdAt ?? Date.now(),
+        sizeInGb: s.sizeInGb ?? disk?.sizeInGb ?? 8,
+        state: s.state,
+        progress: s.progress ?? (s.state === "completed" ? "100%" : "0%"),
+        ...(s.fromDisk !== undefined
+          ? {
+              fromDiskName: s.fromDisk,
+              fromDiskArn: diskArn({ account: store.account, region }, disk?.uuid ?? randomUUID()),
+            }
+          : {}),
+        isFromAutoSnapshot: s.isFromAutoSnapshot,
+        tags: { ...s.tags },
+        supportCode: supportCode(store.account, "snap", uuid),
+      };
+      store.region(region).addSnapshot(record);
+      engine.changed();
+      return viewSnapshot(region, record);
+    },
+    calls: () => engine.calls.map((c) => ({ ...c })),
+    deletedSnapshots: () => engine.deletions.map((d) => ({ ...d })),
+    flush: async () => writer?.flush(),
+    close() {
+      closed ??= (async () => {
+        engine.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await writer?.flush();
+      })();
+      return closed;
+    },
+  };
+}
+
+function toIso(v: Date | string | number | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "string") return v;
+  return new Date(v).toISOString();
+}

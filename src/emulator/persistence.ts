@@ -1,0 +1,119 @@
+/**
+ * Atomic, coalesced persistence of the emulator state: a mutation schedules a
+ * write within a few milliseconds; writes go to a temp file, are fsynced and
+ * renamed over the state file, so a reader never sees half a file.
+ */
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { badInput } from "../core/errors.js";
+import type { StoreData } from "./store.js";
+
+export async function readStateFile(path: string): Promise<StoreData | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw badInput([
+      { file: path, message: `cannot read the state file: ${(err as Error).message}` },
+    ]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw badInput([
+      { file: path, message: `the state file is not valid JSON: ${(err as Error).message}` },
+    ]);
+  }
+  const d = data as Partial<StoreData> | null;
+  const looksRight =
+    d?.formatVersion === 1 &&
+    typeof d.account === "string" &&
+    typeof d.regions === "object" &&
+    d.regions !== null;
+  if (!looksRight) {
+    throw badInput([{ file: path, message: "not an emulator state file (formatVersion 1)" }]);
+  }
+  return d as StoreData;
+}
+
+export class StateWriter {
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  /** Writes are spaced by a multiple of the last write's cost so a big state cannot hog the loop. */
+  private lastWriteMs = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly snapshot: () => StoreData,
+    private readonly flushDelayMs = 2,
+  ) {}
+
+  changed(): void {
+    this.dirty = true;
+    if (this.timer || this.writing) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush().catch((err: unknown) => {
+          // Keep serving; the next mutation or close() tries again.
+          this.dirty = true;
+          process.stderr.write(`emulator: cannot write ${this.path}: ${(err as Error).message}\n`);
+        });
+      },
+      Math.max(this.flushDelayMs, Math.min(this.lastWriteMs * 3, 250)),
+    );
+  }
+
+  /** Writes now if anything changed; resolves once the file on disk is current. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.writing) await this.writing;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.writing = this.write().finally(() => {
+      this.writing = undefined;
+      if (this.dirty) this.changed();
+    });
+    await this.writing;
+  }
+
+  private async write(): Promise<void> {
+    const started = performance.now();
+    const text = JSON.stringify(this.snapshot());
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    const fh = await open(tmp, "w", 0o600);
+    try {
+      await fh.writeFile(text, "utf8");
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await syncDir(dirname(this.path));
+    this.lastWriteMs = performance.now() - started;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
+}

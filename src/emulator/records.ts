@@ -1,0 +1,154 @@
+/**
+ * The emulator's stored resources and how each becomes its wire shape
+ * (DiskSnapshot, Disk, Operation exactly as the model and the AWS samples).
+ */
+import { createHash } from "node:crypto";
+import { epochSeconds } from "./protocol.js";
+
+export type Tags = Record<string, string>;
+
+export type SnapshotState = "pending" | "completed" | "error" | "unknown";
+
+export interface SnapshotRecord {
+  name: string;
+  uuid: string;
+  createdAtMs: number;
+  sizeInGb: number;
+  state: SnapshotState;
+  progress: string;
+  fromDiskName?: string;
+  fromDiskArn?: string;
+  isFromAutoSnapshot: boolean;
+  tags: Tags;
+  supportCode: string;
+  /** when a pending snapshot completes (CreateDiskSnapshot) */
+  completesAtMs?: number;
+  /** ids of the create operations to settle on completion */
+  createOperationIds?: string[];
+  /** an asynchronous delete in flight: its operation and when it completes */
+  deleting?: {
+    operationId: string;
+    atMs: number;
+    fail?: { errorCode: string; errorDetails: string };
+  };
+}
+
+export type DiskState = "pending" | "error" | "available" | "in-use" | "unknown";
+
+export interface DiskRecord {
+  name: string;
+  uuid: string;
+  createdAtMs: number;
+  sizeInGb: number;
+  state: DiskState;
+  attachedTo?: string;
+  path?: string;
+  isSystemDisk: boolean;
+  iops: number;
+  tags: Tags;
+  supportCode: string;
+}
+
+export type OperationStatus = "NotStarted" | "Started" | "Failed" | "Completed" | "Succeeded";
+
+export interface OperationRecord {
+  id: string;
+  resourceName: string;
+  resourceType: string;
+  createdAtMs: number;
+  availabilityZone: string;
+  isTerminal: boolean;
+  operationDetails?: string;
+  operationType: string;
+  status: OperationStatus;
+  statusChangedAtMs: number;
+  errorCode?: string;
+  errorDetails?: string;
+}
+
+export interface ArnContext {
+  account: string;
+  region: string;
+}
+
+export const snapshotArn = (c: ArnContext, uuid: string) =>
+  `arn:aws:lightsail:${c.region}:${c.account}:DiskSnapshot/${uuid}`;
+export const diskArn = (c: ArnContext, uuid: string) =>
+  `arn:aws:lightsail:${c.region}:${c.account}:Disk/${uuid}`;
+
+/** Disks live in the region's first zone; snapshots are regional ("all"). */
+export const diskZone = (region: string) => `${region}a`;
+
+/** A UUID derived from a stable description, so seeded resources keep their ARN without a state file. */
+export function stableUuid(...parts: string[]): string {
+  const h = createHash("sha256").update(parts.join("\u0000")).digest("hex");
+  const variant = ((Number.parseInt(h[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function supportCode(account: string, kind: "snap" | "vol", uuid: string): string {
+  return `${account}/${kind}-0${uuid.replace(/-/g, "").slice(0, 16)}`;
+}
+
+export function tagList(tags: Tags): { key: string; value: string }[] {
+  return Object.entries(tags).map(([key, value]) => ({ key, value }));
+}
+
+export function snapshotShape(c: ArnContext, s: SnapshotRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: s.name,
+    arn: snapshotArn(c, s.uuid),
+    supportCode: s.supportCode,
+    createdAt: epochSeconds(s.createdAtMs),
+    location: { availabilityZone: "all", regionName: c.region },
+    resourceType: "DiskSnapshot",
+    tags: tagList(s.tags),
+    sizeInGb: s.sizeInGb,
+    state: s.state,
+    progress: s.progress,
+  };
+  if (s.fromDiskName !== undefined) out.fromDiskName = s.fromDiskName;
+  if (s.fromDiskArn !== undefined) out.fromDiskArn = s.fromDiskArn;
+  out.isFromAutoSnapshot = s.isFromAutoSnapshot;
+  return out;
+}
+
+export function diskShape(c: ArnContext, d: DiskRecord): Record<string, unknown> {
+  const attached = d.attachedTo !== undefined;
+  const out: Record<string, unknown> = {
+    name: d.name,
+    arn: diskArn(c, d.uuid),
+    supportCode: d.supportCode,
+    createdAt: epochSeconds(d.createdAtMs),
+    location: { availabilityZone: diskZone(c.region), regionName: c.region },
+    resourceType: "Disk",
+    tags: tagList(d.tags),
+    sizeInGb: d.sizeInGb,
+    isSystemDisk: d.isSystemDisk,
+    iops: d.iops,
+  };
+  if (d.path !== undefined) out.path = d.path;
+  out.state = d.state;
+  if (attached) out.attachedTo = d.attachedTo;
+  out.isAttached = attached;
+  out.attachmentState = attached ? "attached" : "detached";
+  return out;
+}
+
+export function operationShape(region: string, o: OperationRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: o.id,
+    resourceName: o.resourceName,
+    resourceType: o.resourceType,
+    createdAt: epochSeconds(o.createdAtMs),
+    location: { availabilityZone: o.availabilityZone, regionName: region },
+    isTerminal: o.isTerminal,
+  };
+  if (o.operationDetails !== undefined) out.operationDetails = o.operationDetails;
+  out.operationType = o.operationType;
+  out.status = o.status;
+  out.statusChangedAt = epochSeconds(o.statusChangedAtMs);
+  if (o.errorCode !== undefined) out.errorCode = o.errorCode;
+  if (o.errorDetails !== undefined) out.errorDetails = o.errorDetails;
+  return out;
+}

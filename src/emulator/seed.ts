@@ -1,0 +1,113 @@
+/**
+ * Fleet seed loading: a YAML file (located errors, all at once) or an object,
+ * and turning a validated seed into a Store with stable ARNs.
+ */
+import { readFile } from "node:fs/promises";
+import { badInput, type InputIssue } from "../core/errors.js";
+import { parseYamlFile, validateDocument } from "../core/yaml-located.js";
+import {
+  type DiskRecord,
+  diskArn,
+  type SnapshotRecord,
+  stableUuid,
+  supportCode,
+} from "./records.js";
+import { type FleetSeed, type FleetSeedInput, fleetSchema } from "./seed-schema.js";
+import { Store } from "./store.js";
+
+export type { FleetSeed, FleetSeedInput } from "./seed-schema.js";
+
+/** Parse and validate seed YAML; throws SnapgateError(BadInput) listing every located issue. */
+export function parseSeedText(file: string, text: string): FleetSeed {
+  // Fleets can be large (benchmarks seed 10,000+ snapshots): allow more than a config file.
+  const parsed = parseYamlFile(file, text, { maxBytes: 256 * 1024 * 1024 });
+  if (parsed.issues.length > 0) throw badInput(parsed.issues);
+  if (parsed.documents.length !== 1) {
+    throw badInput([
+      {
+        file,
+        line: 1,
+        col: 1,
+        message: `expected exactly one YAML document, found ${parsed.documents.length}`,
+      },
+    ]);
+  }
+  const doc = parsed.documents[0]!;
+  const result = validateDocument(file, doc, fleetSchema);
+  if (!result.ok) throw badInput(result.issues);
+  return result.value;
+}
+
+export async function loadSeedFile(path: string): Promise<FleetSeed> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw badInput([{ file: path, message: `cannot read the seed: ${(err as Error).message}` }]);
+  }
+  return parseSeedText(path, text);
+}
+
+/** Validate a seed given as an object (no positions: issues name the field). */
+export function seedFromObject(value: FleetSeedInput | unknown, label = "<seed>"): FleetSeed {
+  const result = fleetSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issues: InputIssue[] = result.error.issues.map((i) => ({
+    file: label,
+    field: i.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "["),
+    message: i.message,
+  }));
+  throw badInput(issues);
+}
+
+/** A fresh store holding the seed's resources; seeded ARNs derive from account, region and name. */
+export function buildStore(seed: FleetSeed, nowMs: number): Store {
+  const store = new Store(seed.account);
+  for (const [regionName, r] of Object.entries(seed.regions)) {
+    const region = store.region(regionName);
+    const ctx = { account: seed.account, region: regionName };
+    const disks: DiskRecord[] = r.disks.map((d) => {
+      const uuid = stableUuid(seed.account, regionName, "Disk", d.name);
+      return {
+        name: d.name,
+        uuid,
+        createdAtMs: d.createdAt ?? nowMs,
+        sizeInGb: d.sizeInGb,
+        state: d.state ?? (d.attachedTo ? "in-use" : "available"),
+        ...(d.attachedTo !== undefined ? { attachedTo: d.attachedTo } : {}),
+        ...(d.path !== undefined ? { path: d.path } : {}),
+        isSystemDisk: d.isSystemDisk,
+        iops: d.iops,
+        tags: { ...d.tags },
+        supportCode: supportCode(seed.account, "vol", uuid),
+      };
+    });
+    const diskByName = new Map(disks.map((d) => [d.name, d]));
+    const snapshots: SnapshotRecord[] = r.snapshots.map((s) => {
+      const uuid = stableUuid(seed.account, regionName, "DiskSnapshot", s.name);
+      const disk = s.fromDisk === undefined ? undefined : diskByName.get(s.fromDisk);
+      // A snapshot may outlive its disk: keep a stable ARN for the gone disk too.
+      const fromDiskArn =
+        s.fromDisk === undefined
+          ? undefined
+          : diskArn(ctx, disk?.uuid ?? stableUuid(seed.account, regionName, "Disk", s.fromDisk));
+      return {
+        name: s.name,
+        uuid,
+        createdAtMs: s.createdAt ?? nowMs,
+        sizeInGb: s.sizeInGb ?? disk?.sizeInGb ?? 8,
+        state: s.state,
+        progress: s.progress ?? (s.state === "completed" ? "100%" : "0%"),
+        ...(s.fromDisk !== undefined ? { fromDiskName: s.fromDisk, fromDiskArn } : {}),
+        isFromAutoSnapshot: s.isFromAutoSnapshot,
+        tags: { ...s.tags },
+        supportCode: supportCode(seed.account, "snap", uuid),
+      };
+    });
+    region.load({ disks, snapshots, operations: [] });
+  }
+  return store;
+}
