@@ -164,10 +164,11 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     }
     const block = blocked.get(k);
     if (block !== undefined) {
-      const protectOnly =
-        block.blockedBy.length > 0 && block.blockedBy.every((b) => b.kind === "protect");
+      // A protected snapshot is held on purpose (e.g. legal hold): other blocks on it
+      // do not make the fleet non-compliant, since it can never be deleted anyway.
+      const isProtected = block.blockedBy.some((b) => b.kind === "protect");
       return {
-        class: protectOnly ? "protected" : "blocked",
+        class: isProtected ? "protected" : "blocked",
         reasons: block.blockedBy.map(toReason),
         warnings: [...(block.warnings ?? [])],
       };

@@ -71,7 +71,9 @@ export function registerApplyCommand(program: Command): void {
       trigger: { kind: "cli", planFile: file },
     });
     progress.finish();
-    process.stdout.write(flags.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderResult(result));
+    // Without a TTY every item was already streamed as a line: print only the summary.
+    const listItems = Boolean(process.stderr.isTTY);
+    process.stdout.write(flags.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderResult(result, listItems));
     if (result.aborted) throw refused(`apply stopped early: ${result.aborted}; fix it and run the same command again to resume`);
     const c = result.counts;
     process.exitCode = c.failed + c.skipped + c.denied > 0 ? EXIT.partial : EXIT.ok;
@@ -114,8 +116,10 @@ function progressReporter(enabled: boolean, tty: boolean) {
   };
 }
 
-export function renderResult(r: ApplyResult): string {
-  const lines = r.items.map((i) => `  ${i.outcome.padEnd(8)} ${i.region.padEnd(15)} ${i.name}  ${i.detail}`);
+export function renderResult(r: ApplyResult, listItems = true): string {
+  const lines = listItems
+    ? r.items.map((i) => `  ${i.outcome.padEnd(8)} ${i.region.padEnd(15)} ${i.name}  ${i.detail}`)
+    : [];
   const c = r.counts;
   lines.push(
     "",

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { registerApplyCommand } from "./apply.js";
+import { registerAuditCommand } from "./audit.js";
 import { registerAuditLogCommand } from "./audit-log.js";
 import { registerEmulatorCommand } from "./emulator.js";
 import { EXIT, reportFatal } from "./exit-codes.js";
 import { registerIamPolicyCommand } from "./iam-policy.js";
 import { registerPlanCommand } from "./plan.js";
+import { registerServeCommand } from "./serve.js";
 import { version } from "./version.js";
 
 /** Builds the command tree; each command lives in its own module under src/cli/. */
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerPlanCommand(program);
   registerApplyCommand(program);
+  registerAuditCommand(program);
+  registerServeCommand(program);
   registerEmulatorCommand(program);
   registerAuditLogCommand(program);
   registerIamPolicyCommand(program);

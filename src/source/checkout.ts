@@ -117,7 +117,7 @@ export async function resolveRef(opts: SourceOptions & { ref: string }): Promise
   });
 }
 
-async function withCacheRepo<T>(
+export async function withCacheRepo<T>(
   url: string,
   opts: SourceOptions,
   fn: (repo: CacheRepo) => Promise<T>,

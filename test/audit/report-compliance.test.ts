@@ -96,8 +96,8 @@ describe("buildComplianceReport: summary and verdict", () => {
     expect(s.classes).toEqual({
       desired: 3,
       "would-delete": 3,
-      blocked: 3,
-      protected: 1,
+      blocked: 2,
+      protected: 2,
       "out-of-scope": 2,
     });
     expect([s.live, s.inScope, s.missing, s.warnings]).toEqual([12, 10, 1, 2]);
@@ -118,7 +118,7 @@ describe("buildComplianceReport: summary and verdict", () => {
         "us-east-1",
         true,
         1,
-        { desired: 2, "would-delete": 2, blocked: 3, protected: 1, "out-of-scope": 1 },
+        { desired: 2, "would-delete": 2, blocked: 2, protected: 2, "out-of-scope": 1 },
       ],
     ]);
     const disk = (region: string, name: string | null) =>
@@ -133,8 +133,8 @@ describe("buildComplianceReport: summary and verdict", () => {
     expect(disk("us-east-1", "web-data")).toEqual({
       desired: 1,
       "would-delete": 1,
-      blocked: 3,
-      protected: 1,
+      blocked: 2,
+      protected: 2,
       "out-of-scope": 1,
     });
     expect(disk("eu-west-2", null)).toEqual({

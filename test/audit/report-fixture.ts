@@ -115,7 +115,8 @@ export const EXPECTED_CLASSES: Record<string, string> = {
   "eu-stray": "would-delete",
   "web-prod": "blocked",
   "web-young": "blocked",
-  "web-held-prod": "blocked",
+  // protected and also denied by access: held on purpose, so "protected"
+  "web-held-prod": "protected",
   "web-held": "protected",
   manual: "out-of-scope",
   "tokyo-1": "out-of-scope",

@@ -45,15 +45,15 @@ describe("renderReportMarkdown", () => {
     const md = renderReportMarkdown(mixedFleet().report);
     expect(md).toContain(":x: **not compliant**");
     expect(md).toContain("| :wastebasket: would delete (drift) | **3** |");
-    expect(md).toContain("| :no_entry: blocked (violations) | **3** |");
+    expect(md).toContain("| :no_entry: blocked (violations) | **2** |");
     expect(md).toContain("| :grey_question: missing (declared, not live) | **1** |");
-    expect(md).toContain("| us-east-1 | 2 | 2 | 3 | 1 | 1 | 1 |");
+    expect(md).toContain("| us-east-1 | 2 | 2 | 2 | 2 | 1 | 1 |");
     expect(md).toContain("| ap-northeast-1 (not configured) | 0 | 0 | 0 | 0 | 1 | 0 |");
     const headings = md.split("\n").filter((l) => l.startsWith("#### "));
     expect(headings).toEqual([
       "#### Would delete (drift) (3)",
-      "#### Blocked (violations) (3)",
-      "#### Protected (1)",
+      "#### Blocked (violations) (2)",
+      "#### Protected (2)",
       "#### Desired (3)",
       "#### Out of scope (2)",
       "#### Missing (1)",

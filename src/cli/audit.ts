@@ -1,0 +1,74 @@
+/** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
+import type { Command } from "commander";
+import { buildComplianceReport } from "../audit/compliance.js";
+import { renderReportMarkdown } from "../audit/report-markdown.js";
+import { parseReportFormats, writeReports } from "../audit/write-reports.js";
+import { createLogger } from "../core/logger.js";
+import { lightsailClientFactory } from "../lightsail/client.js";
+import { makePlan } from "../reconcile/plan-pipeline.js";
+import { EXIT } from "./exit-codes.js";
+import { clockNow, defaultCacheDir, withLightsailOptions, withStateOptions } from "./options.js";
+import { resolveState } from "./state.js";
+
+interface AuditFlags {
+  repo: string;
+  ref?: string;
+  reportDir?: string;
+  format: string;
+  endpointUrl?: string;
+  cacheDir?: string;
+  stateDir?: string;
+  auditLog?: string;
+}
+
+export function registerAuditCommand(program: Command): void {
+  withStateOptions(
+    withLightsailOptions(
+      program
+        .command("audit")
+        .description("compliance run: classify every live snapshot and write reports; never deletes")
+        .requiredOption("--repo <path-or-url>", "desired-state git repository")
+        .option("--ref <ref>", "branch, tag or commit")
+        .option("--report-dir <dir>", "write reports here")
+        .option("--format <list>", "report formats: json,markdown,junit,html", "json,markdown,junit,html")
+        .option("--cache-dir <dir>", "git cache directory"),
+    ),
+  ).action(async (flags: AuditFlags) => {
+    const formats = parseReportFormats(flags.format);
+    const nowMs = clockNow();
+    const outcome = await makePlan({
+      repo: flags.repo,
+      ref: flags.ref,
+      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      clients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
+      nowMs,
+      log: createLogger(),
+    });
+    const report = buildComplianceReport({ ...outcome, nowMs });
+    const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];
+    const { audit } = resolveState(flags);
+    await audit.append("audit-run", {
+      commit: report.source.commit,
+      ref: report.source.ref,
+      repo: report.source.repo,
+      account: report.account,
+      regions: report.regions,
+      policyDigest: report.policy.digest,
+      planDigest: report.planDigest,
+      compliant: report.compliant,
+      counts: report.summary.classes,
+      missing: report.summary.missing,
+      warnings: report.summary.warnings,
+      reports: written,
+    });
+    const c = report.summary.classes;
+    const lines = [
+      `snapgate audit of ${report.source.repo} @ ${report.source.ref} (${report.source.commit.slice(0, 12)}): ${report.compliant ? "COMPLIANT" : "NOT COMPLIANT"}`,
+      `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
+      ...written.map((f) => `  wrote ${f}`),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    if (!flags.reportDir && formats.includes("markdown")) process.stdout.write(`\n${renderReportMarkdown(report)}`);
+    process.exitCode = report.compliant ? EXIT.ok : EXIT.notCompliant;
+  });
+}

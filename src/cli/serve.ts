@@ -1,0 +1,105 @@
+/** `snapgate serve`: webhooks + polling, reconcile on push, auto-apply where the repo allows it. */
+import type { Command } from "commander";
+import { createLogger } from "../core/logger.js";
+import { lightsailClientFactory } from "../lightsail/client.js";
+import { reconcileOnce } from "../reconcile/reconcile.js";
+import { verifyCommitSignature } from "../source/verify-commit.js";
+import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
+import { resolveRef } from "../source/index.js";
+import {
+  defaultCacheDir,
+  positiveInt,
+  positiveNumber,
+  withLightsailOptions,
+  withStateOptions,
+} from "./options.js";
+import { resolveState } from "./state.js";
+
+interface ServeFlags {
+  repo: string;
+  branch: string;
+  port: number;
+  host: string;
+  interval: string;
+  webhookSecretFile?: string;
+  concurrency: number;
+  rate: number;
+  verifyCommits?: boolean;
+  keyringDir?: string;
+  endpointUrl?: string;
+  stateDir?: string;
+  auditLog?: string;
+  cacheDir?: string;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error("--port must be 0–65535");
+  return n;
+}
+
+export function registerServeCommand(program: Command): void {
+  withStateOptions(
+    withLightsailOptions(
+      program
+        .command("serve")
+        .description("daemon: reconcile on webhook pushes and on an interval; auto-apply where configured")
+        .requiredOption("--repo <url>", "desired-state git repository")
+        .option("--branch <branch>", "branch to reconcile", "main")
+        .option("--port <port>", "HTTP port (0 picks a free one)", port, 8080)
+        .option("--host <host>", "address to listen on", "127.0.0.1")
+        .option("--interval <duration>", "polling interval (e.g. 30s, 5m, 1h; 0 disables)", "5m")
+        .option("--webhook-secret-file <file>", "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)")
+        .option("--concurrency <n>", "deletions in flight at once", positiveInt("--concurrency"), 4)
+        .option("--rate <n>", "Lightsail requests per second", positiveNumber("--rate"), 10)
+        .option("--verify-commits", "apply only commits whose signature verifies against --keyring-dir")
+        .option("--keyring-dir <dir>", "GnuPG home holding the trusted keys (with --verify-commits)")
+        .option("--cache-dir <dir>", "git cache directory"),
+    ),
+  ).action(async (flags: ServeFlags) => {
+    const log = createLogger(process.env.SNAPGATE_LOG_LEVEL ?? "info");
+    const interval = parseInterval(flags.interval);
+    const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
+    const { stateDir, audit } = resolveState(flags);
+    const cacheDir = flags.cacheDir ?? defaultCacheDir();
+    if (flags.verifyCommits && !flags.keyringDir) throw new Error("--verify-commits needs --keyring-dir");
+    const keyringDir = flags.keyringDir;
+    const daemon = await runDaemon({
+      host: flags.host,
+      port: flags.port,
+      secrets,
+      repo: flags.repo,
+      branch: flags.branch,
+      interval,
+      log,
+      resolveHead: () => resolveRef({ repo: flags.repo, ref: flags.branch, cacheDir }),
+      reconcile: (trigger) =>
+        reconcileOnce(
+          {
+            repo: flags.repo,
+            branch: flags.branch,
+            cacheDir,
+            stateDir,
+            audit,
+            planClients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
+            applyClients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
+            concurrency: flags.concurrency,
+            rate: flags.rate,
+            ...(flags.verifyCommits && keyringDir
+              ? { verifyCommit: (commit: string) => verifyCommitSignature({ repo: flags.repo, commit, cacheDir, keyringDir }) }
+              : {}),
+          },
+          trigger,
+        ),
+    });
+    process.stdout.write(`listening on ${daemon.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, "stopping: finishing the reconcile in flight");
+        daemon.stop().then(resolve, resolve);
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * One reconcile for `serve`: fetch → plan → (auto-)apply → audit. It goes
+ * through the same plan pipeline and the same runApply as the CLI; the only
+ * difference is who decides to apply: here, the repo's own
+ * `spec.apply.autoApplyBranches`, `spec.suspend` and the plan-level guards.
+ */
+import { recordPlan } from "../audit/plan-events.js";
+import type { AuditLog } from "../audit/log.js";
+import { messageOf } from "../core/errors.js";
+import type { Plan } from "../core/model.js";
+import type { ClientFactory } from "../lightsail/client.js";
+import type { ReconcileResult, ReconcileTrigger } from "../serve/types.js";
+import { runApply } from "../apply/run-apply.js";
+import type { ApplyResult } from "../apply/execute.js";
+import { makePlan } from "./plan-pipeline.js";
+
+export interface ReconcileOptions {
+  repo: string;
+  branch: string;
+  cacheDir: string;
+  stateDir: string;
+  audit: AuditLog;
+  /** clients for planning (SDK retries) and for apply (no SDK retries: apply retries itself) */
+  planClients: ClientFactory;
+  applyClients: ClientFactory;
+  concurrency: number;
+  rate: number;
+  /** verify the commit's signature before applying; returns a reason when it fails */
+  verifyCommit?: (commit: string) => Promise<string | null>;
+  now?: () => number;
+}
+
+export type ApplyDecision = { apply: true } | { apply: false; reason: string };
+
+export function decideAutoApply(
+  branch: string,
+  spec: { apply: { autoApplyBranches: readonly string[] }; suspend: boolean },
+  plan: Plan,
+  planLevelBlocked: boolean,
+): ApplyDecision {
+  if (spec.suspend) return { apply: false, reason: "spec.suspend is true" };
+  if (!spec.apply.autoApplyBranches.includes(branch)) {
+    return { apply: false, reason: `branch ${branch} is not in spec.apply.autoApplyBranches` };
+  }
+  if (planLevelBlocked) return { apply: false, reason: "a plan-level guard blocked the plan" };
+  if (plan.deletions.length === 0) return { apply: false, reason: "nothing to delete" };
+  return { apply: true };
+}
+
+function blockCounts(plan: Plan): NonNullable<ReconcileResult["blocks"]> {
+  const counts: NonNullable<ReconcileResult["blocks"]> = {};
+  for (const b of plan.blocked) {
+    for (const kind of new Set(b.blockedBy.map((x) => x.kind))) counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function reconcileOnce(opts: ReconcileOptions, trigger: ReconcileTrigger): Promise<ReconcileResult> {
+  const now = opts.now ?? Date.now;
+  let commit: string | null = null;
+  try {
+    const outcome = await makePlan({
+      repo: opts.repo,
+      ref: opts.branch,
+      cacheDir: opts.cacheDir,
+      clients: opts.planClients,
+      nowMs: now(),
+    });
+    const { plan, desired } = outcome;
+    commit = plan.source.commit;
+    await recordPlan(opts.audit, plan, { trigger });
+    let decision = decideAutoApply(opts.branch, desired.spec, plan, outcome.planLevelBlocks.length > 0);
+    if (decision.apply && opts.verifyCommit) {
+      const problem = await opts.verifyCommit(commit);
+      if (problem) decision = { apply: false, reason: `commit signature: ${problem}` };
+    }
+    let applied: ApplyResult | undefined;
+    if (decision.apply) {
+      applied = await runApply({
+        plan,
+        clients: opts.applyClients,
+        audit: opts.audit,
+        stateDir: opts.stateDir,
+        cacheDir: opts.cacheDir,
+        nowMs: now(),
+        concurrency: opts.concurrency,
+        rate: opts.rate,
+        trigger,
+      });
+    }
+    const ok = !applied?.aborted;
+    await opts.audit.append("reconcile", {
+      trigger,
+      commit,
+      planDigest: plan.digest,
+      applied: decision.apply,
+      ...(decision.apply ? {} : { notAppliedBecause: decision.reason }),
+      ...(applied ? { counts: applied.counts } : {}),
+      ok,
+    });
+    return {
+      commit,
+      ok,
+      planSummary: { ...plan.summary, digest: plan.digest, applied: decision.apply, ...(decision.apply ? {} : { reason: decision.reason }) },
+      ...(applied
+        ? {
+            applied: {
+              deleted: applied.counts.deleted,
+              failed: applied.counts.failed + applied.counts.denied,
+              skipped: applied.counts.skipped,
+            },
+          }
+        : {}),
+      blocks: blockCounts(plan),
+      commitTime: outcome.checkout.committedAt,
+      ...(applied?.aborted ? { error: applied.aborted } : {}),
+    };
+  } catch (err) {
+    const error = messageOf(err);
+    await opts.audit.append("reconcile", { trigger, commit, ok: false, error }).catch(() => {});
+    return { commit, ok: false, error };
+  }
+}
