@@ -5,7 +5,8 @@
  * final result are skipped, items with an intent and no result (in flight at
  * a crash) are re-checked against live state before anything else happens.
  */
-import { mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { DurableAppender } from "../core/batcher.js";
 import path from "node:path";
 
 export type ItemOutcome =
@@ -51,10 +52,14 @@ export function journalPath(stateDir: string, planDigest: string): string {
 }
 
 export class Journal {
+  private readonly appender: DurableAppender;
+
   private constructor(
     readonly file: string,
     private readonly items: Map<string, ItemState>,
-  ) {}
+  ) {
+    this.appender = new DurableAppender(file);
+  }
 
   static async open(file: string): Promise<Journal> {
     await mkdir(path.dirname(file), { recursive: true });
@@ -111,13 +116,8 @@ export class Journal {
     await this.write(entry);
   }
 
-  private async write(entry: JournalEntry): Promise<void> {
-    const fh = await open(this.file, "a", 0o600);
-    try {
-      await fh.write(`${JSON.stringify(entry)}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  /** Durable before it resolves; concurrent writes share one fsync. */
+  private write(entry: JournalEntry): Promise<void> {
+    return this.appender.append(`${JSON.stringify(entry)}\n`);
   }
 }

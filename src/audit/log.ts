@@ -6,9 +6,10 @@
  * chain never forks. A `.head` file beside the log remembers the last hash,
  * so that cutting records off the end is detected too.
  */
-import { mkdir, open, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { canonicalJson, sha256 } from "../core/canonical-json.js";
+import { Batcher } from "../core/batcher.js";
 import { waitForLock } from "../core/file-lock.js";
 
 export const GENESIS = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
@@ -70,35 +71,28 @@ async function readTail(file: string): Promise<Head> {
   }
 }
 
+type PendingEvent = { type: AuditEventType; fields: Record<string, unknown> };
+
 export class AuditLog {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Concurrent appends are written together: one lock, one write, one fsync. */
+  private readonly batcher = new Batcher<PendingEvent, AuditRecord>((events) => this.write(events));
 
   constructor(readonly file: string) {}
 
   /** Appends one event; resolves once it is on disk. */
   append(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord> {
-    const run = this.queue.then(() => this.appendNow(type, fields));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.batcher.push({ type, fields });
   }
 
-  /** Appends several events with one write and one flush (e.g. a plan's decisions). */
-  appendMany(events: readonly { type: AuditEventType; fields: Record<string, unknown> }[]): Promise<AuditRecord[]> {
-    const run = this.queue.then(() => this.write(events));
-    this.queue = run.catch(() => {});
-    return run;
+  /** Appends several events in order (e.g. a plan's decisions); resolves once all are on disk. */
+  appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]> {
+    return Promise.all(events.map((e) => this.batcher.push(e)));
   }
 
-  private async appendNow(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord> {
-    const [record] = await this.write([{ type, fields }]);
-    return record!;
-  }
-
-  private async write(
-    events: readonly { type: AuditEventType; fields: Record<string, unknown> }[],
-  ): Promise<AuditRecord[]> {
+  private async write(events: readonly PendingEvent[]): Promise<AuditRecord[]> {
     if (events.length === 0) return [];
     await mkdir(path.dirname(this.file), { recursive: true });
+    // Other processes (serve and a CLI apply) may append too: the chain must not fork.
     const lock = await waitForLock(`${this.file}.lock`, "audit append");
     try {
       let tail = await readTail(this.file);
@@ -124,15 +118,13 @@ export class AuditLog {
   }
 }
 
+/**
+ * The head file is a hint written after the log itself is flushed: it may lag
+ * behind after a crash (verify accepts that), but it never runs ahead.
+ */
 async function writeHead(file: string, head: Head): Promise<void> {
   const tmp = `${file}.head.tmp`;
-  const fh = await open(tmp, "w", 0o600);
-  try {
-    await fh.write(JSON.stringify(head));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeFile(tmp, JSON.stringify(head), { mode: 0o600 });
   await rename(tmp, `${file}.head`);
 }
 

@@ -16,6 +16,7 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
   if (lines[lines.length - 1] === "") lines.pop();
   let prev = GENESIS;
   let count = 0;
+  const hashes: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
     let record: AuditRecord;
@@ -38,15 +39,18 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
       return { ok: false, records: count, line, problem: "hash does not match the record's content (record edited)" };
     }
     prev = hash;
+    hashes.push(hash);
     count++;
   }
+  // The head may lag after a crash (it is written after the log), never lead:
+  // a head beyond the log, or one that disagrees with the record it names, means cut-off records.
   const head = await readHead(file);
-  if (head && (head.seq !== count || head.hash !== prev)) {
+  if (head && (head.seq > count || (head.seq > 0 && hashes[head.seq - 1] !== head.hash))) {
     return {
       ok: false,
       records: count,
       line: count + 1,
-      problem: `the log ends at record ${count} but its head file says ${head.seq} (records cut off the end)`,
+      problem: `the log ends at record ${count} but its head file names record ${head.seq} (records cut off the end)`,
     };
   }
   return { ok: true, records: count, head: prev };

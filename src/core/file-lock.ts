@@ -44,7 +44,8 @@ function isStale(owner: LockOwner | null): boolean {
   return owner !== null && owner.host === os.hostname() && owner.pid !== process.pid && !isAlive(owner.pid);
 }
 
-export async function tryLock(path: string, purpose: string): Promise<LockAttempt> {
+/** `durable`: fsync the owner record (long-held locks); short-held ones skip it. */
+export async function tryLock(path: string, purpose: string, durable = true): Promise<LockAttempt> {
   const owner: LockOwner = {
     pid: process.pid,
     host: os.hostname(),
@@ -57,7 +58,7 @@ export async function tryLock(path: string, purpose: string): Promise<LockAttemp
       const fh = await open(path, "wx", 0o644);
       try {
         await fh.writeFile(JSON.stringify(owner));
-        await fh.sync();
+        if (durable) await fh.sync();
       } finally {
         await fh.close();
       }
@@ -98,7 +99,7 @@ export async function waitForLock(path: string, purpose: string, timeoutMs = 10_
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
   for (;;) {
-    const attempt = await tryLock(path, purpose);
+    const attempt = await tryLock(path, purpose, false);
     if (attempt.ok) return attempt.lock;
     if (Date.now() > deadline) {
       const h = attempt.holder;

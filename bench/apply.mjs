@@ -1,0 +1,151 @@
+// Benchmark: apply 1,000 approved deletions against the emulator (its own
+// process) at 20 ms latency and a 100 requests/s server rate limit; then the
+// same with 20% injected ServiceExceptions. Figure: wall time of apply (with
+// its preflight). Floor: the unavoidable calls (1,000 deletes + the listing
+// pages before and after) ÷ the rate, or × latency ÷ concurrency, whichever is
+// larger. Imports the built dist/.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { runApply } from "../dist/apply/run-apply.js";
+import { AuditLog } from "../dist/audit/log.js";
+import { lightsailClientFactory } from "../dist/lightsail/client.js";
+import { makePlan } from "../dist/reconcile/plan-pipeline.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ACCOUNT = "111122223333";
+const N = Number(process.env.BENCH_DELETIONS ?? 1000);
+const KEEP = 10;
+const LATENCY_MS = 20;
+const RATE = 100;
+const CONCURRENCY = 8;
+const PAGE_SIZE = 50;
+
+process.env.AWS_ACCESS_KEY_ID = "test";
+process.env.AWS_SECRET_ACCESS_KEY = "test";
+process.env.AWS_REGION = "us-east-1";
+
+function seed(faults) {
+  const snapshots = [];
+  for (let i = 0; i < N + KEEP; i++) {
+    snapshots.push({
+      name: `data-${String(i).padStart(5, "0")}`,
+      fromDisk: "data",
+      createdAt: `-${30 + (i % 300)}d`,
+      sizeInGb: 16,
+      tags: { "managed-by": "snapgate" },
+    });
+  }
+  return { account: ACCOUNT, regions: { "us-east-1": { disks: [{ name: "data" }], snapshots } }, faults };
+}
+
+async function spawnEmulator(fleet) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-apply-emu-"));
+  const file = path.join(dir, "fleet.yaml");
+  writeFileSync(file, JSON.stringify(fleet));
+  const child = spawn(
+    process.execPath,
+    [path.join(here, "..", "dist", "cli", "main.js"), "emulator", "--port", "0", "--seed", file, "--page-size", String(PAGE_SIZE)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
+  });
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+function repo() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-apply-repo-"));
+  mkdirSync(path.join(dir, "snapshots"));
+  const keep = Array.from({ length: KEEP }, (_, i) => `data-${String(N + i).padStart(5, "0")}`);
+  writeFileSync(
+    path.join(dir, "snapgate.yaml"),
+    `apiVersion: snapgate.dev/v1
+kind: Reconciler
+metadata: { name: bench }
+spec:
+  account: "${ACCOUNT}"
+  regions: [us-east-1]
+  scope: { matchTags: { managed-by: snapgate } }
+  guards: { maxDeletions: 100000, maxDeletionPercent: 100, minSnapshotsPerDisk: 1, allowEmpty: false }
+  policy: { bundle: builtin, data: { minAgeDays: 0, maxDeletions: 100000 } }
+`,
+  );
+  writeFileSync(
+    path.join(dir, "snapshots", "data.yaml"),
+    `apiVersion: snapgate.dev/v1
+kind: SnapshotSet
+metadata: { name: data }
+spec:
+  region: us-east-1
+  keep: [${keep.join(", ")}]
+`,
+  );
+  const env = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@x", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@x" };
+  execFileSync("git", ["-c", "init.defaultBranch=main", "init", "-q"], { cwd: dir, env });
+  execFileSync("git", ["add", "-A"], { cwd: dir, env });
+  execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "-qm", "bench"], { cwd: dir, env });
+  return dir;
+}
+
+async function scenario(label, faults, target) {
+  const emulator = await spawnEmulator(seed({ latencyMs: LATENCY_MS, ratePerSecond: RATE, burst: RATE, ...faults }));
+  try {
+    const dir = repo();
+    const work = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-apply-"));
+    const cacheDir = path.join(work, "cache");
+    const stateDir = path.join(work, "state");
+    const { plan } = await makePlan({ repo: dir, cacheDir, clients: lightsailClientFactory({ endpoint: emulator.url }) });
+    if (plan.deletions.length !== N) throw new Error(`expected ${N} approved deletions, got ${plan.deletions.length}`);
+    // Let the server's token bucket refill after planning.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const t0 = performance.now();
+    const result = await runApply({
+      plan,
+      clients: lightsailClientFactory({ endpoint: emulator.url, maxAttempts: 1 }),
+      audit: new AuditLog(path.join(stateDir, "audit.jsonl")),
+      stateDir,
+      cacheDir,
+      nowMs: Date.now(),
+      concurrency: CONCURRENCY,
+      rate: RATE,
+      pollIntervalMs: 100,
+    });
+    const wallMs = performance.now() - t0;
+    const pages = Math.ceil((N + KEEP) / PAGE_SIZE) + Math.ceil(KEEP / PAGE_SIZE);
+    const calls = N + pages;
+    const floorMs = Math.max((calls / RATE) * 1000, (calls * LATENCY_MS) / CONCURRENCY);
+    return {
+      scenario: label,
+      deletions: N,
+      wallMs: Math.round(wallMs),
+      floorMs: Math.round(floorMs),
+      ratio: +(wallMs / floorMs).toFixed(2),
+      target,
+      counts: result.counts,
+      throttledAbsorbed: result.throttled,
+    };
+  } finally {
+    emulator.stop();
+  }
+}
+
+const results = [
+  await scenario("clean", {}, 1.2),
+  await scenario("20% ServiceException", { serviceErrorRate: 0.2, randomSeed: 7 }, 1.6),
+];
+mkdirSync(path.join(here, "out"), { recursive: true });
+writeFileSync(path.join(here, "out", "apply.json"), `${JSON.stringify({ benchmark: "apply", results }, null, 2)}\n`);
+for (const r of results) {
+  console.log(
+    `apply ${r.deletions} deletions (${r.scenario}) @${LATENCY_MS}ms, ${RATE} req/s: ${r.wallMs} ms; floor ${r.floorMs} ms; ratio ${r.ratio} (target ≤ ${r.target}); deleted ${r.counts.deleted}, failed ${r.counts.failed}, throttled ${r.throttledAbsorbed}`,
+  );
+}
