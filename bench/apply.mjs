@@ -38,7 +38,11 @@ function seed(faults) {
       tags: { "managed-by": "snapgate" },
     });
   }
-  return { account: ACCOUNT, regions: { "us-east-1": { disks: [{ name: "data" }], snapshots } }, faults };
+  return {
+    account: ACCOUNT,
+    regions: { "us-east-1": { disks: [{ name: "data" }], snapshots } },
+    faults,
+  };
 }
 
 async function spawnEmulator(fleet) {
@@ -47,7 +51,16 @@ async function spawnEmulator(fleet) {
   writeFileSync(file, JSON.stringify(fleet));
   const child = spawn(
     process.execPath,
-    [path.join(here, "..", "dist", "cli", "main.js"), "emulator", "--port", "0", "--seed", file, "--page-size", String(PAGE_SIZE)],
+    [
+      path.join(here, "..", "dist", "cli", "main.js"),
+      "emulator",
+      "--port",
+      "0",
+      "--seed",
+      file,
+      "--page-size",
+      String(PAGE_SIZE),
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise((resolve, reject) => {
@@ -89,7 +102,13 @@ spec:
   keep: [${keep.join(", ")}]
 `,
   );
-  const env = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@x", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@x" };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "b",
+    GIT_AUTHOR_EMAIL: "b@x",
+    GIT_COMMITTER_NAME: "b",
+    GIT_COMMITTER_EMAIL: "b@x",
+  };
   execFileSync("git", ["-c", "init.defaultBranch=main", "init", "-q"], { cwd: dir, env });
   execFileSync("git", ["add", "-A"], { cwd: dir, env });
   execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "-qm", "bench"], { cwd: dir, env });
@@ -97,14 +116,21 @@ spec:
 }
 
 async function scenario(label, faults, target) {
-  const emulator = await spawnEmulator(seed({ latencyMs: LATENCY_MS, ratePerSecond: RATE, burst: RATE, ...faults }));
+  const emulator = await spawnEmulator(
+    seed({ latencyMs: LATENCY_MS, ratePerSecond: RATE, burst: RATE, ...faults }),
+  );
   try {
     const dir = repo();
     const work = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-apply-"));
     const cacheDir = path.join(work, "cache");
     const stateDir = path.join(work, "state");
-    const { plan } = await makePlan({ repo: dir, cacheDir, clients: lightsailClientFactory({ endpoint: emulator.url }) });
-    if (plan.deletions.length !== N) throw new Error(`expected ${N} approved deletions, got ${plan.deletions.length}`);
+    const { plan } = await makePlan({
+      repo: dir,
+      cacheDir,
+      clients: lightsailClientFactory({ endpoint: emulator.url }),
+    });
+    if (plan.deletions.length !== N)
+      throw new Error(`expected ${N} approved deletions, got ${plan.deletions.length}`);
     // Let the server's token bucket refill after planning.
     await new Promise((r) => setTimeout(r, 1_500));
     const t0 = performance.now();
@@ -143,7 +169,10 @@ const results = [
   await scenario("20% ServiceException", { serviceErrorRate: 0.2, randomSeed: 7 }, 1.6),
 ];
 mkdirSync(path.join(here, "out"), { recursive: true });
-writeFileSync(path.join(here, "out", "apply.json"), `${JSON.stringify({ benchmark: "apply", results }, null, 2)}\n`);
+writeFileSync(
+  path.join(here, "out", "apply.json"),
+  `${JSON.stringify({ benchmark: "apply", results }, null, 2)}\n`,
+);
 for (const r of results) {
   console.log(
     `apply ${r.deletions} deletions (${r.scenario}) @${LATENCY_MS}ms, ${RATE} req/s: ${r.wallMs} ms; floor ${r.floorMs} ms; ratio ${r.ratio} (target ≤ ${r.target}); deleted ${r.counts.deleted}, failed ${r.counts.failed}, throttled ${r.throttledAbsorbed}`,

@@ -2,21 +2,20 @@
 // latency (figure: wall time; floor: the largest per-region number of
 // sequential calls × 20 ms), then diff + gate + render over 100,000 snapshots
 // with no latency (target < 2 s, memory linear). Imports the built dist/.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawn } from "node:child_process";
-import { lightsailClientFactory } from "../dist/lightsail/client.js";
-import { makePlan } from "../dist/reconcile/plan-pipeline.js";
+import { REGION_NAMES } from "../dist/core/regions.js";
 import { diff } from "../dist/diff/diff.js";
 import { runGate } from "../dist/gate/gate.js";
 import { loadPolicyBundle } from "../dist/gate/policy/index.js";
+import { lightsailClientFactory } from "../dist/lightsail/client.js";
 import { buildPlan } from "../dist/plan/build.js";
-import { renderText } from "../dist/plan/render-text.js";
 import { renderMarkdown } from "../dist/plan/render-markdown.js";
-import { REGION_NAMES } from "../dist/core/regions.js";
+import { renderText } from "../dist/plan/render-text.js";
+import { makePlan } from "../dist/reconcile/plan-pipeline.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCOUNT = "111122223333";
@@ -79,7 +78,13 @@ spec:
 `,
     );
   }
-  const env = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@x", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@x" };
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "b",
+    GIT_AUTHOR_EMAIL: "b@x",
+    GIT_COMMITTER_NAME: "b",
+    GIT_COMMITTER_EMAIL: "b@x",
+  };
   execFileSync("git", ["-c", "init.defaultBranch=main", "init", "-q"], { cwd: dir, env });
   execFileSync("git", ["add", "-A"], { cwd: dir, env });
   execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "-qm", "bench"], { cwd: dir, env });
@@ -90,7 +95,20 @@ async function spawnEmulator(seed) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-emu-"));
   const seedFile = path.join(dir, "fleet.yaml");
   writeFileSync(seedFile, JSON.stringify(seed)); // JSON is YAML
-  const child = spawn(process.execPath, [path.join(here, "..", "dist", "cli", "main.js"), "emulator", "--port", "0", "--seed", seedFile, "--page-size", String(PAGE_SIZE)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(here, "..", "dist", "cli", "main.js"),
+      "emulator",
+      "--port",
+      "0",
+      "--seed",
+      seedFile,
+      "--page-size",
+      String(PAGE_SIZE),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const url = await new Promise((resolve, reject) => {
     let buf = "";
     child.stdout.on("data", (d) => {
@@ -132,7 +150,9 @@ async function planWithLatency() {
   const wall = median(times);
   const stepMedians = {};
   for (const name of new Set(steps.flat().map((s) => s.step))) {
-    stepMedians[name] = median(steps.map((rs) => rs.filter((s) => s.step === name).reduce((a, s) => a + s.ms, 0)));
+    stepMedians[name] = median(
+      steps.map((rs) => rs.filter((s) => s.step === name).reduce((a, s) => a + s.ms, 0)),
+    );
   }
   return {
     snapshots: plan.summary.live,
@@ -167,7 +187,10 @@ function syntheticInventory(n) {
 }
 
 async function bigDiffAndRender() {
-  const engine = await loadPolicyBundle({ kind: "builtin" }, { minAgeDays: 0, maxDeletions: 1_000_000 });
+  const engine = await loadPolicyBundle(
+    { kind: "builtin" },
+    { minAgeDays: 0, maxDeletions: 1_000_000 },
+  );
   const results = [];
   for (const n of [10_000, 50_000, 100_000]) {
     const inventory = syntheticInventory(n);
@@ -175,7 +198,10 @@ async function bigDiffAndRender() {
       name: `s-${r}`,
       region: r,
       keep: [],
-      retain: Array.from({ length: 10 }, (_, d) => ({ fromDisk: `disk-${d * 16 + REGION_NAMES.indexOf(r)}`, newest: 30 })),
+      retain: Array.from({ length: 10 }, (_, d) => ({
+        fromDisk: `disk-${d * 16 + REGION_NAMES.indexOf(r)}`,
+        newest: 30,
+      })),
       file: "x.yaml",
     }));
     const desired = {
@@ -184,7 +210,12 @@ async function bigDiffAndRender() {
         account: ACCOUNT,
         regions: REGION_NAMES,
         scope: { matchTags: { "managed-by": "snapgate" } },
-        guards: { maxDeletions: 1e9, maxDeletionPercent: 100, minSnapshotsPerDisk: 1, allowEmpty: false },
+        guards: {
+          maxDeletions: 1e9,
+          maxDeletionPercent: 100,
+          minSnapshotsPerDisk: 1,
+          allowEmpty: false,
+        },
         policy: { bundle: "builtin", data: {} },
         access: { allow: [], deny: [] },
         apply: { autoApplyBranches: [], maxPlanAgeMs: 3600000 },
@@ -197,7 +228,10 @@ async function bigDiffAndRender() {
     const t0 = performance.now();
     const d = diff(desired, inventory, NOW);
     const tDiff = performance.now();
-    const decisions = runGate({ desired, inventory, diff: d, commit: "0".repeat(40), nowMs: NOW }, { policy: engine, access: () => ({ allowed: true }) });
+    const decisions = runGate(
+      { desired, inventory, diff: d, commit: "0".repeat(40), nowMs: NOW },
+      { policy: engine, access: () => ({ allowed: true }) },
+    );
     const tGate = performance.now();
     const plan = buildPlan({
       source: { repo: "r", ref: "main", commit: "0".repeat(40), base: null },

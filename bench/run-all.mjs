@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const BENCHES = ["emulator", "plan", "policy", "apply", "serve"].filter((b) => only.length === 0 || only.includes(b));
+const BENCHES = ["emulator", "plan", "policy", "apply", "serve"].filter(
+  (b) => only.length === 0 || only.includes(b),
+);
 
 for (const name of BENCHES) {
   console.log(`\n== bench/${name}.mjs`);
@@ -29,30 +31,90 @@ const add = (bench, what, figure, floor, ratio, better, note = "") =>
 
 try {
   const e = read("emulator");
-  add("emulator", "GetDiskSnapshots, 10k fleet", `${e.getDiskSnapshots.requestsPerSecond} req/s`, "2000 req/s", e.getDiskSnapshots.requestsPerSecond / 2000, "higher", `page cost last/first ${e.pageLookup.lastOverFirst}`);
-  add("emulator", "DeleteDiskSnapshot", `${e.deleteDiskSnapshot.requestsPerSecond} req/s`, "2000 req/s", e.deleteDiskSnapshot.requestsPerSecond / 2000, "higher");
+  add(
+    "emulator",
+    "GetDiskSnapshots, 10k fleet",
+    `${e.getDiskSnapshots.requestsPerSecond} req/s`,
+    "2000 req/s",
+    e.getDiskSnapshots.requestsPerSecond / 2000,
+    "higher",
+    `page cost last/first ${e.pageLookup.lastOverFirst}`,
+  );
+  add(
+    "emulator",
+    "DeleteDiskSnapshot",
+    `${e.deleteDiskSnapshot.requestsPerSecond} req/s`,
+    "2000 req/s",
+    e.deleteDiskSnapshot.requestsPerSecond / 2000,
+    "higher",
+  );
 } catch {}
 try {
   const p = read("plan");
   const w = p.withLatency;
-  add("plan", "10k snapshots, 16 regions, 20 ms latency", `${w.wallMs} ms`, `${w.floorMs} ms`, w.ratio, "lower", `target ≤ 1.5; peak RSS ${w.peakRssMb} MB`);
+  add(
+    "plan",
+    "10k snapshots, 16 regions, 20 ms latency",
+    `${w.wallMs} ms`,
+    `${w.floorMs} ms`,
+    w.ratio,
+    "lower",
+    `target ≤ 1.5; peak RSS ${w.peakRssMb} MB`,
+  );
   const big = p.noLatency.at(-1);
-  add("plan", `diff+render ${big.snapshots} snapshots`, `${big.diffPlusRenderMs} ms`, "2000 ms (ceiling)", big.diffPlusRenderMs / 2000, "lower");
+  add(
+    "plan",
+    `diff+render ${big.snapshots} snapshots`,
+    `${big.diffPlusRenderMs} ms`,
+    "2000 ms (ceiling)",
+    big.diffPlusRenderMs / 2000,
+    "lower",
+  );
 } catch {}
 try {
   const p = read("policy");
-  add("policy", "decisions, 10k candidates", `${p.figure} /s (median ${p.medianMicros} µs)`, `${p.floor} /s`, p.ratio, "higher", `wasm memory flat: ${p.wasmMemoryBytes.flat}`);
+  add(
+    "policy",
+    "decisions, 10k candidates",
+    `${p.figure} /s (median ${p.medianMicros} µs)`,
+    `${p.floor} /s`,
+    p.ratio,
+    "higher",
+    `wasm memory flat: ${p.wasmMemoryBytes.flat}`,
+  );
 } catch {}
 try {
   for (const r of read("apply").results) {
-    add("apply", `1000 deletions, ${r.scenario}`, `${r.wallMs} ms`, `${r.floorMs} ms`, r.ratio, "lower", `target ≤ ${r.target}; failed ${r.counts.failed}`);
+    add(
+      "apply",
+      `1000 deletions, ${r.scenario}`,
+      `${r.wallMs} ms`,
+      `${r.floorMs} ms`,
+      r.ratio,
+      "lower",
+      `target ≤ ${r.target}; failed ${r.counts.failed}`,
+    );
   }
 } catch {}
 try {
   const s = read("serve");
-  add("serve", "1000 webhook deliveries @200/s", `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`, "—", 1, "—", `RSS +${s.rssGrowthMb} MB (ceiling 20)`);
+  add(
+    "serve",
+    "1000 webhook deliveries @200/s",
+    `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`,
+    "—",
+    1,
+    "—",
+    `RSS +${s.rssGrowthMb} MB (ceiling 20)`,
+  );
 } catch {}
 
-writeFileSync(path.join(here, "results.json"), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+writeFileSync(
+  path.join(here, "results.json"),
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`,
+);
 console.log("\n| bench | what | figure | floor | ratio | note |\n|---|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.bench} | ${r.what} | ${r.figure} | ${r.floor} | ${r.ratio} (${r.better} is better) | ${r.note} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.bench} | ${r.what} | ${r.figure} | ${r.floor} | ${r.ratio} (${r.better} is better) | ${r.note} |`,
+  );

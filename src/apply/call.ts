@@ -73,6 +73,9 @@ export function rateLimitedClients(
 ): ClientFactory {
   return (region) => {
     const client = clients(region);
-    return { send: ((command: never) => callWithRetry(limiter, () => client.send(command), policy)) as LightsailSender["send"] };
+    return {
+      send: ((command: never) =>
+        callWithRetry(limiter, () => client.send(command), policy)) as LightsailSender["send"],
+    };
   };
 }

@@ -60,9 +60,12 @@ export function toOperationRecord(op: Operation): OperationRecord {
 /** What differs between the planned and the live snapshot, for the "changed" message. */
 export function describeChange(planned: PlanDeletion, live: LiveSnapshot): string {
   const changes: string[] = [];
-  if (live.arn !== planned.arn) changes.push(`ARN changed from ${planned.arn} to ${live.arn} (re-created)`);
-  if (live.createdAt !== planned.createdAt) changes.push(`createdAt changed from ${planned.createdAt} to ${live.createdAt}`);
-  if (live.sizeInGb !== planned.sizeInGb) changes.push(`size changed from ${planned.sizeInGb} to ${live.sizeInGb} GiB`);
+  if (live.arn !== planned.arn)
+    changes.push(`ARN changed from ${planned.arn} to ${live.arn} (re-created)`);
+  if (live.createdAt !== planned.createdAt)
+    changes.push(`createdAt changed from ${planned.createdAt} to ${live.createdAt}`);
+  if (live.sizeInGb !== planned.sizeInGb)
+    changes.push(`size changed from ${planned.sizeInGb} to ${live.sizeInGb} GiB`);
   const keys = new Set([...Object.keys(planned.tags), ...Object.keys(live.tags)]);
   for (const k of [...keys].sort()) {
     const a = planned.tags[k];
@@ -108,7 +111,11 @@ async function pollOperation(ctx: DeleteContext, op: OperationRecord): Promise<O
   let current = op;
   while (!current.isTerminal) {
     if (Date.now() > deadline) {
-      return { ...current, errorCode: "Timeout", errorDetails: `operation not terminal after ${ctx.operationTimeoutMs} ms` };
+      return {
+        ...current,
+        errorCode: "Timeout",
+        errorDetails: `operation not terminal after ${ctx.operationTimeoutMs} ms`,
+      };
     }
     await sleep(delay);
     delay = Math.min(delay * 1.5, 5_000);
@@ -119,7 +126,10 @@ async function pollOperation(ctx: DeleteContext, op: OperationRecord): Promise<O
 }
 
 /** Deletes a snapshot that already passed preDeleteCheck against `live`. */
-export async function deleteChecked(planned: PlanDeletion, ctx: DeleteContext): Promise<ItemResult> {
+export async function deleteChecked(
+  planned: PlanDeletion,
+  ctx: DeleteContext,
+): Promise<ItemResult> {
   for (let attempt = 0; ; attempt++) {
     await ctx.onIntent();
     let operations: OperationRecord[];
@@ -133,14 +143,21 @@ export async function deleteChecked(planned: PlanDeletion, ctx: DeleteContext): 
     } catch (err) {
       const c = classifyError(err);
       const detail = describeError(c);
-      if (c.class === "gone") return { outcome: "absent", detail: `already absent (${c.name})`, operations: [] };
+      if (c.class === "gone")
+        return { outcome: "absent", detail: `already absent (${c.name})`, operations: [] };
       if (c.class === "denied") return { outcome: "denied", detail, operations: [] };
       if (c.class === "abort") return { outcome: "failed", detail, operations: [], abort: detail };
       if (c.class === "fail-item") return { outcome: "failed", detail, operations: [] };
       // Ambiguous (server error, network): did the delete happen? Look before retrying.
-      if (attempt >= MAX_AMBIGUOUS_RETRIES) return { outcome: "failed", detail: `${detail} (after ${attempt + 1} attempts)`, operations: [] };
+      if (attempt >= MAX_AMBIGUOUS_RETRIES)
+        return {
+          outcome: "failed",
+          detail: `${detail} (after ${attempt + 1} attempts)`,
+          operations: [],
+        };
       const live = await readSnapshot(ctx.reads, planned.region, planned.name);
-      if (!live) return { outcome: "deleted", detail: `confirmed gone after ${c.name}`, operations: [] };
+      if (!live)
+        return { outcome: "deleted", detail: `confirmed gone after ${c.name}`, operations: [] };
       const veto = preDeleteCheck(planned, live, ctx);
       if (veto) return veto;
       continue;
@@ -150,7 +167,8 @@ export async function deleteChecked(planned: PlanDeletion, ctx: DeleteContext): 
     if (failedOp) {
       return {
         outcome: "failed",
-        detail: `operation ${failedOp.id} ${failedOp.status}: ${failedOp.errorCode ?? ""} ${failedOp.errorDetails ?? ""}`.trim(),
+        detail:
+          `operation ${failedOp.id} ${failedOp.status}: ${failedOp.errorCode ?? ""} ${failedOp.errorDetails ?? ""}`.trim(),
         operations: finished,
       };
     }

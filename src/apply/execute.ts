@@ -16,7 +16,12 @@ import type { ClientFactory } from "../lightsail/client.js";
 import { listSnapshots } from "../lightsail/inventory.js";
 import { planKey } from "../plan/build.js";
 import { rateLimitedClients } from "./call.js";
-import { type DeleteContext, type ItemResult, deleteChecked, preDeleteCheck } from "./delete-one.js";
+import {
+  type DeleteContext,
+  deleteChecked,
+  type ItemResult,
+  preDeleteCheck,
+} from "./delete-one.js";
 import { FINAL_OUTCOMES, type ItemOutcome, type Journal } from "./journal.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 
@@ -53,7 +58,10 @@ export interface ExecuteOptions {
   pollIntervalMs?: number;
 }
 
-async function listPlanRegions(reads: ClientFactory, plan: Plan): Promise<Map<string, LiveSnapshot>> {
+async function listPlanRegions(
+  reads: ClientFactory,
+  plan: Plan,
+): Promise<Map<string, LiveSnapshot>> {
   const regions = [...new Set(plan.deletions.map((d) => d.region))];
   const lists = await mapBounded(regions, 8, (r) => listSnapshots(reads, r));
   const live = new Map<string, LiveSnapshot>();
@@ -87,7 +95,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       detail: r.detail,
       operations: r.operations,
     });
-    const item = { region: d.region, name: d.name, outcome: r.outcome, detail: r.detail, operations: r.operations };
+    const item = {
+      region: d.region,
+      name: d.name,
+      outcome: r.outcome,
+      detail: r.detail,
+      operations: r.operations,
+    };
     items.push(item);
     opts.onItem?.(item, ++done, plan.deletions.length);
   };
@@ -95,7 +109,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   const pending = plan.deletions.filter((d) => {
     const prior = journal.state(planKey(d))?.result;
     if (prior && FINAL_OUTCOMES.has(prior.outcome)) {
-      const item = { region: d.region, name: d.name, outcome: prior.outcome, detail: `${prior.detail} (in an earlier run)`, operations: prior.operations };
+      const item = {
+        region: d.region,
+        name: d.name,
+        outcome: prior.outcome,
+        detail: `${prior.detail} (in an earlier run)`,
+        operations: prior.operations,
+      };
       items.push(item);
       opts.onItem?.(item, ++done, plan.deletions.length);
       return false;
@@ -103,7 +123,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     return true;
   });
 
-  const live = pending.length > 0 ? await listPlanRegions(reads, plan) : new Map<string, LiveSnapshot>();
+  const live =
+    pending.length > 0 ? await listPlanRegions(reads, plan) : new Map<string, LiveSnapshot>();
 
   await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
     if (aborted) return;
@@ -117,7 +138,13 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       pollIntervalMs: opts.pollIntervalMs ?? 250,
       onIntent: async () => {
         await journal.intent(key, d.arn);
-        await audit.append("delete-intent", { runId, planDigest: plan.digest, region: d.region, name: d.name, arn: d.arn });
+        await audit.append("delete-intent", {
+          runId,
+          planDigest: plan.digest,
+          region: d.region,
+          name: d.name,
+          arn: d.arn,
+        });
       },
     };
     let result: ItemResult;
@@ -126,7 +153,12 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       result = veto ?? (await deleteChecked(d, ctx));
     } catch (err) {
       const c = classifyError(err);
-      result = { outcome: "failed", detail: describeError(c), operations: [], ...(c.class === "abort" ? { abort: describeError(c) } : {}) };
+      result = {
+        outcome: "failed",
+        detail: describeError(c),
+        operations: [],
+        ...(c.class === "abort" ? { abort: describeError(c) } : {}),
+      };
     }
     if (result.abort) aborted ??= result.abort;
     await record(d, result, true);

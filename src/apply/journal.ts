@@ -6,8 +6,8 @@
  * a crash) are re-checked against live state before anything else happens.
  */
 import { mkdir, readFile } from "node:fs/promises";
-import { DurableAppender } from "../core/batcher.js";
 import path from "node:path";
+import { DurableAppender } from "../core/batcher.js";
 
 export type ItemOutcome =
   /** deleted by this apply (operation succeeded and the snapshot is gone) */
@@ -100,7 +100,13 @@ export class Journal {
     const state = this.items.get(key) ?? { intents: 0 };
     state.intents++;
     this.items.set(key, state);
-    await this.write({ type: "intent", key, arn, attempt: state.intents, at: new Date().toISOString() });
+    await this.write({
+      type: "intent",
+      key,
+      arn,
+      attempt: state.intents,
+      at: new Date().toISOString(),
+    });
   }
 
   async result(
@@ -109,7 +115,14 @@ export class Journal {
     detail: string,
     operations: OperationRecord[] = [],
   ): Promise<void> {
-    const entry = { type: "result" as const, key, outcome, detail, operations, at: new Date().toISOString() };
+    const entry = {
+      type: "result" as const,
+      key,
+      outcome,
+      detail,
+      operations,
+      at: new Date().toISOString(),
+    };
     const state = this.items.get(key) ?? { intents: 0 };
     state.result = entry;
     this.items.set(key, state);

@@ -5,11 +5,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { SnapgateError, badInput, refused } from "../core/errors.js";
+import { badInput, refused, SnapgateError } from "../core/errors.js";
+import { parseLocatedJson } from "../core/json-located.js";
 import type { Plan } from "../core/model.js";
 import { RESOURCE_NAME } from "../core/names.js";
 import { zodIssues } from "../core/yaml-located.js";
-import { parseLocatedJson } from "../core/json-located.js";
 import { PLAN_FORMAT_VERSION } from "../plan/build.js";
 import { planDigest } from "../plan/digest.js";
 
@@ -19,7 +19,10 @@ const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex
 const name = z.string().regex(RESOURCE_NAME, "is not a valid Lightsail resource name");
 const tags = z.record(z.string(), z.string());
 const reason = z.enum(["not-declared", "outside-retention"]);
-const block = z.strictObject({ kind: z.enum(["guard", "policy", "access", "protect"]), message: z.string() });
+const block = z.strictObject({
+  kind: z.enum(["guard", "policy", "access", "protect"]),
+  message: z.string(),
+});
 
 const planSchema = z.strictObject({
   formatVersion: z.literal(PLAN_FORMAT_VERSION),
@@ -45,7 +48,9 @@ const planSchema = z.strictObject({
     z.strictObject({
       region: z.string(),
       name,
-      arn: z.string().regex(/^arn:aws[^:]*:lightsail:[a-z0-9-]+:\d{12}:DiskSnapshot\/[A-Za-z0-9-]+$/),
+      arn: z
+        .string()
+        .regex(/^arn:aws[^:]*:lightsail:[a-z0-9-]+:\d{12}:DiskSnapshot\/[A-Za-z0-9-]+$/),
       fromDisk: z.string().nullable(),
       createdAt: z.string(),
       sizeInGb: z.number(),
@@ -78,17 +83,27 @@ const planSchema = z.strictObject({
 export function parsePlan(file: string, text: string): Plan {
   const parsed = parseLocatedJson(text);
   if (!parsed.ok) {
-    throw badInput([{ file, line: parsed.line, col: parsed.col, message: `invalid JSON: ${parsed.message}` }]);
+    throw badInput([
+      { file, line: parsed.line, col: parsed.col, message: `invalid JSON: ${parsed.message}` },
+    ]);
   }
   const value = parsed.json.value as { formatVersion?: unknown } | null;
-  if (value && typeof value === "object" && "formatVersion" in value && value.formatVersion !== PLAN_FORMAT_VERSION) {
+  if (
+    value &&
+    typeof value === "object" &&
+    "formatVersion" in value &&
+    value.formatVersion !== PLAN_FORMAT_VERSION
+  ) {
     throw refused(
       `${file}: formatVersion ${JSON.stringify(value.formatVersion)} is not one this snapgate knows (it knows ${PLAN_FORMAT_VERSION}); re-run plan with this version`,
     );
   }
   const result = planSchema.safeParse(parsed.json.value);
   if (!result.success) {
-    throw badInput(zodIssues(file, { index: 0, ...parsed.json }, result.error), `${file}: not a valid snapgate plan`);
+    throw badInput(
+      zodIssues(file, { index: 0, ...parsed.json }, result.error),
+      `${file}: not a valid snapgate plan`,
+    );
   }
   const plan = result.data as Plan;
   const actual = planDigest(plan);
@@ -104,9 +119,14 @@ export function parsePlan(file: string, text: string): Plan {
   plan.deletions.forEach((d, i) => {
     const [, , , region, account] = d.arn.split(":");
     const where = `${file}: deletions[${i}] (${d.region}/${d.name})`;
-    if (region !== d.region) throw refused(`${where}: ARN region ${region} differs from the entry's region`);
-    if (account !== plan.account) throw refused(`${where}: ARN account ${account} differs from the plan's account ${plan.account}`);
-    if (!plan.regions.includes(d.region)) throw refused(`${where}: region is not one of the plan's regions`);
+    if (region !== d.region)
+      throw refused(`${where}: ARN region ${region} differs from the entry's region`);
+    if (account !== plan.account)
+      throw refused(
+        `${where}: ARN account ${account} differs from the plan's account ${plan.account}`,
+      );
+    if (!plan.regions.includes(d.region))
+      throw refused(`${where}: region is not one of the plan's regions`);
     const key = `${d.region}/${d.name}`;
     if (seen.has(key)) throw refused(`${where}: listed twice`);
     seen.add(key);
@@ -119,7 +139,10 @@ export async function readPlanFile(file: string): Promise<Plan> {
   try {
     buf = await readFile(file);
   } catch (err) {
-    throw new SnapgateError("BadInput", `${file}: cannot read the plan file: ${(err as Error).message}`);
+    throw new SnapgateError(
+      "BadInput",
+      `${file}: cannot read the plan file: ${(err as Error).message}`,
+    );
   }
   if (buf.length > MAX_PLAN_BYTES) throw badInput([{ file, message: "plan file is too large" }]);
   let text: string;

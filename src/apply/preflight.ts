@@ -43,12 +43,19 @@ function isShaRef(ref: string, commit: string): boolean {
 function repoFor(plan: Plan, override: string | undefined): string {
   if (override === undefined) {
     if (plan.source.repo.includes("***@")) {
-      throw refused(`the plan's repository ${plan.source.repo} had credentials redacted: pass the full URL with --repo`);
+      throw refused(
+        `the plan's repository ${plan.source.repo} had credentials redacted: pass the full URL with --repo`,
+      );
     }
     return plan.source.repo;
   }
-  if (redactUrl(override) !== plan.source.repo && normaliseRepo(override) !== normaliseRepo(plan.source.repo)) {
-    throw refused(`--repo ${redactUrl(override)} is not the repository the plan was made from (${plan.source.repo})`);
+  if (
+    redactUrl(override) !== plan.source.repo &&
+    normaliseRepo(override) !== normaliseRepo(plan.source.repo)
+  ) {
+    throw refused(
+      `--repo ${redactUrl(override)} is not the repository the plan was made from (${plan.source.repo})`,
+    );
   }
   return override;
 }
@@ -67,16 +74,21 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
         `the plan is ${formatDuration(age)} old, older than apply.maxPlanAge (${formatDuration(spec.apply.maxPlanAgeMs)}); re-run plan`,
       );
     }
-    if (age < -FUTURE_SKEW_MS) throw refused(`the plan's createdAt ${plan.createdAt} is in the future; refusing`);
+    if (age < -FUTURE_SKEW_MS)
+      throw refused(`the plan's createdAt ${plan.createdAt} is in the future; refusing`);
 
     if (spec.account !== plan.account) {
-      throw refused(`the plan is for account ${plan.account} but snapgate.yaml at ${source.commit.slice(0, 12)} says ${spec.account}; refusing`);
+      throw refused(
+        `the plan is for account ${plan.account} but snapgate.yaml at ${source.commit.slice(0, 12)} says ${spec.account}; refusing`,
+      );
     }
 
     if (!isShaRef(source.ref, source.commit)) {
       const now = await resolveRef({ repo, ref: source.ref, cacheDir: opts.cacheDir });
       if (now !== source.commit) {
-        throw refused(`${source.ref} moved from ${source.commit.slice(0, 12)} to ${now.slice(0, 12)} since the plan was made; re-run plan`);
+        throw refused(
+          `${source.ref} moved from ${source.commit.slice(0, 12)} to ${now.slice(0, 12)} since the plan was made; re-run plan`,
+        );
       }
     }
     if (opts.requireBranch !== undefined) {
@@ -96,18 +108,22 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
     }
     for (const d of plan.deletions) {
       if (!spec.regions.includes(d.region)) {
-        throw refused(`the plan deletes ${d.region}/${d.name} but ${d.region} is not in spec.regions; refusing`);
+        throw refused(
+          `the plan deletes ${d.region}/${d.name} but ${d.region} is not in spec.regions; refusing`,
+        );
       }
     }
 
     const inScope = scopePredicate(spec.scope, spec.regions);
     const recheck = (live: LiveSnapshot) => {
-      if (!inScope(live)) return { outcome: "skipped" as const, detail: "no longer in the reconciler's scope" };
+      if (!inScope(live))
+        return { outcome: "skipped" as const, detail: "no longer in the reconciler's scope" };
       if (spec.protect && matchesTags(live.tags, spec.protect.matchTags)) {
         return { outcome: "skipped" as const, detail: "now protected (matches protect.matchTags)" };
       }
       const access = stages.gate.access(live);
-      if (!access.allowed) return { outcome: "denied" as const, detail: `access check: ${access.reasons.join("; ")}` };
+      if (!access.allowed)
+        return { outcome: "denied" as const, detail: `access check: ${access.reasons.join("; ")}` };
       return null;
     };
     return { desired, recheck };

@@ -3,13 +3,13 @@
  * demo: refuse stale plans, take the account lock, journal, execute, audit.
  */
 import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
 import type { AuditLog } from "../audit/log.js";
 import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
 import type { Plan } from "../core/model.js";
-import { mkdir } from "node:fs/promises";
 import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
 import { Journal, journalPath } from "./journal.js";
 import { preflight } from "./preflight.js";
@@ -44,13 +44,22 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   const runId = randomUUID();
   if (plan.deletions.length === 0) {
     const now = new Date().toISOString();
-    return { planDigest: plan.digest, startedAt: now, finishedAt: now, items: [], counts: emptyCounts(), throttled: 0 };
+    return {
+      planDigest: plan.digest,
+      startedAt: now,
+      finishedAt: now,
+      items: [],
+      counts: emptyCounts(),
+      throttled: 0,
+    };
   }
 
   await mkdir(path.join(req.stateDir, "locks"), { recursive: true });
   const attempt = await tryLock(lockPath(req.stateDir, plan.account), `apply ${plan.digest}`);
   if (!attempt.ok) {
-    throw refused(`another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`);
+    throw refused(
+      `another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`,
+    );
   }
   try {
     const checks = await preflight(plan, {
@@ -59,7 +68,8 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       requireBranch: req.requireBranch,
       repo: req.repo,
     });
-    if (req.confirm && !(await req.confirm(plan))) throw refused("apply cancelled: the confirmation did not match");
+    if (req.confirm && !(await req.confirm(plan)))
+      throw refused("apply cancelled: the confirmation did not match");
 
     const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
     await req.audit.append("apply-start", {

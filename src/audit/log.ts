@@ -8,8 +8,8 @@
  */
 import { mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { canonicalJson, sha256 } from "../core/canonical-json.js";
 import { Batcher } from "../core/batcher.js";
+import { canonicalJson, sha256 } from "../core/canonical-json.js";
 import { waitForLock } from "../core/file-lock.js";
 
 export const GENESIS = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
@@ -98,7 +98,13 @@ export class AuditLog {
       let tail = await readTail(this.file);
       const records: AuditRecord[] = [];
       for (const { type, fields } of events) {
-        const body = { ...fields, seq: tail.seq + 1, time: new Date().toISOString(), type, prev: tail.hash };
+        const body = {
+          ...fields,
+          seq: tail.seq + 1,
+          time: new Date().toISOString(),
+          type,
+          prev: tail.hash,
+        };
         const record: AuditRecord = { ...body, hash: recordHash(tail.hash, body) };
         records.push(record);
         tail = { seq: record.seq, hash: record.hash };

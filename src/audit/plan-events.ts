@@ -2,7 +2,11 @@ import type { Plan } from "../core/model.js";
 import type { AuditEventType, AuditLog } from "./log.js";
 
 /** A plan event and one decision per candidate (approved or blocked), in one flushed write. */
-export async function recordPlan(audit: AuditLog, plan: Plan, extra: Record<string, unknown> = {}): Promise<void> {
+export async function recordPlan(
+  audit: AuditLog,
+  plan: Plan,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const base = { planDigest: plan.digest, commit: plan.source.commit };
   const events: { type: AuditEventType; fields: Record<string, unknown> }[] = [
     {
@@ -21,11 +25,26 @@ export async function recordPlan(audit: AuditLog, plan: Plan, extra: Record<stri
     },
     ...plan.deletions.map((d) => ({
       type: "decision" as const,
-      fields: { ...base, region: d.region, name: d.name, arn: d.arn, verdict: "approved", reason: d.reason, warnings: d.warnings },
+      fields: {
+        ...base,
+        region: d.region,
+        name: d.name,
+        arn: d.arn,
+        verdict: "approved",
+        reason: d.reason,
+        warnings: d.warnings,
+      },
     })),
     ...plan.blocked.map((b) => ({
       type: "decision" as const,
-      fields: { ...base, region: b.region, name: b.name, verdict: "blocked", reason: b.reason, blockedBy: b.blockedBy },
+      fields: {
+        ...base,
+        region: b.region,
+        name: b.name,
+        verdict: "blocked",
+        reason: b.reason,
+        blockedBy: b.blockedBy,
+      },
     })),
   ];
   await audit.appendMany(events);

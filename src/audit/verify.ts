@@ -29,14 +29,29 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
       return { ok: false, records: count, line, problem: "not a JSON object" };
     }
     if (record.seq !== line) {
-      return { ok: false, records: count, line, problem: `sequence number ${String(record.seq)}, expected ${line} (record removed, inserted or reordered)` };
+      return {
+        ok: false,
+        records: count,
+        line,
+        problem: `sequence number ${String(record.seq)}, expected ${line} (record removed, inserted or reordered)`,
+      };
     }
     if (record.prev !== prev) {
-      return { ok: false, records: count, line, problem: "prev does not match the previous record's hash (record removed or reordered)" };
+      return {
+        ok: false,
+        records: count,
+        line,
+        problem: "prev does not match the previous record's hash (record removed or reordered)",
+      };
     }
     const { hash, ...body } = record;
     if (recordHash(prev, body) !== hash) {
-      return { ok: false, records: count, line, problem: "hash does not match the record's content (record edited)" };
+      return {
+        ok: false,
+        records: count,
+        line,
+        problem: "hash does not match the record's content (record edited)",
+      };
     }
     prev = hash;
     hashes.push(hash);

@@ -1,9 +1,9 @@
 /** `snapgate apply <plan.json>`: executes exactly the approved deletions of a saved plan. */
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { runApply } from "../apply/run-apply.js";
-import { readPlanFile } from "../apply/plan-file.js";
 import type { ApplyItem, ApplyResult } from "../apply/execute.js";
+import { readPlanFile } from "../apply/plan-file.js";
+import { runApply } from "../apply/run-apply.js";
 import { refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
@@ -41,9 +41,22 @@ export function registerApplyCommand(program: Command): void {
         .argument("<plan>", "plan file written by `snapgate plan --out`")
         .option("--auto-approve", "do not ask for confirmation (required without a TTY)")
         .option("--concurrency <n>", "deletions in flight at once", positiveInt("--concurrency"), 4)
-        .option("--rate <n>", "Lightsail requests per second (adapts down on throttling)", positiveNumber("--rate"), 10)
-        .option("--format <format>", "text | json", oneOf("--format", ["text", "json"] as const), "text")
-        .option("--require-branch <branch>", "refuse unless the plan's commit is the current tip of <branch>")
+        .option(
+          "--rate <n>",
+          "Lightsail requests per second (adapts down on throttling)",
+          positiveNumber("--rate"),
+          10,
+        )
+        .option(
+          "--format <format>",
+          "text | json",
+          oneOf("--format", ["text", "json"] as const),
+          "text",
+        )
+        .option(
+          "--require-branch <branch>",
+          "refuse unless the plan's commit is the current tip of <branch>",
+        )
         .option("--repo <url>", "the repository URL with credentials, when the plan's is redacted")
         .option("--cache-dir <dir>", "git cache directory"),
     ),
@@ -73,8 +86,15 @@ export function registerApplyCommand(program: Command): void {
     progress.finish();
     // Without a TTY every item was already streamed as a line: print only the summary.
     const listItems = Boolean(process.stderr.isTTY);
-    process.stdout.write(flags.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderResult(result, listItems));
-    if (result.aborted) throw refused(`apply stopped early: ${result.aborted}; fix it and run the same command again to resume`);
+    process.stdout.write(
+      flags.format === "json"
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : renderResult(result, listItems),
+    );
+    if (result.aborted)
+      throw refused(
+        `apply stopped early: ${result.aborted}; fix it and run the same command again to resume`,
+      );
     const c = result.counts;
     process.exitCode = c.failed + c.skipped + c.denied > 0 ? EXIT.partial : EXIT.ok;
   });
@@ -105,9 +125,13 @@ function progressReporter(enabled: boolean, tty: boolean) {
         const secs = (performance.now() - start) / 1000;
         const rate = done / Math.max(secs, 0.001);
         const eta = rate > 0 ? Math.ceil((total - done) / rate) : 0;
-        process.stderr.write(`\r\u001b[2K${done}/${total} · ${rate.toFixed(1)}/s · ETA ${eta}s · ${failures} failed`);
+        process.stderr.write(
+          `\r\u001b[2K${done}/${total} · ${rate.toFixed(1)}/s · ETA ${eta}s · ${failures} failed`,
+        );
       } else {
-        process.stderr.write(`${item.outcome.padEnd(8)} ${item.region}/${item.name}: ${item.detail}\n`);
+        process.stderr.write(
+          `${item.outcome.padEnd(8)} ${item.region}/${item.name}: ${item.detail}\n`,
+        );
       }
     },
     finish() {

@@ -1,7 +1,7 @@
 /** `snapgate audit-log verify <file>`: 0 intact, 1 broken. */
 import type { Command } from "commander";
-import { SnapgateError } from "../core/errors.js";
 import { verifyAuditLog } from "../audit/verify.js";
+import { SnapgateError } from "../core/errors.js";
 import { EXIT } from "./exit-codes.js";
 
 export function registerAuditLogCommand(program: Command): void {
@@ -15,13 +15,18 @@ export function registerAuditLogCommand(program: Command): void {
       try {
         result = await verifyAuditLog(file);
       } catch (err) {
-        throw new SnapgateError("BadInput", `${file}: cannot read the audit log: ${(err as Error).message}`);
+        throw new SnapgateError(
+          "BadInput",
+          `${file}: cannot read the audit log: ${(err as Error).message}`,
+        );
       }
       if (result.ok) {
         process.stdout.write(`${file}: intact, ${result.records} records, head ${result.head}\n`);
         process.exitCode = EXIT.ok;
       } else {
-        process.stdout.write(`${file}:${result.line}: BROKEN: ${result.problem} (${result.records} records verified before it)\n`);
+        process.stdout.write(
+          `${file}:${result.line}: BROKEN: ${result.problem} (${result.records} records verified before it)\n`,
+        );
         process.exitCode = EXIT.error;
       }
     });

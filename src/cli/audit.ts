@@ -26,11 +26,17 @@ export function registerAuditCommand(program: Command): void {
     withLightsailOptions(
       program
         .command("audit")
-        .description("compliance run: classify every live snapshot and write reports; never deletes")
+        .description(
+          "compliance run: classify every live snapshot and write reports; never deletes",
+        )
         .requiredOption("--repo <path-or-url>", "desired-state git repository")
         .option("--ref <ref>", "branch, tag or commit")
         .option("--report-dir <dir>", "write reports here")
-        .option("--format <list>", "report formats: json,markdown,junit,html", "json,markdown,junit,html")
+        .option(
+          "--format <list>",
+          "report formats: json,markdown,junit,html",
+          "json,markdown,junit,html",
+        )
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (flags: AuditFlags) => {
@@ -68,7 +74,8 @@ export function registerAuditCommand(program: Command): void {
       ...written.map((f) => `  wrote ${f}`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
-    if (!flags.reportDir && formats.includes("markdown")) process.stdout.write(`\n${renderReportMarkdown(report)}`);
+    if (!flags.reportDir && formats.includes("markdown"))
+      process.stdout.write(`\n${renderReportMarkdown(report)}`);
     process.exitCode = report.compliant ? EXIT.ok : EXIT.notCompliant;
   });
 }

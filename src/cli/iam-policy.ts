@@ -8,7 +8,9 @@ import { defaultCacheDir } from "./options.js";
 export function registerIamPolicyCommand(program: Command): void {
   program
     .command("iam-policy")
-    .description("print the least-privilege IAM policy that matches the repo's scope, protect and access rules")
+    .description(
+      "print the least-privilege IAM policy that matches the repo's scope, protect and access rules",
+    )
     .requiredOption("--repo <path-or-url>", "desired-state git repository")
     .option("--ref <ref>", "branch, tag or commit")
     .option("--cache-dir <dir>", "git cache directory")

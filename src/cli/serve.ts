@@ -3,9 +3,9 @@ import type { Command } from "commander";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { reconcileOnce } from "../reconcile/reconcile.js";
-import { verifyCommitSignature } from "../source/verify-commit.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
+import { verifyCommitSignature } from "../source/verify-commit.js";
 import {
   defaultCacheDir,
   positiveInt,
@@ -43,17 +43,28 @@ export function registerServeCommand(program: Command): void {
     withLightsailOptions(
       program
         .command("serve")
-        .description("daemon: reconcile on webhook pushes and on an interval; auto-apply where configured")
+        .description(
+          "daemon: reconcile on webhook pushes and on an interval; auto-apply where configured",
+        )
         .requiredOption("--repo <url>", "desired-state git repository")
         .option("--branch <branch>", "branch to reconcile", "main")
         .option("--port <port>", "HTTP port (0 picks a free one)", port, 8080)
         .option("--host <host>", "address to listen on", "127.0.0.1")
         .option("--interval <duration>", "polling interval (e.g. 30s, 5m, 1h; 0 disables)", "5m")
-        .option("--webhook-secret-file <file>", "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)")
+        .option(
+          "--webhook-secret-file <file>",
+          "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)",
+        )
         .option("--concurrency <n>", "deletions in flight at once", positiveInt("--concurrency"), 4)
         .option("--rate <n>", "Lightsail requests per second", positiveNumber("--rate"), 10)
-        .option("--verify-commits", "apply only commits whose signature verifies against --keyring-dir")
-        .option("--keyring-dir <dir>", "GnuPG home holding the trusted keys (with --verify-commits)")
+        .option(
+          "--verify-commits",
+          "apply only commits whose signature verifies against --keyring-dir",
+        )
+        .option(
+          "--keyring-dir <dir>",
+          "GnuPG home holding the trusted keys (with --verify-commits)",
+        )
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (flags: ServeFlags) => {
@@ -62,7 +73,8 @@ export function registerServeCommand(program: Command): void {
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
     const cacheDir = flags.cacheDir ?? defaultCacheDir();
-    if (flags.verifyCommits && !flags.keyringDir) throw new Error("--verify-commits needs --keyring-dir");
+    if (flags.verifyCommits && !flags.keyringDir)
+      throw new Error("--verify-commits needs --keyring-dir");
     const keyringDir = flags.keyringDir;
     const daemon = await runDaemon({
       host: flags.host,
@@ -86,7 +98,10 @@ export function registerServeCommand(program: Command): void {
             concurrency: flags.concurrency,
             rate: flags.rate,
             ...(flags.verifyCommits && keyringDir
-              ? { verifyCommit: (commit: string) => verifyCommitSignature({ repo: flags.repo, commit, cacheDir, keyringDir }) }
+              ? {
+                  verifyCommit: (commit: string) =>
+                    verifyCommitSignature({ repo: flags.repo, commit, cacheDir, keyringDir }),
+                }
               : {}),
           },
           trigger,

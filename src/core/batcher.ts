@@ -27,7 +27,7 @@ export class Batcher<T, R> {
         this.pending = [];
         try {
           const results = await this.flush(batch.map((b) => b.item));
-          batch.forEach((b, i) => b.resolve(results[i] as R));
+          for (const [i, b] of batch.entries()) b.resolve(results[i] as R);
         } catch (err) {
           for (const b of batch) b.reject(err);
         }
@@ -42,7 +42,10 @@ export class Batcher<T, R> {
 export class DurableAppender {
   private readonly batcher: Batcher<string, undefined>;
 
-  constructor(readonly file: string, mode = 0o600) {
+  constructor(
+    readonly file: string,
+    mode = 0o600,
+  ) {
     this.batcher = new Batcher(async (chunks) => {
       const fh = await open(file, "a", mode);
       try {

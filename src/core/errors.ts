@@ -34,7 +34,12 @@ export class SnapgateError extends Error {
   readonly code: ErrorCode;
   readonly issues: readonly InputIssue[];
 
-  constructor(code: ErrorCode, message: string, issues: readonly InputIssue[] = [], cause?: unknown) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    issues: readonly InputIssue[] = [],
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.code = code;
     this.issues = issues;
@@ -43,7 +48,8 @@ export class SnapgateError extends Error {
   /** The message a user reads: the summary, then one located line per issue. */
   describe(): string {
     const only = this.issues.length === 1 ? this.issues[0] : undefined;
-    if (this.issues.length === 0 || (only && formatIssue(only) === this.message)) return this.message;
+    if (this.issues.length === 0 || (only && formatIssue(only) === this.message))
+      return this.message;
     return [this.message, ...this.issues.map(formatIssue)].join("\n");
   }
 }

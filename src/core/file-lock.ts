@@ -41,7 +41,12 @@ async function readOwner(path: string): Promise<LockOwner | null> {
 }
 
 function isStale(owner: LockOwner | null): boolean {
-  return owner !== null && owner.host === os.hostname() && owner.pid !== process.pid && !isAlive(owner.pid);
+  return (
+    owner !== null &&
+    owner.host === os.hostname() &&
+    owner.pid !== process.pid &&
+    !isAlive(owner.pid)
+  );
 }
 
 /** `durable`: fsync the owner record (long-held locks); short-held ones skip it. */
@@ -95,7 +100,11 @@ async function releaseLock(path: string, token: string): Promise<void> {
 }
 
 /** Wait for a short-held lock (e.g. an audit-log append), polling briefly. */
-export async function waitForLock(path: string, purpose: string, timeoutMs = 10_000): Promise<HeldLock> {
+export async function waitForLock(
+  path: string,
+  purpose: string,
+  timeoutMs = 10_000,
+): Promise<HeldLock> {
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
   for (;;) {
@@ -103,7 +112,9 @@ export async function waitForLock(path: string, purpose: string, timeoutMs = 10_
     if (attempt.ok) return attempt.lock;
     if (Date.now() > deadline) {
       const h = attempt.holder;
-      throw new Error(`timed out waiting for lock ${path}${h ? ` held by pid ${h.pid} on ${h.host} (${h.purpose})` : ""}`);
+      throw new Error(
+        `timed out waiting for lock ${path}${h ? ` held by pid ${h.pid} on ${h.host} (${h.purpose})` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 50);

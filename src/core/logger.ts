@@ -2,7 +2,7 @@
  * Operational logs: pino, JSON lines on stderr (stdout is for the product's
  * output). Anything that looks like a credential is redacted.
  */
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export const REDACT_PATHS = [
   "secret",

@@ -18,7 +18,11 @@ export const MAX_NESTING = 64;
 const SYNTHETIC = new Set<string>([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
 
 /** A located issue when the text is too large or too deeply nested, else null. */
-export function yamlLimitProblem(file: string, text: string, maxBytes = MAX_FILE_BYTES): InputIssue | null {
+export function yamlLimitProblem(
+  file: string,
+  text: string,
+  maxBytes = MAX_FILE_BYTES,
+): InputIssue | null {
   if (text.length > maxBytes) {
     return { file, message: `file is larger than ${maxBytes} bytes` };
   }

@@ -3,7 +3,7 @@
  * errors can be reported as `file:line:col: field: message`. Shared by the
  * desired-state loader and the emulator's fleet seed loader.
  */
-import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, type Document } from "yaml";
+import { type Document, isMap, isPair, isScalar, LineCounter, parseAllDocuments } from "yaml";
 import type { z } from "zod";
 import type { InputIssue } from "./errors.js";
 import { yamlLimitProblem } from "./yaml-limits.js";
@@ -38,7 +38,11 @@ export function fieldPath(path: readonly PathSegment[]): string {
 }
 
 /** Parse every document of a YAML file; syntax errors become located issues. */
-export function parseYamlFile(file: string, text: string, opts: { maxBytes?: number } = {}): ParsedYaml {
+export function parseYamlFile(
+  file: string,
+  text: string,
+  opts: { maxBytes?: number } = {},
+): ParsedYaml {
   const lineCounter = new LineCounter();
   const issues: InputIssue[] = [];
   // Absurd nesting would exhaust memory in the recursive composer: refuse it first.
@@ -86,14 +90,19 @@ export function parseYamlFile(file: string, text: string, opts: { maxBytes?: num
 }
 
 /** Offset of the node at `path`, walking up to the nearest existing ancestor. */
-function offsetOf(doc: Document.Parsed, path: readonly PathSegment[], key: boolean): number | undefined {
+function offsetOf(
+  doc: Document.Parsed,
+  path: readonly PathSegment[],
+  key: boolean,
+): number | undefined {
   for (let len = path.length; len >= 0; len--) {
     const sub = path.slice(0, len);
     if (key && len === path.length && len > 0) {
       const parent = sub.length > 1 ? doc.getIn(sub.slice(0, -1), true) : doc.contents;
       if (isMap(parent)) {
         const pair = parent.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(sub[sub.length - 1]),
+          (p) =>
+            isPair(p) && isScalar(p.key) && String(p.key.value) === String(sub[sub.length - 1]),
         );
         const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
         if (range) return range[0];
@@ -107,7 +116,12 @@ function offsetOf(doc: Document.Parsed, path: readonly PathSegment[], key: boole
 }
 
 /** Turn zod issues into located input issues for one document. */
-export function zodIssues(file: string, doc: LocatedDocument, error: z.ZodError, basePath: readonly PathSegment[] = []): InputIssue[] {
+export function zodIssues(
+  file: string,
+  doc: LocatedDocument,
+  error: z.ZodError,
+  basePath: readonly PathSegment[] = [],
+): InputIssue[] {
   const out: InputIssue[] = [];
   for (const issue of error.issues) {
     const path = [...basePath, ...(issue.path as PathSegment[])];

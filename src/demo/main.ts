@@ -5,12 +5,11 @@
  * same commands a user types — plan, apply, audit, audit-log verify — run as
  * the real CLI, each printed before it runs.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFileSync } from "node:child_process";
 import { startEmulator } from "../emulator/index.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -55,7 +54,9 @@ async function main(): Promise<void> {
   );
   try {
     const repo = makeRepo(work);
-    process.stdout.write(`Desired state: examples/desired-state/ committed to a git repo at ${repo}\n`);
+    process.stdout.write(
+      `Desired state: examples/desired-state/ committed to a git repo at ${repo}\n`,
+    );
     const stateDir = path.join(work, "state");
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -70,7 +71,10 @@ async function main(): Promise<void> {
     const planFile = path.join(work, "plan.json");
     const reports = path.join(work, "reports");
     const steps: { args: string[]; ok: number[] }[] = [
-      { args: ["plan", "--repo", repo, "--ref", "main", "--out", planFile, "--detailed-exitcode"], ok: [0, 2] },
+      {
+        args: ["plan", "--repo", repo, "--ref", "main", "--out", planFile, "--detailed-exitcode"],
+        ok: [0, 2],
+      },
       { args: ["apply", planFile, "--auto-approve"], ok: [0, 5] },
       { args: ["audit", "--repo", repo, "--ref", "main", "--report-dir", reports], ok: [0, 4] },
       { args: ["audit-log", "verify", path.join(stateDir, "audit.jsonl")], ok: [0] },

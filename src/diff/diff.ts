@@ -54,7 +54,8 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
   const desiredList: LiveSnapshot[] = [];
   const candidates: Candidate[] = [];
   const retainedDisks = new Set<string>();
-  for (const set of sets) for (const rule of set.retain) retainedDisks.add(liveKey(set.region, rule.fromDisk));
+  for (const set of sets)
+    for (const rule of set.retain) retainedDisks.add(liveKey(set.region, rule.fromDisk));
 
   for (const s of scoped) {
     if (isDesired(s)) {
@@ -63,7 +64,8 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
     }
     // A snapshot of a disk that some retain rule governs fell out of retention;
     // anything else was simply never declared.
-    const governed = s.fromDiskName !== undefined && retainedDisks.has(liveKey(s.region, s.fromDiskName));
+    const governed =
+      s.fromDiskName !== undefined && retainedDisks.has(liveKey(s.region, s.fromDiskName));
     candidates.push({ snapshot: s, reason: governed ? "outside-retention" : "not-declared" });
   }
 
@@ -83,8 +85,19 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
   };
 }
 
-function byRegionNamePlain(a: { region: string; name: string }, b: { region: string; name: string }) {
-  return a.region < b.region ? -1 : a.region > b.region ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+function byRegionNamePlain(
+  a: { region: string; name: string },
+  b: { region: string; name: string },
+) {
+  return a.region < b.region
+    ? -1
+    : a.region > b.region
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;
 }
 
 function byRegionName(a: Candidate, b: Candidate): number {

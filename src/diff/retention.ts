@@ -72,7 +72,8 @@ export function keptByRule(
   const matching = ruleCandidates(rule, region, index);
   const kept = new Set<LiveSnapshot>();
   if (rule.newest !== undefined) for (const s of keptByNewest(rule.newest, matching)) kept.add(s);
-  if (rule.maxAgeMs !== undefined) for (const s of keptByAge(rule.maxAgeMs, nowMs, matching)) kept.add(s);
+  if (rule.maxAgeMs !== undefined)
+    for (const s of keptByAge(rule.maxAgeMs, nowMs, matching)) kept.add(s);
   return [...kept];
 }
 

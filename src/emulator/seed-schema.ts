@@ -13,7 +13,13 @@ const resourceName = z.string({ error: "must be a string" }).regex(RESOURCE_NAME
     `${JSON.stringify(iss.input)} is not a valid Lightsail resource name (\\w[\\w\\-]*\\w)`,
 });
 
-const AGE_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const AGE_UNITS_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** "-3d": an age relative to when the seed is loaded, so example fleets never go stale. */
 function relativeAge(v: string): number | undefined {
@@ -24,7 +30,10 @@ function relativeAge(v: string): number | undefined {
 const timestamp = z.union([z.string(), z.date()]).transform((v, ctx) => {
   const ms = v instanceof Date ? v.getTime() : (relativeAge(v) ?? Date.parse(v));
   if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not an RFC 3339 timestamp or an age like "-3d"` });
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(v)} is not an RFC 3339 timestamp or an age like "-3d"`,
+    });
     return z.NEVER;
   }
   return ms;

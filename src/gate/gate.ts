@@ -17,8 +17,8 @@ import type {
 import type { DiffResult } from "../diff/diff.js";
 import { scopePredicate } from "../diff/diff.js";
 import {
-  type BlocksByCandidate,
   addBlock,
+  type BlocksByCandidate,
   minSnapshotsGuard,
   ownershipGuard,
   planLevelGuards,
@@ -79,7 +79,9 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
   minSnapshotsGuard(spec, inventory.snapshots, deletable, blocks);
 
   // 3. policy sees the plan as the guards left it.
-  const planned = new Set<LiveSnapshot>(candidates.filter((c) => !blocks.has(c)).map((c) => c.snapshot));
+  const planned = new Set<LiveSnapshot>(
+    candidates.filter((c) => !blocks.has(c)).map((c) => c.snapshot),
+  );
   const buildInput = policyInputBuilder(inventory, planned, {
     deletions: planned.size,
     inScope: diff.inScope.length,
@@ -94,7 +96,8 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
     for (const message of verdict.deny) blockedBy.push({ kind: "policy", message });
     warnings.push(...verdict.warn);
     const access = checkAccessSafely(stages.access, c.snapshot);
-    if (!access.allowed) for (const message of access.reasons) blockedBy.push({ kind: "access", message });
+    if (!access.allowed)
+      for (const message of access.reasons) blockedBy.push({ kind: "access", message });
     return { candidate: c, blockedBy, warnings };
   });
   return { decisions, planLevel: planFailures };

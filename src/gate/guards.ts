@@ -26,7 +26,11 @@ export function arnAccount(arn: string): string | undefined {
 }
 
 /** Protected snapshots are never deleted, whatever git or policy says. */
-export function protectGuard(spec: ReconcilerSpec, candidates: readonly Candidate[], blocks: BlocksByCandidate) {
+export function protectGuard(
+  spec: ReconcilerSpec,
+  candidates: readonly Candidate[],
+  blocks: BlocksByCandidate,
+) {
   const protect = spec.protect;
   if (!protect) return;
   for (const c of candidates) {
@@ -48,7 +52,10 @@ export function ownershipGuard(
 ) {
   for (const c of candidates) {
     if (!isInScope(c.snapshot)) {
-      addBlock(blocks, c, { kind: "guard", message: "scope: snapshot is outside the reconciler's scope" });
+      addBlock(blocks, c, {
+        kind: "guard",
+        message: "scope: snapshot is outside the reconciler's scope",
+      });
     }
     const account = arnAccount(c.snapshot.arn);
     if (account !== spec.account) {
@@ -96,7 +103,8 @@ export function planLevelGuards(spec: ReconcilerSpec, counts: PlanLevelCounts): 
 /** Group key for "the same source disk": region + disk (or instance) name. */
 export function sourceKey(s: LiveSnapshot): string | undefined {
   if (s.fromDiskName !== undefined) return `${s.region}\u0000disk\u0000${s.fromDiskName}`;
-  if (s.fromInstanceName !== undefined) return `${s.region}\u0000instance\u0000${s.fromInstanceName}`;
+  if (s.fromInstanceName !== undefined)
+    return `${s.region}\u0000instance\u0000${s.fromInstanceName}`;
   return undefined;
 }
 
@@ -134,7 +142,11 @@ export function minSnapshotsGuard(
     // Spare the newest completed candidates first: they are the best backups.
     const spare = list
       .filter((c) => c.snapshot.state === "completed")
-      .sort((a, b) => createdAtMs(b.snapshot) - createdAtMs(a.snapshot) || (a.snapshot.name < b.snapshot.name ? -1 : 1))
+      .sort(
+        (a, b) =>
+          createdAtMs(b.snapshot) - createdAtMs(a.snapshot) ||
+          (a.snapshot.name < b.snapshot.name ? -1 : 1),
+      )
       .slice(0, min - left);
     for (const c of spare) {
       addBlock(blocks, c, {

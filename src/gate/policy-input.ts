@@ -32,10 +32,15 @@ export function policyInputBuilder(
     if (list) list.push(s);
     else siblings.set(key, [s]);
   }
-  const stats = new Map<string, { total: number; remainingAfterPlan: number; newest: string | null }>();
+  const stats = new Map<
+    string,
+    { total: number; remainingAfterPlan: number; newest: string | null }
+  >();
   for (const [key, list] of siblings) {
     const newest = [...list].sort(byNewest)[0]?.name ?? null;
-    const remainingAfterPlan = list.filter((s) => s.state === "completed" && !planned.has(s)).length;
+    const remainingAfterPlan = list.filter(
+      (s) => s.state === "completed" && !planned.has(s),
+    ).length;
     stats.set(key, { total: list.length, remainingAfterPlan, newest });
   }
   const disks = new Map<string, LiveDisk>();
@@ -46,7 +51,8 @@ export function policyInputBuilder(
     const s = c.snapshot;
     const key = sourceKey(s);
     const sib = (key && stats.get(key)) || { total: 1, remainingAfterPlan: 0, newest: s.name };
-    const disk = s.fromDiskName === undefined ? undefined : disks.get(`${s.region}\u0000${s.fromDiskName}`);
+    const disk =
+      s.fromDiskName === undefined ? undefined : disks.get(`${s.region}\u0000${s.fromDiskName}`);
     return {
       snapshot: {
         name: s.name,
@@ -66,7 +72,13 @@ export function policyInputBuilder(
         reason: c.reason,
       },
       disk: disk
-        ? { name: disk.name, arn: disk.arn, sizeInGb: disk.sizeInGb, state: disk.state, tags: disk.tags }
+        ? {
+            name: disk.name,
+            arn: disk.arn,
+            sizeInGb: disk.sizeInGb,
+            state: disk.state,
+            tags: disk.tags,
+          }
         : null,
       siblings: sib,
       plan: { deletions: facts.deletions, inScope: facts.inScope, commit: facts.commit },

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { badInput, type InputIssue } from "../core/errors.js";
+import { parseLocatedJson } from "../core/json-located.js";
 import {
   fieldPath,
   type LocatedDocument,
@@ -14,7 +15,6 @@ import {
   zodIssues,
 } from "../core/yaml-located.js";
 import { conditionValues, parseConditionOperator } from "./conditions.js";
-import { parseLocatedJson } from "../core/json-located.js";
 import type { IamPolicyDocument, IamStatement } from "./types.js";
 
 /** IAM's own limit for managed policies is 6,144 characters; this is only a guard against junk. */

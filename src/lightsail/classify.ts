@@ -26,7 +26,14 @@ const TABLE: Readonly<Record<string, ErrorClass>> = {
 };
 
 /** Node network errors: the request may not have reached the service. */
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 
 export interface ClassifiedError {
   class: ErrorClass;

@@ -17,7 +17,9 @@ export type LightsailSender = Pick<LightsailClient, "send">;
 
 export type ClientFactory = (region: string) => LightsailSender;
 
-export function lightsailClientFactory(opts: ClientOptions = {}): (region: string) => LightsailClient {
+export function lightsailClientFactory(
+  opts: ClientOptions = {},
+): (region: string) => LightsailClient {
   const cache = new Map<string, LightsailClient>();
   const endpoint =
     opts.endpoint ?? process.env.AWS_ENDPOINT_URL_LIGHTSAIL ?? process.env.AWS_ENDPOINT_URL;

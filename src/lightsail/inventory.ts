@@ -6,11 +6,11 @@
  */
 import { GetDiskSnapshotsCommand, GetDisksCommand } from "@aws-sdk/client-lightsail";
 import { SnapgateError } from "../core/errors.js";
+import { mapBounded } from "../core/map-bounded.js";
 import type { Inventory, LiveDisk, LiveSnapshot } from "../core/model.js";
 import { classifyError, describeError } from "./classify.js";
 import type { ClientFactory } from "./client.js";
 import { toLiveDisk, toLiveSnapshot } from "./normalize.js";
-import { mapBounded } from "../core/map-bounded.js";
 
 const MAX_PAGES = 100_000;
 
@@ -32,7 +32,10 @@ async function paginate<T>(
   throw new Error(`more than ${MAX_PAGES} pages`);
 }
 
-export async function listSnapshots(clients: ClientFactory, region: string): Promise<LiveSnapshot[]> {
+export async function listSnapshots(
+  clients: ClientFactory,
+  region: string,
+): Promise<LiveSnapshot[]> {
   const client = clients(region);
   return paginate(async (pageToken) => {
     const out = await client.send(new GetDiskSnapshotsCommand({ pageToken }));

@@ -17,10 +17,15 @@ export interface LoadedStages {
   policyDigest: string;
 }
 
-export async function loadGateStages(desired: DesiredState, repoDir: string): Promise<LoadedStages> {
+export async function loadGateStages(
+  desired: DesiredState,
+  repoDir: string,
+): Promise<LoadedStages> {
   const { policy, access } = desired.spec;
   const engine = await loadPolicyBundle(
-    policy.bundle === "builtin" ? { kind: "builtin" } : { kind: "path", repoDir, relPath: policy.bundle },
+    policy.bundle === "builtin"
+      ? { kind: "builtin" }
+      : { kind: "path", repoDir, relPath: policy.bundle },
     { ...policy.data },
   );
   const iamPolicy = access.iamPolicy ? await readIamPolicy(repoDir, access.iamPolicy) : undefined;
@@ -34,13 +39,19 @@ export async function loadGateStages(desired: DesiredState, repoDir: string): Pr
 async function readIamPolicy(repoDir: string, rel: string) {
   const full = path.resolve(repoDir, rel);
   if (!full.startsWith(path.resolve(repoDir) + path.sep)) {
-    throw new SnapgateError("BadInput", `snapgate.yaml: spec.access.iamPolicy: "${rel}" is outside the repository`);
+    throw new SnapgateError(
+      "BadInput",
+      `snapgate.yaml: spec.access.iamPolicy: "${rel}" is outside the repository`,
+    );
   }
   let text: string;
   try {
     text = await readFile(full, "utf8");
   } catch {
-    throw new SnapgateError("BadInput", `snapgate.yaml: spec.access.iamPolicy: cannot read "${rel}" in the repository`);
+    throw new SnapgateError(
+      "BadInput",
+      `snapgate.yaml: spec.access.iamPolicy: cannot read "${rel}" in the repository`,
+    );
   }
   return { file: rel, document: parseIamPolicy(rel, text) };
 }

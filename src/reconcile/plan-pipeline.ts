@@ -12,7 +12,7 @@ import { arnAccount } from "../gate/guards.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
 import { buildPlan, planKey } from "../plan/build.js";
-import { type SourceCheckout, checkoutSource, redactUrl } from "../source/index.js";
+import { checkoutSource, redactUrl, type SourceCheckout } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
 import { loadGateStages } from "./load-stages.js";
 import { StepRunner } from "./steps.js";
@@ -51,7 +51,9 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
       ? await steps.run("load-desired", () => loadDesiredFromDir(checkout.base!.dir))
       : undefined;
     const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
-    const inventory = await steps.run("list-live", () => listInventory(req.clients, desired.spec.regions));
+    const inventory = await steps.run("list-live", () =>
+      listInventory(req.clients, desired.spec.regions),
+    );
     assertAccount(desired, inventory);
     const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
     const gated = await steps.run("gate", () =>

@@ -4,14 +4,15 @@
  * difference is who decides to apply: here, the repo's own
  * `spec.apply.autoApplyBranches`, `spec.suspend` and the plan-level guards.
  */
-import { recordPlan } from "../audit/plan-events.js";
+
+import type { ApplyResult } from "../apply/execute.js";
+import { runApply } from "../apply/run-apply.js";
 import type { AuditLog } from "../audit/log.js";
+import { recordPlan } from "../audit/plan-events.js";
 import { messageOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import type { ReconcileResult, ReconcileTrigger } from "../serve/types.js";
-import { runApply } from "../apply/run-apply.js";
-import type { ApplyResult } from "../apply/execute.js";
 import { makePlan } from "./plan-pipeline.js";
 
 export interface ReconcileOptions {
@@ -50,12 +51,16 @@ export function decideAutoApply(
 function blockCounts(plan: Plan): NonNullable<ReconcileResult["blocks"]> {
   const counts: NonNullable<ReconcileResult["blocks"]> = {};
   for (const b of plan.blocked) {
-    for (const kind of new Set(b.blockedBy.map((x) => x.kind))) counts[kind] = (counts[kind] ?? 0) + 1;
+    for (const kind of new Set(b.blockedBy.map((x) => x.kind)))
+      counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;
 }
 
-export async function reconcileOnce(opts: ReconcileOptions, trigger: ReconcileTrigger): Promise<ReconcileResult> {
+export async function reconcileOnce(
+  opts: ReconcileOptions,
+  trigger: ReconcileTrigger,
+): Promise<ReconcileResult> {
   const now = opts.now ?? Date.now;
   let commit: string | null = null;
   try {
@@ -69,7 +74,12 @@ export async function reconcileOnce(opts: ReconcileOptions, trigger: ReconcileTr
     const { plan, desired } = outcome;
     commit = plan.source.commit;
     await recordPlan(opts.audit, plan, { trigger });
-    let decision = decideAutoApply(opts.branch, desired.spec, plan, outcome.planLevelBlocks.length > 0);
+    let decision = decideAutoApply(
+      opts.branch,
+      desired.spec,
+      plan,
+      outcome.planLevelBlocks.length > 0,
+    );
     if (decision.apply && opts.verifyCommit) {
       const problem = await opts.verifyCommit(commit);
       if (problem) decision = { apply: false, reason: `commit signature: ${problem}` };
@@ -101,7 +111,12 @@ export async function reconcileOnce(opts: ReconcileOptions, trigger: ReconcileTr
     return {
       commit,
       ok,
-      planSummary: { ...plan.summary, digest: plan.digest, applied: decision.apply, ...(decision.apply ? {} : { reason: decision.reason }) },
+      planSummary: {
+        ...plan.summary,
+        digest: plan.digest,
+        applied: decision.apply,
+        ...(decision.apply ? {} : { reason: decision.reason }),
+      },
       ...(applied
         ? {
             applied: {

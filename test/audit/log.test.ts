@@ -9,7 +9,8 @@ async function freshLog(n: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "snapgate-audit-"));
   const file = path.join(dir, "audit.jsonl");
   const log = new AuditLog(file);
-  for (let i = 0; i < n; i++) await log.append("delete-intent", { name: `snap-${i}`, region: "us-east-1" });
+  for (let i = 0; i < n; i++)
+    await log.append("delete-intent", { name: `snap-${i}`, region: "us-east-1" });
   return file;
 }
 
@@ -28,7 +29,9 @@ describe("audit log hash chain", () => {
     const file = await freshLog(0);
     const a = new AuditLog(file);
     const b = new AuditLog(file);
-    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).append("decision", { i })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).append("decision", { i })),
+    );
     expect(await verifyAuditLog(file)).toMatchObject({ ok: true, records: 30 });
   });
 
@@ -37,7 +40,11 @@ describe("audit log hash chain", () => {
     const ls = await lines(file);
     ls[1] = ls[1]!.replace("snap-1", "snap-X");
     await writeFile(file, `${ls.join("\n")}\n`);
-    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, line: 2, problem: expect.stringContaining("edited") });
+    expect(await verifyAuditLog(file)).toMatchObject({
+      ok: false,
+      line: 2,
+      problem: expect.stringContaining("edited"),
+    });
   });
 
   it("detects a removed record", async () => {
@@ -60,7 +67,10 @@ describe("audit log hash chain", () => {
     const file = await freshLog(4);
     const ls = await lines(file);
     await writeFile(file, `${ls.slice(0, 3).join("\n")}\n`);
-    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, problem: expect.stringContaining("cut off") });
+    expect(await verifyAuditLog(file)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining("cut off"),
+    });
   });
 
   it("detects a record whose hash was recomputed after an edit (the next prev breaks)", async () => {

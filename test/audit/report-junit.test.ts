@@ -71,7 +71,9 @@ describe("renderJunit", () => {
     expect(byName["eu-west-2/eu-stray"]!.attrs.classname).toBe("(no disk)");
     expect(failureOf("us-east-1/db-old")!.attrs.type).toBe("drift");
     expect(failureOf("us-east-1/web-prod")!.attrs).toMatchObject({ type: "violation" });
-    expect(failureOf("us-east-1/web-prod")!.attrs.message).toMatch(/^deletion blocked: access: deny rule #1 \(env=prod\) matches/);
+    expect(failureOf("us-east-1/web-prod")!.attrs.message).toMatch(
+      /^deletion blocked: access: deny rule #1 \(env=prod\) matches/,
+    );
     // held on purpose (protect), even though access would also deny it: not a failure
     expect(failureOf("us-east-1/web-held-prod")).toBeUndefined();
     expect(failureOf("us-east-1/web-gone")!.attrs.type).toBe("missing");

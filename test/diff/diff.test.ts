@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Inventory, LiveSnapshot } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
-import { NOW, daysAgo, desired, set, snap } from "../helpers/fleet.js";
+import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 
 const inv = (snapshots: LiveSnapshot[]): Inventory => ({
   regions: ["us-east-1", "eu-west-2"],
@@ -20,13 +20,23 @@ describe("diff: scope", () => {
       snap({ name: "app-d", region: "ap-south-1" }),
       snap({ name: "other-e" }),
     ];
-    const r = diff(desired({ scope: { matchTags: { "managed-by": "snapgate" }, namePattern: "^app-" } }, [set()]), inv(fleet), NOW);
+    const r = diff(
+      desired({ scope: { matchTags: { "managed-by": "snapgate" }, namePattern: "^app-" } }, [
+        set(),
+      ]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.inScope)).toEqual(["app-a"]);
     expect(candidateNames(r)).toEqual(["app-a"]);
   });
 
   it('treats a scope value "*" as "key present"', () => {
-    const fleet = [snap({ name: "a", tags: { owner: "x" } }), snap({ name: "b", tags: { owner: "" } }), snap({ name: "c", tags: {} })];
+    const fleet = [
+      snap({ name: "a", tags: { owner: "x" } }),
+      snap({ name: "b", tags: { owner: "" } }),
+      snap({ name: "c", tags: {} }),
+    ];
     const r = diff(desired({ scope: { matchTags: { owner: "*" } } }, [set()]), inv(fleet), NOW);
     expect(names(r.inScope)).toEqual(["a", "b"]);
   });
@@ -34,7 +44,11 @@ describe("diff: scope", () => {
 
 describe("diff: keep and missing", () => {
   it("keeps named snapshots in the set's region only, and reports keep names that are not live", () => {
-    const fleet = [snap({ name: "web-1" }), snap({ name: "web-1", region: "eu-west-2" }), snap({ name: "web-2" })];
+    const fleet = [
+      snap({ name: "web-1" }),
+      snap({ name: "web-1", region: "eu-west-2" }),
+      snap({ name: "web-2" }),
+    ];
     const r = diff(desired({}, [set({ keep: ["web-1", "web-9"] })]), inv(fleet), NOW);
     expect(r.desired.map((s) => `${s.region}/${s.name}`)).toEqual(["us-east-1/web-1"]);
     expect(r.candidates.map((c) => `${c.snapshot.region}/${c.snapshot.name}:${c.reason}`)).toEqual([
@@ -55,7 +69,11 @@ describe("diff: keep and missing", () => {
 describe("diff: retention rules", () => {
   it("newest N keeps the N most recent completed snapshots of that disk; older ones are outside retention", () => {
     const fleet = [1, 2, 3, 4, 5].map((d) => snap({ name: `web-${d}`, createdAt: daysAgo(d) }));
-    const r = diff(desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 2 }] })]), inv(fleet), NOW);
+    const r = diff(
+      desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 2 }] })]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.desired)).toEqual(["web-1", "web-2"]);
     expect(r.candidates.every((c) => c.reason === "outside-retention")).toBe(true);
     expect(candidateNames(r)).toEqual(["web-3", "web-4", "web-5"]);
@@ -63,8 +81,17 @@ describe("diff: retention rules", () => {
 
   it("keeps every snapshot tied with the Nth on createdAt", () => {
     const t = daysAgo(2);
-    const fleet = [snap({ name: "a", createdAt: daysAgo(1) }), snap({ name: "b", createdAt: t }), snap({ name: "c", createdAt: t }), snap({ name: "d", createdAt: daysAgo(3) })];
-    const r = diff(desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 2 }] })]), inv(fleet), NOW);
+    const fleet = [
+      snap({ name: "a", createdAt: daysAgo(1) }),
+      snap({ name: "b", createdAt: t }),
+      snap({ name: "c", createdAt: t }),
+      snap({ name: "d", createdAt: daysAgo(3) }),
+    ];
+    const r = diff(
+      desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 2 }] })]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.desired)).toEqual(["a", "b", "c"]);
     expect(candidateNames(r)).toEqual(["d"]);
   });
@@ -76,7 +103,11 @@ describe("diff: retention rules", () => {
       snap({ name: "good-2", createdAt: daysAgo(2) }),
       snap({ name: "good-3", createdAt: daysAgo(3) }),
     ];
-    const r = diff(desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 2 }] })]), inv(fleet), NOW);
+    const r = diff(
+      desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 2 }] })]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.desired)).toEqual(["good-2", "good-3"]);
     expect(candidateNames(r)).toEqual(["bad", "pending"]);
   });
@@ -88,7 +119,11 @@ describe("diff: retention rules", () => {
       snap({ name: "w1", region: "eu-west-2", createdAt: daysAgo(1) }),
       snap({ name: "w2", region: "eu-west-2", createdAt: daysAgo(2) }),
     ];
-    const r = diff(desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 1 }] })]), inv(fleet), NOW);
+    const r = diff(
+      desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 1 }] })]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.desired)).toEqual(["e1"]);
     expect(r.candidates.map((c) => `${c.snapshot.name}:${c.reason}`)).toEqual([
       "w1:not-declared",
@@ -99,12 +134,26 @@ describe("diff: retention rules", () => {
 
   it("maxAge is inclusive at the boundary and honours matchTags", () => {
     const fleet = [
-      snap({ name: "at-boundary", createdAt: daysAgo(90), tags: { "managed-by": "snapgate", tier: "monthly" } }),
-      snap({ name: "just-older", createdAt: new Date(NOW - 90 * 86_400_000 - 1).toISOString(), tags: { "managed-by": "snapgate", tier: "monthly" } }),
+      snap({
+        name: "at-boundary",
+        createdAt: daysAgo(90),
+        tags: { "managed-by": "snapgate", tier: "monthly" },
+      }),
+      snap({
+        name: "just-older",
+        createdAt: new Date(NOW - 90 * 86_400_000 - 1).toISOString(),
+        tags: { "managed-by": "snapgate", tier: "monthly" },
+      }),
       snap({ name: "young-untiered", createdAt: daysAgo(1) }),
     ];
     const r = diff(
-      desired({}, [set({ retain: [{ fromDisk: "web-data", maxAgeMs: 90 * 86_400_000, matchTags: { tier: "monthly" } }] })]),
+      desired({}, [
+        set({
+          retain: [
+            { fromDisk: "web-data", maxAgeMs: 90 * 86_400_000, matchTags: { tier: "monthly" } },
+          ],
+        }),
+      ]),
       inv(fleet),
       NOW,
     );
@@ -113,14 +162,28 @@ describe("diff: retention rules", () => {
   });
 
   it("a rule with both newest and maxAge keeps what either keeps", () => {
-    const fleet = [snap({ name: "old-newest", createdAt: daysAgo(400) }), snap({ name: "older", createdAt: daysAgo(500) })];
-    const r = diff(desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 1, maxAgeMs: 86_400_000 }] })]), inv(fleet), NOW);
+    const fleet = [
+      snap({ name: "old-newest", createdAt: daysAgo(400) }),
+      snap({ name: "older", createdAt: daysAgo(500) }),
+    ];
+    const r = diff(
+      desired({}, [set({ retain: [{ fromDisk: "web-data", newest: 1, maxAgeMs: 86_400_000 }] })]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.desired)).toEqual(["old-newest"]);
   });
 
   it("snapshots of a disk no rule governs are not-declared; snapshots of deleted disks still count by name", () => {
-    const fleet = [snap({ name: "x", fromDiskName: "gone-disk" }), snap({ name: "y", fromDiskName: undefined, fromInstanceName: "vm-1" })];
-    const r = diff(desired({}, [set({ retain: [{ fromDisk: "gone-disk", newest: 1 }] })]), inv(fleet), NOW);
+    const fleet = [
+      snap({ name: "x", fromDiskName: "gone-disk" }),
+      snap({ name: "y", fromDiskName: undefined, fromInstanceName: "vm-1" }),
+    ];
+    const r = diff(
+      desired({}, [set({ retain: [{ fromDisk: "gone-disk", newest: 1 }] })]),
+      inv(fleet),
+      NOW,
+    );
     expect(names(r.desired)).toEqual(["x"]);
     expect(r.candidates.map((c) => `${c.snapshot.name}:${c.reason}`)).toEqual(["y:not-declared"]);
   });

@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { NOW_MS, RECONCILER, type World, makeWorld, webSet } from "../helpers/scenario.js";
+import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -27,7 +27,8 @@ describe("snapgate CLI", () => {
   it("prints help", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
-    for (const cmd of ["plan", "apply", "emulator", "audit-log", "iam-policy"]) expect(r.stdout).toContain(cmd);
+    for (const cmd of ["plan", "apply", "emulator", "audit-log", "iam-policy"])
+      expect(r.stdout).toContain(cmd);
   });
 
   it("rejects an unknown flag with exit 1", async () => {
@@ -40,7 +41,10 @@ describe("snapgate CLI", () => {
     world = await makeWorld();
     const env = envFor(world);
     const planFile = path.join(world.stateDir, "..", "plan.json");
-    const p = await runCli(["plan", "--repo", world.repo.dir, "--out", planFile, "--detailed-exitcode"], env);
+    const p = await runCli(
+      ["plan", "--repo", world.repo.dir, "--out", planFile, "--detailed-exitcode"],
+      env,
+    );
     expect(p.stderr).toBe("");
     expect(p.code).toBe(2);
     expect(p.stdout).toMatch(/- us-east-1\s+web-old\s+30d\s+64 GiB\s+not-declared/);
@@ -56,7 +60,12 @@ describe("snapgate CLI", () => {
     expect(a.code).toBe(0);
     const result = JSON.parse(a.stdout);
     expect(result.counts).toMatchObject({ deleted: 2, failed: 0 });
-    expect(world.emulator.deletedSnapshots().map((d) => d.name).sort()).toEqual(["web-old", "web-older"]);
+    expect(
+      world.emulator
+        .deletedSnapshots()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(["web-old", "web-older"]);
 
     const v = await runCli(["audit-log", "verify", path.join(world.stateDir, "audit.jsonl")], env);
     expect(v.code).toBe(0);
@@ -69,7 +78,9 @@ describe("snapgate CLI", () => {
     });
     const r = await runCli(["plan", "--repo", world.repo.dir], envFor(world));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/snapshots\/web\.yaml:\d+:\d+: spec\.keep\[1\]: "web data" is not a valid Lightsail resource name/);
+    expect(r.stderr).toMatch(
+      /snapshots\/web\.yaml:\d+:\d+: spec\.keep\[1\]: "web data" is not a valid Lightsail resource name/,
+    );
     expect(world.emulator.calls()).toEqual([]);
   });
 

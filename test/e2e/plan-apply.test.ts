@@ -4,15 +4,15 @@
  */
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runApply } from "../../src/apply/run-apply.js";
 import { parsePlan } from "../../src/apply/plan-file.js";
+import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog } from "../../src/audit/log.js";
 import { verifyAuditLog } from "../../src/audit/verify.js";
 import type { Plan } from "../../src/core/model.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { serializePlan } from "../../src/plan/build.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
-import { NOW_MS, RECONCILER, type World, makeWorld, webSet } from "../helpers/scenario.js";
+import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -47,18 +47,33 @@ async function apply(w: World, p: Plan, nowMs = NOW_MS + 60_000) {
   return { result, audit };
 }
 
-const liveNames = (w: World) => w.emulator.snapshots("us-east-1").map((s) => s.name).sort();
+const liveNames = (w: World) =>
+  w.emulator
+    .snapshots("us-east-1")
+    .map((s) => s.name)
+    .sort();
 
 describe("plan", () => {
   it("approves only undeclared, old, unprotected, in-scope snapshots and explains every block", async () => {
     world = await makeWorld();
     const { plan: p } = await plan(world);
     expect(p.deletions.map((d) => d.name)).toEqual(["web-old", "web-older"]);
-    const blocked = Object.fromEntries(p.blocked.map((b) => [b.name, b.blockedBy.map((x) => x.kind)]));
+    const blocked = Object.fromEntries(
+      p.blocked.map((b) => [b.name, b.blockedBy.map((x) => x.kind)]),
+    );
     expect(blocked["web-held"]).toContain("protect");
     expect(blocked["web-young"]).toEqual(["policy"]);
-    expect(p.blocked.find((b) => b.name === "web-young")!.blockedBy[0]!.message).toMatch(/web-young/);
-    expect(p.summary).toEqual({ live: 6, inScope: 5, desired: 1, deletions: 2, blocked: 2, missing: 0 });
+    expect(p.blocked.find((b) => b.name === "web-young")!.blockedBy[0]!.message).toMatch(
+      /web-young/,
+    );
+    expect(p.summary).toEqual({
+      live: 6,
+      inScope: 5,
+      desired: 1,
+      deletions: 2,
+      blocked: 2,
+      missing: 0,
+    });
     expect(p.policy.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     // nothing was deleted by planning
     expect(world.emulator.deletedSnapshots()).toEqual([]);
@@ -74,19 +89,30 @@ describe("plan", () => {
 
   it("fails, naming the region and the exception, when one region cannot be listed", async () => {
     world = await makeWorld();
-    world.emulator.faults.script({ operation: "GetDiskSnapshots", exception: "AccessDeniedException", count: 100 });
-    await expect(plan(world)).rejects.toThrow(/region (us-east-1|eu-west-2): GetDiskSnapshots failed: AccessDeniedException/);
+    world.emulator.faults.script({
+      operation: "GetDiskSnapshots",
+      exception: "AccessDeniedException",
+      count: 100,
+    });
+    await expect(plan(world)).rejects.toThrow(
+      /region (us-east-1|eu-west-2): GetDiskSnapshots failed: AccessDeniedException/,
+    );
   });
 
   it("refuses when live ARNs belong to another account", async () => {
     world = await makeWorld({
-      files: { "snapgate.yaml": RECONCILER.replace('"111122223333"', '"444455556666"'), "snapshots/web.yaml": webSet(["web-1"]) },
+      files: {
+        "snapgate.yaml": RECONCILER.replace('"111122223333"', '"444455556666"'),
+        "snapshots/web.yaml": webSet(["web-1"]),
+      },
     });
     await expect(plan(world)).rejects.toThrow(/account guard: .* belongs to account 111122223333/);
   });
 
   it("PR mode marks the deletions the change introduces", async () => {
-    world = await makeWorld({ files: { "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1", "web-old"]) } });
+    world = await makeWorld({
+      files: { "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1", "web-old"]) },
+    });
     const base = world.repo.head();
     world.repo.commit({ "snapshots/web.yaml": webSet(["web-1"]) }, "drop web-old");
     const { plan: p } = await plan(world, { base });
@@ -102,7 +128,12 @@ describe("apply", () => {
     const { result, audit } = await apply(world, p);
     expect(result.counts).toMatchObject({ deleted: 2, failed: 0, skipped: 0 });
     expect(liveNames(world)).toEqual(["manual", "web-1", "web-held", "web-young"]);
-    expect(world.emulator.deletedSnapshots().map((d) => d.name).sort()).toEqual(["web-old", "web-older"]);
+    expect(
+      world.emulator
+        .deletedSnapshots()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(["web-old", "web-older"]);
     const verified = await verifyAuditLog(audit.file);
     expect(verified.ok).toBe(true);
   });
@@ -111,11 +142,15 @@ describe("apply", () => {
     world = await makeWorld();
     const { plan: p } = await plan(world);
     await apply(world, p);
-    const deletesBefore = world.emulator.calls().filter((c) => c.operation === "DeleteDiskSnapshot").length;
+    const deletesBefore = world.emulator
+      .calls()
+      .filter((c) => c.operation === "DeleteDiskSnapshot").length;
     const { result } = await apply(world, p);
     expect(result.counts.deleted).toBe(2);
     expect(result.items.every((i) => i.detail.includes("earlier run"))).toBe(true);
-    expect(world.emulator.calls().filter((c) => c.operation === "DeleteDiskSnapshot").length).toBe(deletesBefore);
+    expect(world.emulator.calls().filter((c) => c.operation === "DeleteDiskSnapshot").length).toBe(
+      deletesBefore,
+    );
   });
 
   it("skips a snapshot whose tags changed since the plan, saying what moved", async () => {
@@ -123,7 +158,11 @@ describe("apply", () => {
     const { plan: p } = await plan(world);
     // someone re-creates web-old with the same name: new ARN, so it must not be deleted
     world.emulator.faults.vanish("us-east-1", "web-old");
-    world.emulator.addSnapshot("us-east-1", { name: "web-old", fromDisk: "web-data", tags: { "managed-by": "snapgate" } });
+    world.emulator.addSnapshot("us-east-1", {
+      name: "web-old",
+      fromDisk: "web-data",
+      tags: { "managed-by": "snapgate" },
+    });
     const { result } = await apply(world, p);
     const item = result.items.find((i) => i.name === "web-old")!;
     expect(item.outcome).toBe("skipped");
@@ -135,14 +174,18 @@ describe("apply", () => {
     world = await makeWorld();
     const { plan: p } = await plan(world, { ref: "main" });
     world.repo.commit({ "README.md": "moved" });
-    await expect(apply(world, p)).rejects.toThrow(/main moved from [0-9a-f]{12} to [0-9a-f]{12} since the plan was made/);
+    await expect(apply(world, p)).rejects.toThrow(
+      /main moved from [0-9a-f]{12} to [0-9a-f]{12} since the plan was made/,
+    );
     expect(world.emulator.deletedSnapshots()).toEqual([]);
   });
 
   it("refuses a plan older than maxPlanAge", async () => {
     world = await makeWorld();
     const { plan: p } = await plan(world);
-    await expect(apply(world, p, NOW_MS + 2 * 3_600_000)).rejects.toThrow(/older than apply.maxPlanAge/);
+    await expect(apply(world, p, NOW_MS + 2 * 3_600_000)).rejects.toThrow(
+      /older than apply.maxPlanAge/,
+    );
   });
 
   it("refuses when the policy that would be used now differs", async () => {
@@ -151,7 +194,9 @@ describe("apply", () => {
     const forged: Plan = { ...p, policy: { ...p.policy, digest: `sha256:${"0".repeat(64)}` } };
     const { withDigest } = await import("../../src/plan/digest.js");
     const { digest: _d, ...rest } = forged;
-    await expect(apply(world, withDigest(rest))).rejects.toThrow(/the policy changed since the plan/);
+    await expect(apply(world, withDigest(rest))).rejects.toThrow(
+      /the policy changed since the plan/,
+    );
   });
 
   it("refuses a tampered plan file", async () => {

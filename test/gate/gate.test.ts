@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DesiredState, Inventory, LiveSnapshot, PolicyInput } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
 import { type GateStages, runGate } from "../../src/gate/gate.js";
-import { ACCOUNT, NOW, daysAgo, desired, set, snap } from "../helpers/fleet.js";
+import { ACCOUNT, daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 
 const allowAll: GateStages = {
   policy: { evaluate: () => ({ deny: [], warn: [] }) },
@@ -12,18 +12,28 @@ const allowAll: GateStages = {
 function gate(d: DesiredState, snapshots: LiveSnapshot[], stages: GateStages = allowAll) {
   const inventory: Inventory = { regions: d.spec.regions, snapshots, disks: [] };
   const result = diff(d, inventory, NOW);
-  const decisions = runGate({ desired: d, inventory, diff: result, commit: "abc", nowMs: NOW }, stages);
+  const decisions = runGate(
+    { desired: d, inventory, diff: result, commit: "abc", nowMs: NOW },
+    stages,
+  );
   const summary = Object.fromEntries(
-    decisions.map((x) => [x.candidate.snapshot.name, x.blockedBy.map((b) => `${b.kind}: ${b.message}`)]),
+    decisions.map((x) => [
+      x.candidate.snapshot.name,
+      x.blockedBy.map((b) => `${b.kind}: ${b.message}`),
+    ]),
   );
   return { decisions, summary };
 }
 
-const fleetOf = (n: number) => Array.from({ length: n }, (_, i) => snap({ name: `s-${i}`, createdAt: daysAgo(i + 1) }));
+const fleetOf = (n: number) =>
+  Array.from({ length: n }, (_, i) => snap({ name: `s-${i}`, createdAt: daysAgo(i + 1) }));
 
 describe("gate: protect", () => {
   it("blocks protected candidates whatever git says", () => {
-    const { summary } = gate(desired({}, [set()]), [snap({ name: "held", tags: { "managed-by": "snapgate", "legal-hold": "2026" } }), snap({ name: "free" })]);
+    const { summary } = gate(desired({}, [set()]), [
+      snap({ name: "held", tags: { "managed-by": "snapgate", "legal-hold": "2026" } }),
+      snap({ name: "free" }),
+    ]);
     expect(summary.free).toEqual([]);
     expect(summary.held).toEqual(["protect: protected: matches protect.matchTags (legal-hold=*)"]);
   });
@@ -31,54 +41,153 @@ describe("gate: protect", () => {
 
 describe("gate: plan-level guards block every candidate", () => {
   it("maxDeletions", () => {
-    const { decisions } = gate(desired({ guards: { maxDeletions: 2, maxDeletionPercent: 100, minSnapshotsPerDisk: 0, allowEmpty: true } }, [set()]), fleetOf(3));
+    const { decisions } = gate(
+      desired(
+        {
+          guards: {
+            maxDeletions: 2,
+            maxDeletionPercent: 100,
+            minSnapshotsPerDisk: 0,
+            allowEmpty: true,
+          },
+        },
+        [set()],
+      ),
+      fleetOf(3),
+    );
     expect(decisions).toHaveLength(3);
-    for (const d of decisions) expect(d.blockedBy.map((b) => b.message)).toEqual([expect.stringMatching(/^maxDeletions: the plan would delete 3 snapshots/)]);
+    for (const d of decisions)
+      expect(d.blockedBy.map((b) => b.message)).toEqual([
+        expect.stringMatching(/^maxDeletions: the plan would delete 3 snapshots/),
+      ]);
   });
 
   it("maxDeletions counts only what protect left deletable", () => {
-    const fleet = [...fleetOf(2), snap({ name: "held", tags: { "managed-by": "snapgate", "legal-hold": "x" } })];
-    const { summary } = gate(desired({ guards: { maxDeletions: 2, maxDeletionPercent: 100, minSnapshotsPerDisk: 0, allowEmpty: true } }, [set()]), fleet);
+    const fleet = [
+      ...fleetOf(2),
+      snap({ name: "held", tags: { "managed-by": "snapgate", "legal-hold": "x" } }),
+    ];
+    const { summary } = gate(
+      desired(
+        {
+          guards: {
+            maxDeletions: 2,
+            maxDeletionPercent: 100,
+            minSnapshotsPerDisk: 0,
+            allowEmpty: true,
+          },
+        },
+        [set()],
+      ),
+      fleet,
+    );
     expect(summary["s-0"]).toEqual([]);
     expect(summary.held).toHaveLength(1);
   });
 
   it("maxDeletionPercent of in-scope snapshots", () => {
     const fleet = fleetOf(4);
-    const { summary } = gate(desired({ guards: { maxDeletions: 50, maxDeletionPercent: 25, minSnapshotsPerDisk: 0, allowEmpty: true } }, [set({ keep: ["s-0", "s-1"] })]), fleet);
-    expect(summary["s-2"]).toEqual([expect.stringContaining("maxDeletionPercent: the plan would delete 50.0% of in-scope snapshots (2/4)")]);
+    const { summary } = gate(
+      desired(
+        {
+          guards: {
+            maxDeletions: 50,
+            maxDeletionPercent: 25,
+            minSnapshotsPerDisk: 0,
+            allowEmpty: true,
+          },
+        },
+        [set({ keep: ["s-0", "s-1"] })],
+      ),
+      fleet,
+    );
+    expect(summary["s-2"]).toEqual([
+      expect.stringContaining(
+        "maxDeletionPercent: the plan would delete 50.0% of in-scope snapshots (2/4)",
+      ),
+    ]);
   });
 
   it("allowEmpty: an empty desired set never becomes mass deletion", () => {
-    const { decisions } = gate(desired({ guards: { maxDeletions: 50, maxDeletionPercent: 100, minSnapshotsPerDisk: 0, allowEmpty: false } }, []), fleetOf(3));
-    expect(decisions.every((d) => d.blockedBy.some((b) => b.message.startsWith("allowEmpty:")))).toBe(true);
+    const { decisions } = gate(
+      desired(
+        {
+          guards: {
+            maxDeletions: 50,
+            maxDeletionPercent: 100,
+            minSnapshotsPerDisk: 0,
+            allowEmpty: false,
+          },
+        },
+        [],
+      ),
+      fleetOf(3),
+    );
+    expect(
+      decisions.every((d) => d.blockedBy.some((b) => b.message.startsWith("allowEmpty:"))),
+    ).toBe(true);
   });
 
   it("allowEmpty: false does not block when something is desired", () => {
-    const { summary } = gate(desired({ guards: { maxDeletions: 50, maxDeletionPercent: 100, minSnapshotsPerDisk: 0, allowEmpty: false } }, [set({ keep: ["s-0"] })]), fleetOf(2));
+    const { summary } = gate(
+      desired(
+        {
+          guards: {
+            maxDeletions: 50,
+            maxDeletionPercent: 100,
+            minSnapshotsPerDisk: 0,
+            allowEmpty: false,
+          },
+        },
+        [set({ keep: ["s-0"] })],
+      ),
+      fleetOf(2),
+    );
     expect(summary["s-1"]).toEqual([]);
   });
 });
 
 describe("gate: minSnapshotsPerDisk", () => {
-  const guards = { maxDeletions: 50, maxDeletionPercent: 100, minSnapshotsPerDisk: 2, allowEmpty: true };
+  const guards = {
+    maxDeletions: 50,
+    maxDeletionPercent: 100,
+    minSnapshotsPerDisk: 2,
+    allowEmpty: true,
+  };
 
   it("spares the newest completed candidates until enough remain", () => {
-    const fleet = [snap({ name: "keep", createdAt: daysAgo(1) }), snap({ name: "c2", createdAt: daysAgo(2) }), snap({ name: "c3", createdAt: daysAgo(3) })];
+    const fleet = [
+      snap({ name: "keep", createdAt: daysAgo(1) }),
+      snap({ name: "c2", createdAt: daysAgo(2) }),
+      snap({ name: "c3", createdAt: daysAgo(3) }),
+    ];
     const { summary } = gate(desired({ guards }, [set({ keep: ["keep"] })]), fleet);
-    expect(summary.c2).toEqual([expect.stringContaining("minSnapshotsPerDisk: deleting it would leave web-data with fewer than 2")]);
+    expect(summary.c2).toEqual([
+      expect.stringContaining(
+        "minSnapshotsPerDisk: deleting it would leave web-data with fewer than 2",
+      ),
+    ]);
     expect(summary.c3).toEqual([]);
   });
 
   it("does not count pending or errored snapshots as remaining backups", () => {
-    const fleet = [snap({ name: "keep-pending", state: "pending", createdAt: daysAgo(1) }), snap({ name: "c2", createdAt: daysAgo(2) })];
-    const { summary } = gate(desired({ guards: { ...guards, minSnapshotsPerDisk: 1 } }, [set({ keep: ["keep-pending"] })]), fleet);
+    const fleet = [
+      snap({ name: "keep-pending", state: "pending", createdAt: daysAgo(1) }),
+      snap({ name: "c2", createdAt: daysAgo(2) }),
+    ];
+    const { summary } = gate(
+      desired({ guards: { ...guards, minSnapshotsPerDisk: 1 } }, [set({ keep: ["keep-pending"] })]),
+      fleet,
+    );
     expect(summary.c2).toEqual([expect.stringContaining("minSnapshotsPerDisk")]);
   });
 
   it("counts out-of-scope snapshots of the same disk as remaining", () => {
     const fleet = [snap({ name: "manual", tags: {} }), snap({ name: "c1" })];
-    const { summary } = gate(desired({ guards: { ...guards, minSnapshotsPerDisk: 1 } }, [set()]), fleet);
+    const { summary } = gate(
+      desired({ guards: { ...guards, minSnapshotsPerDisk: 1 } }, [set()]),
+      fleet,
+    );
     expect(summary.c1).toEqual([]);
   });
 });
@@ -88,7 +197,9 @@ describe("gate: ownership", () => {
     const s = snap({ name: "foreign" });
     const foreign = { ...s, arn: s.arn.replace(ACCOUNT, "999999999999") };
     const { summary } = gate(desired({}, [set()]), [foreign]);
-    expect(summary.foreign).toEqual(["guard: account: ARN belongs to account 999999999999, not 111122223333"]);
+    expect(summary.foreign).toEqual([
+      "guard: account: ARN belongs to account 999999999999, not 111122223333",
+    ]);
   });
 });
 
@@ -97,28 +208,78 @@ describe("gate: policy and access", () => {
     const stages: GateStages = {
       policy: {
         evaluate: (input: PolicyInput) =>
-          input.snapshot.name === "p" ? { deny: ["too young"], warn: ["big"] } : { deny: [], warn: [] },
+          input.snapshot.name === "p"
+            ? { deny: ["too young"], warn: ["big"] }
+            : { deny: [], warn: [] },
       },
-      access: (s) => (s.name === "p" || s.name === "a" ? { allowed: false, reasons: ["deny rule #1"] } : { allowed: true }),
+      access: (s) =>
+        s.name === "p" || s.name === "a"
+          ? { allowed: false, reasons: ["deny rule #1"] }
+          : { allowed: true },
     };
-    const { decisions, summary } = gate(desired({}, [set()]), [snap({ name: "p" }), snap({ name: "a" }), snap({ name: "ok" })], stages);
-    expect(summary).toEqual({ a: ["access: deny rule #1"], ok: [], p: ["policy: too young", "access: deny rule #1"] });
+    const { decisions, summary } = gate(
+      desired({}, [set()]),
+      [snap({ name: "p" }), snap({ name: "a" }), snap({ name: "ok" })],
+      stages,
+    );
+    expect(summary).toEqual({
+      a: ["access: deny rule #1"],
+      ok: [],
+      p: ["policy: too young", "access: deny rule #1"],
+    });
     expect(decisions.find((d) => d.candidate.snapshot.name === "p")?.warnings).toEqual(["big"]);
   });
 
   it("fails closed: a policy that throws or reports an error blocks, never approves", () => {
-    const throwing: GateStages = { ...allowAll, policy: { evaluate: () => { throw "opa_malloc: failed"; } } };
-    expect(gate(desired({}, [set()]), [snap({ name: "x" })], throwing).summary.x).toEqual(["policy: policy error: opa_malloc: failed"]);
-    const erroring: GateStages = { ...allowAll, policy: { evaluate: () => ({ deny: [], warn: [], error: "rule conflict" }) } };
-    expect(gate(desired({}, [set()]), [snap({ name: "x" })], erroring).summary.x).toEqual(["policy: policy error: rule conflict"]);
-    const accessThrows: GateStages = { ...allowAll, access: () => { throw new Error("bad doc"); } };
-    expect(gate(desired({}, [set()]), [snap({ name: "x" })], accessThrows).summary.x).toEqual(["access: access check error: bad doc"]);
+    const throwing: GateStages = {
+      ...allowAll,
+      policy: {
+        evaluate: () => {
+          throw "opa_malloc: failed";
+        },
+      },
+    };
+    expect(gate(desired({}, [set()]), [snap({ name: "x" })], throwing).summary.x).toEqual([
+      "policy: policy error: opa_malloc: failed",
+    ]);
+    const erroring: GateStages = {
+      ...allowAll,
+      policy: { evaluate: () => ({ deny: [], warn: [], error: "rule conflict" }) },
+    };
+    expect(gate(desired({}, [set()]), [snap({ name: "x" })], erroring).summary.x).toEqual([
+      "policy: policy error: rule conflict",
+    ]);
+    const accessThrows: GateStages = {
+      ...allowAll,
+      access: () => {
+        throw new Error("bad doc");
+      },
+    };
+    expect(gate(desired({}, [set()]), [snap({ name: "x" })], accessThrows).summary.x).toEqual([
+      "access: access check error: bad doc",
+    ]);
   });
 
   it("gives the policy the siblings, disk and plan facts of SPEC §5", () => {
     const seen: PolicyInput[] = [];
-    const stages: GateStages = { ...allowAll, policy: { evaluate: (i) => (seen.push(i), { deny: [], warn: [] }) } };
-    const fleet = [snap({ name: "keep", createdAt: daysAgo(1) }), snap({ name: "old", createdAt: daysAgo(10) }), snap({ name: "held", createdAt: daysAgo(20), tags: { "managed-by": "snapgate", "legal-hold": "y" } })];
+    const stages: GateStages = {
+      ...allowAll,
+      policy: {
+        evaluate: (i) => {
+          seen.push(i);
+          return { deny: [], warn: [] };
+        },
+      },
+    };
+    const fleet = [
+      snap({ name: "keep", createdAt: daysAgo(1) }),
+      snap({ name: "old", createdAt: daysAgo(10) }),
+      snap({
+        name: "held",
+        createdAt: daysAgo(20),
+        tags: { "managed-by": "snapgate", "legal-hold": "y" },
+      }),
+    ];
     gate(desired({}, [set({ keep: ["keep"] })]), fleet, stages);
     const old = seen.find((i) => i.snapshot.name === "old")!;
     expect(old.siblings).toEqual({ total: 3, remainingAfterPlan: 2, newest: "keep" });

@@ -1,5 +1,10 @@
 /** Literal fleets and desired states for the pure stages' unit tests. */
-import type { DesiredState, LiveSnapshot, ReconcilerSpec, SnapshotSet } from "../../src/core/model.js";
+import type {
+  DesiredState,
+  LiveSnapshot,
+  ReconcilerSpec,
+  SnapshotSet,
+} from "../../src/core/model.js";
 
 export const ACCOUNT = "111122223333";
 export const NOW = Date.parse("2026-11-27T08:00:00Z");
@@ -43,7 +48,14 @@ export function spec(over: Partial<ReconcilerSpec> = {}): ReconcilerSpec {
 }
 
 export function set(over: Partial<SnapshotSet> = {}): SnapshotSet {
-  return { name: "web", region: "us-east-1", keep: [], retain: [], file: "snapshots/web.yaml", ...over };
+  return {
+    name: "web",
+    region: "us-east-1",
+    keep: [],
+    retain: [],
+    file: "snapshots/web.yaml",
+    ...over,
+  };
 }
 
 export function desired(specOver: Partial<ReconcilerSpec>, sets: SnapshotSet[]): DesiredState {

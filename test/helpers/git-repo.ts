@@ -14,11 +14,15 @@ const GIT_ENV = {
 };
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args], {
-    cwd,
-    env: GIT_ENV,
-    encoding: "utf8",
-  }).trim();
+  return execFileSync(
+    "git",
+    ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", ...args],
+    {
+      cwd,
+      env: GIT_ENV,
+      encoding: "utf8",
+    },
+  ).trim();
 }
 
 export function tempDir(prefix = "snapgate-test-"): string {

@@ -3,7 +3,11 @@
  * fleet, a real git repo holding the desired state, state and cache dirs.
  */
 import path from "node:path";
-import { type FleetSeedInput, type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import {
+  type FleetSeedInput,
+  type RunningEmulator,
+  startEmulator,
+} from "../../src/emulator/index.js";
 import { makeRepo, type TestRepo, tempDir } from "./git-repo.js";
 
 export const ACCOUNT = "111122223333";
@@ -45,11 +49,36 @@ export const FLEET: FleetSeedInput = {
     "us-east-1": {
       disks: [{ name: "web-data", sizeInGb: 64, tags: { team: "web" } }],
       snapshots: [
-        { name: "web-1", fromDisk: "web-data", createdAt: ago(1), tags: { "managed-by": "snapgate" } },
-        { name: "web-old", fromDisk: "web-data", createdAt: ago(30), tags: { "managed-by": "snapgate" } },
-        { name: "web-older", fromDisk: "web-data", createdAt: ago(40), tags: { "managed-by": "snapgate" } },
-        { name: "web-young", fromDisk: "web-data", createdAt: ago(2), tags: { "managed-by": "snapgate" } },
-        { name: "web-held", fromDisk: "web-data", createdAt: ago(60), tags: { "managed-by": "snapgate", "legal-hold": "case-7" } },
+        {
+          name: "web-1",
+          fromDisk: "web-data",
+          createdAt: ago(1),
+          tags: { "managed-by": "snapgate" },
+        },
+        {
+          name: "web-old",
+          fromDisk: "web-data",
+          createdAt: ago(30),
+          tags: { "managed-by": "snapgate" },
+        },
+        {
+          name: "web-older",
+          fromDisk: "web-data",
+          createdAt: ago(40),
+          tags: { "managed-by": "snapgate" },
+        },
+        {
+          name: "web-young",
+          fromDisk: "web-data",
+          createdAt: ago(2),
+          tags: { "managed-by": "snapgate" },
+        },
+        {
+          name: "web-held",
+          fromDisk: "web-data",
+          createdAt: ago(60),
+          tags: { "managed-by": "snapgate", "legal-hold": "case-7" },
+        },
         { name: "manual", fromDisk: "web-data", createdAt: ago(90), tags: {} },
       ],
     },
@@ -65,12 +94,16 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function makeWorld(opts: { fleet?: FleetSeedInput; files?: Record<string, string> } = {}): Promise<World> {
+export async function makeWorld(
+  opts: { fleet?: FleetSeedInput; files?: Record<string, string> } = {},
+): Promise<World> {
   process.env.AWS_ACCESS_KEY_ID = "test";
   process.env.AWS_SECRET_ACCESS_KEY = "test";
   process.env.AWS_REGION = "us-east-1";
   const emulator = await startEmulator({ seed: opts.fleet ?? FLEET });
-  const repo = makeRepo(opts.files ?? { "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1"]) });
+  const repo = makeRepo(
+    opts.files ?? { "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1"]) },
+  );
   const root = tempDir("snapgate-world-");
   return {
     emulator,
