@@ -8,6 +8,7 @@ import { EXIT, reportFatal } from "./exit-codes.js";
 import { registerIamPolicyCommand } from "./iam-policy.js";
 import { registerPlanCommand } from "./plan.js";
 import { registerServeCommand } from "./serve.js";
+import { registerShowCommand } from "./show.js";
 import { version } from "./version.js";
 
 /** Builds the command tree; each command lives in its own module under src/cli/. */
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerPlanCommand(program);
   registerApplyCommand(program);
+  registerShowCommand(program);
   registerAuditCommand(program);
   registerServeCommand(program);
   registerEmulatorCommand(program);
