@@ -97,6 +97,21 @@ describe("snapgate CLI", () => {
     expect(world.emulator.deletedSnapshots()).toEqual([]);
   });
 
+  it("show renders a saved plan without contacting Lightsail", async () => {
+    world = await makeWorld();
+    const env = envFor(world);
+    const planFile = path.join(world.stateDir, "..", "plan.json");
+    await runCli(["plan", "--repo", world.repo.dir, "--out", planFile], env);
+    const callsBefore = world.emulator.calls().length;
+    const plan = JSON.parse(await readFile(planFile, "utf8"));
+    const md = await runCli(["show", planFile, "--format", "markdown"], env);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain(plan.digest);
+    const gh = await runCli(["show", planFile, "--format", "github"], env);
+    expect(gh.stdout).toMatch(/^::warning title=snapgate%3A deletion of us-east-1\/web-held blocked::/m);
+    expect(world.emulator.calls().length).toBe(callsBefore);
+  });
+
   it("a broken plan file gives a located error", async () => {
     world = await makeWorld();
     const planFile = path.join(world.stateDir, "..", "broken.json");
