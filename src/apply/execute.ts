@@ -56,6 +56,8 @@ export interface ExecuteOptions {
   onItem?: (item: ApplyItem, done: number, total: number) => void;
   operationTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** when aborted, no new item is started; items in flight finish (serve's SIGTERM) */
+  signal?: AbortSignal;
 }
 
 async function listPlanRegions(
@@ -127,6 +129,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     pending.length > 0 ? await listPlanRegions(reads, plan) : new Map<string, LiveSnapshot>();
 
   await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
+    if (!aborted && opts.signal?.aborted)
+      aborted = "shutting down: items not started are left for the next run";
     if (aborted) return;
     const key = planKey(d);
     const ctx: DeleteContext = {

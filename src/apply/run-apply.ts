@@ -33,6 +33,7 @@ export interface ApplyRequest {
   trigger?: Record<string, unknown>;
   operationTimeoutMs?: number;
   pollIntervalMs?: number;
+  signal?: AbortSignal;
 }
 
 export function lockPath(stateDir: string, account: string): string {
@@ -96,6 +97,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       onItem: req.onItem,
       operationTimeoutMs: req.operationTimeoutMs,
       pollIntervalMs: req.pollIntervalMs,
+      signal: req.signal,
     });
     await req.audit.append("apply-summary", {
       runId,

@@ -7,6 +7,7 @@ import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
 import {
+  clockNow,
   defaultCacheDir,
   positiveInt,
   positiveNumber,
@@ -76,6 +77,8 @@ export function registerServeCommand(program: Command): void {
     if (flags.verifyCommits && !flags.keyringDir)
       throw new Error("--verify-commits needs --keyring-dir");
     const keyringDir = flags.keyringDir;
+    // SIGTERM: stop starting deletions, let those in flight finish, then exit.
+    const shutdown = new AbortController();
     const daemon = await runDaemon({
       host: flags.host,
       port: flags.port,
@@ -97,6 +100,8 @@ export function registerServeCommand(program: Command): void {
             applyClients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
             concurrency: flags.concurrency,
             rate: flags.rate,
+            now: clockNow,
+            signal: shutdown.signal,
             ...(flags.verifyCommits && keyringDir
               ? {
                   verifyCommit: (commit: string) =>
@@ -110,7 +115,8 @@ export function registerServeCommand(program: Command): void {
     process.stdout.write(`listening on ${daemon.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
-        log.info({ signal }, "stopping: finishing the reconcile in flight");
+        log.info({ signal }, "stopping: finishing the deletions in flight");
+        shutdown.abort();
         daemon.stop().then(resolve, resolve);
       };
       process.once("SIGTERM", () => stop("SIGTERM"));

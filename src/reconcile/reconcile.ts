@@ -29,6 +29,8 @@ export interface ReconcileOptions {
   /** verify the commit's signature before applying; returns a reason when it fails */
   verifyCommit?: (commit: string) => Promise<string | null>;
   now?: () => number;
+  /** aborted on shutdown: an apply in progress stops starting new deletions */
+  signal?: AbortSignal;
 }
 
 export type ApplyDecision = { apply: true } | { apply: false; reason: string };
@@ -96,6 +98,7 @@ export async function reconcileOnce(
         concurrency: opts.concurrency,
         rate: opts.rate,
         trigger,
+        signal: opts.signal,
       });
     }
     const ok = !applied?.aborted;

@@ -108,7 +108,9 @@ describe("snapgate CLI", () => {
     expect(md.code).toBe(0);
     expect(md.stdout).toContain(plan.digest);
     const gh = await runCli(["show", planFile, "--format", "github"], env);
-    expect(gh.stdout).toMatch(/^::warning title=snapgate%3A deletion of us-east-1\/web-held blocked::/m);
+    expect(gh.stdout).toMatch(
+      /^::warning title=snapgate%3A deletion of us-east-1\/web-held blocked::/m,
+    );
     expect(world.emulator.calls().length).toBe(callsBefore);
   });
 
