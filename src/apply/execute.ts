@@ -1,10 +1,14 @@
 /**
  * Executes exactly the approved deletions of a plan, once, with bounded
- * concurrency and an adaptive rate limit. Live state is read with one
- * GetDiskSnapshots listing per region (pages, not one call per item: 1,000
- * deletions in a region cost ~10 list calls instead of 1,000 gets); every
- * item is then checked against that listing right before its delete, and
- * re-read individually whenever a delete failed ambiguously. A final listing
+ * concurrency and an adaptive rate limit.
+ *
+ * Live state is re-read per item, with GetDiskSnapshot right before its
+ * DeleteDiskSnapshot. One GetDiskSnapshots listing per region would be
+ * cheaper (a page per 50 snapshots instead of a call per item), but a listing
+ * is only as fresh as the moment it was taken: over a long apply, a snapshot
+ * put under legal hold or re-created after the listing would be deleted on
+ * stale facts. Lightsail has no conditional delete, so the window cannot be
+ * closed, only shrunk — to one round-trip per item. A final listing per region
  * confirms that what was reported deleted is gone.
  */
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
@@ -21,6 +25,7 @@ import {
   deleteChecked,
   type ItemResult,
   preDeleteCheck,
+  readSnapshot,
 } from "./delete-one.js";
 import { FINAL_OUTCOMES, type ItemOutcome, type Journal } from "./journal.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
@@ -58,17 +63,6 @@ export interface ExecuteOptions {
   pollIntervalMs?: number;
   /** when aborted, no new item is started; items in flight finish (serve's SIGTERM) */
   signal?: AbortSignal;
-}
-
-async function listPlanRegions(
-  reads: ClientFactory,
-  plan: Plan,
-): Promise<Map<string, LiveSnapshot>> {
-  const regions = [...new Set(plan.deletions.map((d) => d.region))];
-  const lists = await mapBounded(regions, 8, (r) => listSnapshots(reads, r));
-  const live = new Map<string, LiveSnapshot>();
-  for (const s of lists.flat()) live.set(planKey(s), s);
-  return live;
 }
 
 export function emptyCounts(): Record<ItemOutcome, number> {
@@ -125,9 +119,6 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     return true;
   });
 
-  const live =
-    pending.length > 0 ? await listPlanRegions(reads, plan) : new Map<string, LiveSnapshot>();
-
   await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
     if (!aborted && opts.signal?.aborted)
       aborted = "shutting down: items not started are left for the next run";
@@ -153,7 +144,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     };
     let result: ItemResult;
     try {
-      const veto = preDeleteCheck(d, live.get(key), ctx);
+      const live = await readSnapshot(ctx.reads, d.region, d.name);
+      const veto = preDeleteCheck(d, live, ctx);
       result = veto ?? (await deleteChecked(d, ctx));
     } catch (err) {
       const c = classifyError(err);
