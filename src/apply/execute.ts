@@ -78,9 +78,9 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   let aborted: string | undefined;
   let done = 0;
 
-  const record = async (d: PlanDeletion, r: ItemResult, journalIt: boolean) => {
-    const key = planKey(d);
-    if (journalIt) await journal.result(key, r.outcome, r.detail, r.operations);
+  /** The journal result first (it decides resumption), then the audit record. */
+  const persist = async (d: PlanDeletion, r: ItemResult) => {
+    await journal.result(planKey(d), r.outcome, r.detail, r.operations);
     await audit.append("delete-result", {
       runId,
       planDigest: plan.digest,
@@ -91,6 +91,10 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       detail: r.detail,
       operations: r.operations,
     });
+  };
+
+  const record = async (d: PlanDeletion, r: ItemResult) => {
+    await persist(d, r);
     const item = {
       region: d.region,
       name: d.name,
@@ -157,10 +161,12 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       };
     }
     if (result.abort) aborted ??= result.abort;
-    await record(d, result, true);
+    await record(d, result);
   });
 
-  if (!aborted) await confirmGone(reads, plan, items);
+  if (!aborted) {
+    await confirmGone(reads, plan, items, persist);
+  }
 
   const counts = emptyCounts();
   for (const i of items) counts[i.outcome]++;
@@ -175,20 +181,31 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   };
 }
 
-/** One more listing per region: anything reported deleted but still listed is a failure. */
-async function confirmGone(reads: ClientFactory, plan: Plan, items: ApplyItem[]): Promise<void> {
+/**
+ * One more listing per region: anything reported deleted but still listed is
+ * a failure — recorded as such in the journal (not final, so the next run
+ * re-checks and retries it) and in the audit log.
+ */
+async function confirmGone(
+  reads: ClientFactory,
+  plan: Plan,
+  items: ApplyItem[],
+  record: (d: PlanDeletion, r: ItemResult) => Promise<void>,
+): Promise<void> {
   const deleted = items.filter((i) => i.outcome === "deleted");
   if (deleted.length === 0) return;
   const regions = [...new Set(deleted.map((i) => i.region))];
   const lists = await mapBounded(regions, 8, (r) => listSnapshots(reads, r));
   const still = new Map<string, LiveSnapshot>();
   for (const s of lists.flat()) still.set(planKey(s), s);
+  const planned = new Map(plan.deletions.map((d) => [planKey(d), d]));
   for (const item of deleted) {
     const s = still.get(planKey(item));
-    const planned = plan.deletions.find((d) => d.region === item.region && d.name === item.name);
-    if (s && planned && s.arn === planned.arn) {
+    const d = planned.get(planKey(item));
+    if (s && d && s.arn === d.arn) {
       item.outcome = "failed";
       item.detail = `${item.detail}, but the snapshot is still listed afterwards`;
+      await record(d, { outcome: "failed", detail: item.detail, operations: item.operations });
     }
   }
 }

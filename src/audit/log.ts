@@ -10,6 +10,7 @@ import { mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises
 import path from "node:path";
 import { Batcher } from "../core/batcher.js";
 import { canonicalJson, sha256 } from "../core/canonical-json.js";
+import { SnapgateError } from "../core/errors.js";
 import { waitForLock } from "../core/file-lock.js";
 
 export const GENESIS = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
@@ -22,6 +23,7 @@ export type AuditEventType =
   | "delete-result"
   | "apply-summary"
   | "audit-run"
+  | "audit-repair"
   | "reconcile";
 
 export interface AuditRecord {
@@ -42,8 +44,18 @@ interface Head {
   hash: string;
 }
 
-/** Reads the last record of a log without reading it all (the tail is enough). */
-async function readTail(file: string): Promise<Head> {
+interface Tail extends Head {
+  /** a partial last line (a crash mid-write) that was cut off, for the record */
+  tornBytes?: { length: number; sha256: string };
+}
+
+/**
+ * Reads the last record of a log without reading it all. A partial last line
+ * can only come from a crash in the middle of a write that was never
+ * acknowledged: it is cut off (and reported), so the chain goes on from the
+ * last complete record. A complete line that is not JSON is corruption: refuse.
+ */
+async function readTail(file: string): Promise<Tail> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -51,20 +63,45 @@ async function readTail(file: string): Promise<Head> {
     return { seq: 0, hash: GENESIS };
   }
   if (size === 0) return { seq: 0, hash: GENESIS };
-  const fh = await open(file, "r");
+  const fh = await open(file, "r+");
   try {
     let window = 64 * 1024;
     for (;;) {
       const start = Math.max(0, size - window);
       const buf = Buffer.alloc(size - start);
       await fh.read(buf, 0, buf.length, start);
-      const text = buf.toString("utf8").trimEnd();
-      const nl = text.lastIndexOf("\n");
-      if (nl >= 0 || start === 0) {
-        const last = JSON.parse(text.slice(nl + 1)) as AuditRecord;
-        return { seq: last.seq, hash: last.hash };
+      const lastNl = buf.lastIndexOf(0x0a);
+      let end = buf.length;
+      let torn: Tail["tornBytes"];
+      if (lastNl !== buf.length - 1) {
+        if (lastNl < 0 && start > 0) {
+          window *= 4;
+          continue;
+        }
+        const partial = buf.subarray(lastNl + 1);
+        torn = { length: partial.length, sha256: sha256(partial) };
+        await fh.truncate(start + lastNl + 1);
+        await fh.sync();
+        end = lastNl + 1;
+        size = start + end;
       }
-      window *= 4;
+      if (end === 0) return { seq: 0, hash: GENESIS, ...(torn ? { tornBytes: torn } : {}) };
+      const body = buf.subarray(0, end - 1);
+      const prevNl = body.lastIndexOf(0x0a);
+      if (prevNl < 0 && start > 0) {
+        window *= 4;
+        continue;
+      }
+      let last: AuditRecord;
+      try {
+        last = JSON.parse(body.subarray(prevNl + 1).toString("utf8")) as AuditRecord;
+      } catch {
+        throw new SnapgateError(
+          "Refused",
+          `${file}: the last audit record is not valid JSON (the log was edited or corrupted); run \`snapgate audit-log verify ${file}\` and restore it before going on`,
+        );
+      }
+      return { seq: last.seq, hash: last.hash, ...(torn ? { tornBytes: torn } : {}) };
     }
   } finally {
     await fh.close();
@@ -95,9 +132,13 @@ export class AuditLog {
     // Other processes (serve and a CLI apply) may append too: the chain must not fork.
     const lock = await waitForLock(`${this.file}.lock`, "audit append");
     try {
-      let tail = await readTail(this.file);
+      let tail: Head = await readTail(this.file);
       const records: AuditRecord[] = [];
-      for (const { type, fields } of events) {
+      const torn = (tail as Tail).tornBytes;
+      const all: readonly PendingEvent[] = torn
+        ? [{ type: "audit-repair", fields: { removedPartialRecord: torn } }, ...events]
+        : events;
+      for (const { type, fields } of all) {
         const body = {
           ...fields,
           seq: tail.seq + 1,
@@ -117,7 +158,7 @@ export class AuditLog {
         await fh.close();
       }
       await writeHead(this.file, tail);
-      return records;
+      return torn ? records.slice(1) : records;
     } finally {
       await lock.release();
     }

@@ -1,10 +1,17 @@
 /**
- * Exclusive lock files (O_EXCL), with the owner's pid and host inside. A lock
- * is stale only when its owner is provably dead: same host and the pid no
- * longer exists. A live lock, or one held from another host, is never stolen.
+ * Exclusive lock files with the owner's pid, host and process instance
+ * inside. The owner record is written to a temp file first and then linked
+ * into place (link fails if the lock exists, like O_EXCL), so a lock file is
+ * never empty, even after a SIGKILL at any point.
+ *
+ * A lock is stale only when its owner is provably gone: same host and the pid
+ * no longer exists, or the pid is ours but from an earlier process instance
+ * (containers reuse pid 1). A live lock, or one held from another host, is
+ * never stolen. Stale locks are broken under a short-lived breaker lock so
+ * that two contenders cannot both take over.
  */
 import { randomUUID } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 
 export interface LockOwner {
@@ -13,6 +20,8 @@ export interface LockOwner {
   createdAt: string;
   purpose: string;
   token: string;
+  /** identifies this process incarnation: a reused pid is not the same owner */
+  instance?: string;
 }
 
 export interface HeldLock {
@@ -22,6 +31,12 @@ export interface HeldLock {
 }
 
 export type LockAttempt = { ok: true; lock: HeldLock } | { ok: false; holder: LockOwner | null };
+
+const INSTANCE = randomUUID();
+/** A breaker lock is only held for a few file operations; older ones were left by a crash. */
+const BREAKER_STALE_MS = 10_000;
+/** An unreadable lock (e.g. written by an older snapgate and cut short) is stale after this. */
+const UNREADABLE_STALE_MS = 30_000;
 
 function isAlive(pid: number): boolean {
   try {
@@ -34,22 +49,60 @@ function isAlive(pid: number): boolean {
 
 async function readOwner(path: string): Promise<LockOwner | null> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as LockOwner;
+    const owner = JSON.parse(await readFile(path, "utf8")) as LockOwner;
+    return typeof owner?.pid === "number" && typeof owner.token === "string" ? owner : null;
   } catch {
     return null;
   }
 }
 
-function isStale(owner: LockOwner | null): boolean {
-  return (
-    owner !== null &&
-    owner.host === os.hostname() &&
-    owner.pid !== process.pid &&
-    !isAlive(owner.pid)
-  );
+async function ageMs(path: string): Promise<number | undefined> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
-/** `durable`: fsync the owner record (long-held locks); short-held ones skip it. */
+async function isStale(path: string, owner: LockOwner | null): Promise<boolean> {
+  if (owner === null) return ((await ageMs(path)) ?? 0) > UNREADABLE_STALE_MS;
+  if (owner.host !== os.hostname()) return false;
+  if (owner.pid === process.pid) return owner.instance !== undefined && owner.instance !== INSTANCE;
+  return !isAlive(owner.pid);
+}
+
+/** Creates `path` holding `content`, atomically and only if it does not exist. */
+async function createExclusive(path: string, content: string, durable: boolean): Promise<boolean> {
+  const tmp = `${path}.${randomUUID()}.tmp`;
+  await writeFile(tmp, content, { mode: 0o644, flush: durable });
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** Removes `path` if it still holds the stale owner we saw, under a breaker lock. */
+async function breakStale(path: string, seen: LockOwner | null): Promise<void> {
+  const breaker = `${path}.break`;
+  if (!(await createExclusive(breaker, String(process.pid), false))) {
+    if (((await ageMs(breaker)) ?? 0) > BREAKER_STALE_MS) await unlink(breaker).catch(() => {});
+    return;
+  }
+  try {
+    const now = await readOwner(path);
+    const same = now === null ? seen === null : now.token === seen?.token;
+    if (same && (await isStale(path, now))) await unlink(path).catch(() => {});
+  } finally {
+    await unlink(breaker).catch(() => {});
+  }
+}
+
+/** `durable`: flush the owner record to disk (long-held locks); short-held ones skip it. */
 export async function tryLock(path: string, purpose: string, durable = true): Promise<LockAttempt> {
   const owner: LockOwner = {
     pid: process.pid,
@@ -57,39 +110,15 @@ export async function tryLock(path: string, purpose: string, durable = true): Pr
     createdAt: new Date().toISOString(),
     purpose,
     token: randomUUID(),
+    instance: INSTANCE,
   };
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, "wx", 0o644);
-      try {
-        await fh.writeFile(JSON.stringify(owner));
-        if (durable) await fh.sync();
-      } finally {
-        await fh.close();
-      }
+    if (await createExclusive(path, JSON.stringify(owner), durable)) {
       return { ok: true, lock: { path, owner, release: () => releaseLock(path, owner.token) } };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const holder = await readOwner(path);
-    if (!isStale(holder)) {
-      // An unreadable lock may be one being written right now: not stale.
-      return { ok: false, holder };
-    }
-    // Move the stale lock aside atomically; only one contender wins the rename.
-    const aside = `${path}.stale-${owner.token}`;
-    try {
-      await rename(path, aside);
-      const moved = await readOwner(aside);
-      await unlink(aside).catch(() => {});
-      if (moved?.token !== holder?.token) {
-        // We moved a fresh lock someone else just took: put it back and give up.
-        await rename(aside, path).catch(() => {});
-        return { ok: false, holder: moved };
-      }
-    } catch {
-      // someone else handled it; retry
-    }
+    if (!(await isStale(path, holder))) return { ok: false, holder };
+    await breakStale(path, holder);
   }
   return { ok: false, holder: await readOwner(path) };
 }

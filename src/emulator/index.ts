@@ -144,7 +144,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   resumeInFlight(engine);
 
-  const server = createEmulatorServer(engine, new SigV4Verifier((key) => engine.secretOf(key)));
+  const server = createEmulatorServer(
+    engine,
+    new SigV4Verifier((key) => engine.secretOf(key)),
+    async () => writer?.flush(),
+  );
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -16,9 +16,18 @@ const MAX_BODY_BYTES = 1 << 20;
 
 class BodyTooLarge extends Error {}
 
-export function createEmulatorServer(engine: Engine, verifier: SigV4Verifier): Server {
+/**
+ * `durable` resolves once every mutation made so far is on disk (a no-op
+ * without a state file): a caller that saw a successful delete must never see
+ * the snapshot come back after the emulator is killed.
+ */
+export function createEmulatorServer(
+  engine: Engine,
+  verifier: SigV4Verifier,
+  durable: () => Promise<void> = async () => {},
+): Server {
   const server = createServer((req, res) => {
-    handle(engine, verifier, req, res).catch(() => {
+    handle(engine, verifier, req, res, durable).catch(() => {
       // handle() answers every error itself; this only guards against a broken socket.
       if (!res.headersSent) res.destroy();
     });
@@ -32,6 +41,7 @@ async function handle(
   verifier: SigV4Verifier,
   req: IncomingMessage,
   res: ServerResponse,
+  durable: () => Promise<void>,
 ): Promise<void> {
   const requestId = randomUUID();
   const call: CallRecord = {
@@ -67,6 +77,8 @@ async function handle(
     call.outcome = error.type;
   }
   engine.logCall(call);
+  // Acknowledge only what is persisted; concurrent requests share one write.
+  await durable();
   const text = JSON.stringify(payload);
   const headers: Record<string, string | number> = {
     "content-type": CONTENT_TYPE,

@@ -73,6 +73,26 @@ describe("audit log hash chain", () => {
     });
   });
 
+  it("cuts off a partial last record left by a crash mid-write, records that, and goes on", async () => {
+    const file = await freshLog(3);
+    await writeFile(file, `${await readFile(file, "utf8")}{"seq":4,"time":"2026-`, { flag: "w" });
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: false, line: 4 });
+    await new AuditLog(file).append("decision", { after: "crash" });
+    const ls = await lines(file);
+    expect(JSON.parse(ls[3]!)).toMatchObject({ type: "audit-repair", seq: 4 });
+    expect(JSON.parse(ls[3]!).removedPartialRecord.length).toBe(`{"seq":4,"time":"2026-`.length);
+    expect(JSON.parse(ls[4]!)).toMatchObject({ type: "decision", seq: 5, after: "crash" });
+    expect(await verifyAuditLog(file)).toMatchObject({ ok: true, records: 5 });
+  });
+
+  it("refuses to append after a complete last line that is not JSON", async () => {
+    const file = await freshLog(2);
+    await writeFile(file, `${await readFile(file, "utf8")}garbage\n`, { flag: "w" });
+    await expect(new AuditLog(file).append("decision", {})).rejects.toThrow(
+      /not valid JSON .* audit-log verify/,
+    );
+  });
+
   it("detects a record whose hash was recomputed after an edit (the next prev breaks)", async () => {
     const file = await freshLog(3);
     const ls = await lines(file);
