@@ -143,8 +143,18 @@ export async function deleteChecked(
     } catch (err) {
       const c = classifyError(err);
       const detail = describeError(c);
-      if (c.class === "gone")
+      if (c.class === "gone") {
+        // Trust "gone" only once a read agrees: otherwise a re-run must try again.
+        const still = await readSnapshot(ctx.reads, planned.region, planned.name);
+        if (still && still.arn === planned.arn) {
+          return {
+            outcome: "failed",
+            detail: `${c.name} on delete, but the snapshot is still there`,
+            operations: [],
+          };
+        }
         return { outcome: "absent", detail: `already absent (${c.name})`, operations: [] };
+      }
       if (c.class === "denied") return { outcome: "denied", detail, operations: [] };
       if (c.class === "abort") return { outcome: "failed", detail, operations: [], abort: detail };
       if (c.class === "fail-item") return { outcome: "failed", detail, operations: [] };
