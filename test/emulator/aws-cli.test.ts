@@ -1,0 +1,91 @@
+/**
+ * The AWS CLI (Debian's awscli, botocore under the hood) against the emulator:
+ * a second real client with its own parser, pagination and error handling.
+ * .ci/run installs the package; without it this test fails, it does not skip.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+
+const AWS = "/usr/bin/aws";
+let emulator: RunningEmulator;
+
+function aws(args: string[], secret = "test"): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      AWS,
+      ["lightsail", ...args, "--endpoint-url", emulator.url, "--region", "eu-west-2", "--output", "json"],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: "/nonexistent",
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: secret,
+          AWS_CONFIG_FILE: "/dev/null",
+          AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+          AWS_PAGER: "",
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(AWS)) throw new Error(`${AWS} not found: install Debian's awscli (apt-get install -y awscli); .ci/run does`);
+  emulator = await startEmulator({
+    pageSize: 2,
+    seed: {
+      account: "111122223333",
+      regions: {
+        "eu-west-2": {
+          disks: [{ name: "db-data", sizeInGb: 32 }],
+          snapshots: ["db-1", "db-2", "db-3", "db-4", "db-5"].map((name, i) => ({
+            name,
+            fromDisk: "db-data",
+            createdAt: `2026-11-0${i + 1}T00:00:00Z`,
+            tags: { "managed-by": "snapgate" },
+          })),
+        },
+      },
+    },
+  });
+});
+afterAll(() => emulator?.close());
+
+describe("the AWS CLI cannot tell the emulator from Lightsail", () => {
+  it("get-disk-snapshots follows our page tokens to the end", async () => {
+    const r = await aws(["get-disk-snapshots"]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.diskSnapshots.map((s: { name: string }) => s.name).sort()).toEqual(["db-1", "db-2", "db-3", "db-4", "db-5"]);
+    expect(out.diskSnapshots[0]).toMatchObject({
+      resourceType: "DiskSnapshot",
+      location: { availabilityZone: "all", regionName: "eu-west-2" },
+      state: "completed",
+      arn: expect.stringMatching(/^arn:aws:lightsail:eu-west-2:111122223333:DiskSnapshot\/[0-9a-f-]{36}$/),
+    });
+  });
+
+  it("get-disk-snapshot of a missing snapshot raises NotFoundException", async () => {
+    const r = await aws(["get-disk-snapshot", "--disk-snapshot-name", "nope-1"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/\(NotFoundException\) when calling the GetDiskSnapshot operation/);
+  });
+
+  it("delete-disk-snapshot returns one Succeeded operation and the snapshot is gone", async () => {
+    const r = await aws(["delete-disk-snapshot", "--disk-snapshot-name", "db-5"]);
+    expect(r.code).toBe(0);
+    const [op] = JSON.parse(r.stdout).operations;
+    expect(op).toMatchObject({ resourceName: "db-5", operationType: "DeleteDiskSnapshot", status: "Succeeded", isTerminal: true });
+    expect(emulator.snapshots("eu-west-2").map((s) => s.name)).not.toContain("db-5");
+  });
+
+  it("a wrong secret is rejected by SigV4 verification", async () => {
+    const r = await aws(["get-disk-snapshots"], "wrong-secret");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/UnauthenticatedException/);
+  });
+});
