@@ -57,7 +57,8 @@ export interface CrashOptions {
 /** Without faults a run that was not killed has no reason to fail; three such runs mean apply is wedged. */
 const MAX_UNKILLED_FAILURES = 3;
 
-export const APPLY_ARGS = ["--auto-approve", "--concurrency", "8", "--rate", "1000"];
+// A rate that keeps a 500-deletion apply running for several seconds, so every kill point lands mid-apply.
+export const APPLY_ARGS = ["--auto-approve", "--concurrency", "8", "--rate", "200"];
 
 /** Mulberry32: a small seeded PRNG so a failing schedule can be replayed from its seed. */
 export function seededRng(seed: number): () => number {

@@ -3,7 +3,7 @@
  * over a 500-deletion plan, restart it until it exits 0, then prove that
  * exactly the approved set was deleted, once each, with a consistent journal
  * and audit log. Kill points: SNAPGATE_CRASH_POINTS (default 10); schedule
- * seed: SNAPGATE_CRASH_SEED (default random, printed for replay).
+ * seed: SNAPGATE_CRASH_SEED (fixed default, printed for replay).
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,8 @@ import { auditProblems, duplicates, finalResults, readAudit, readJournal } from 
 import { bigFleet, cliEnv, type Dirs, isApprovedName, makeDirs, makePlan } from "./world.js";
 
 const KILL_POINTS = Number(process.env.SNAPGATE_CRASH_POINTS ?? 10);
-const SEED = Number(process.env.SNAPGATE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// A fixed default keeps CI reproducible; set SNAPGATE_CRASH_SEED to explore other schedules.
+const SEED = Number(process.env.SNAPGATE_CRASH_SEED ?? 20261127);
 
 describe("apply survives SIGKILL at random points (in-process emulator)", () => {
   let emulator: RunningEmulator;
