@@ -3,9 +3,9 @@
  * a temporary name, flushed, then renamed into place, so a reader (or a CI
  * artifact upload) never sees a half-written report.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { badInput } from "../core/errors.js";
 import type { ComplianceReport } from "./compliance.js";
 import { renderReportHtml } from "./report-html.js";
@@ -65,25 +65,8 @@ export async function writeReports(
     const render = RENDERERS[format];
     if (render === undefined) throw new Error(`unknown report format: ${String(format)}`);
     const file = path.join(dir, REPORT_FILE_NAMES[format]);
-    await writeAtomically(file, render(report));
+    await writeFileAtomic(file, render(report));
     written.push(file);
   }
   return written;
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    const fh = await open(tmp, "w", 0o644);
-    try {
-      await fh.writeFile(text, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }

@@ -2,6 +2,7 @@
 import { appendFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { recordPlan } from "../audit/plan-events.js";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { refused } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
@@ -74,7 +75,7 @@ export function registerPlanCommand(program: Command): void {
     });
     const { plan } = outcome;
     await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
-    if (flags.out) await writeFile(flags.out, serializePlan(plan), { mode: 0o644 });
+    if (flags.out) await writeFileAtomic(flags.out, serializePlan(plan));
     if (flags.githubStepSummary) {
       const summaryFile = process.env.GITHUB_STEP_SUMMARY;
       if (!summaryFile) throw refused("--github-step-summary: GITHUB_STEP_SUMMARY is not set");

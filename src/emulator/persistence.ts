@@ -3,8 +3,8 @@
  * write within a few milliseconds; writes go to a temp file, are fsynced and
  * renamed over the state file, so a reader never sees half a file.
  */
-import { open, readFile, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { badInput } from "../core/errors.js";
 import type { StoreData } from "./store.js";
 
@@ -85,35 +85,7 @@ export class StateWriter {
 
   private async write(): Promise<void> {
     const started = performance.now();
-    const text = JSON.stringify(this.snapshot());
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fh = await open(tmp, "w", 0o600);
-    try {
-      await fh.writeFile(text, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await rename(tmp, this.path);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    await syncDir(dirname(this.path));
+    await writeFileAtomic(this.path, JSON.stringify(this.snapshot()), 0o600);
     this.lastWriteMs = performance.now() - started;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, "r");
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
   }
 }
