@@ -1,5 +1,5 @@
 /** `snapgate plan`: dry run — desired vs live, guards, policies, access checks; never deletes. */
-import { appendFile, writeFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { recordPlan } from "../audit/plan-events.js";
 import { writeFileAtomic } from "../core/atomic-write.js";

@@ -60,15 +60,14 @@ const onOld = (exception: Fault["exception"], count = 1, message?: string): Faul
 });
 
 describe("apply: one classification table for every outcome", () => {
-  it.each([
-    ["ServiceException", "retry"],
-    ["ThrottlingException", "retry"],
-    ["RegionSetupInProgressException", "retry"],
-  ] as const)("%s is retried (bounded) and the delete then succeeds", async (exception) => {
-    const { result, w } = await applyWith([onOld(exception, 2)]);
-    expect(outcomeOf(result, "web-old")?.outcome).toBe("deleted");
-    expect(deleted(w)).toEqual(["web-old", "web-older"]);
-  });
+  it.each(["ServiceException", "ThrottlingException", "RegionSetupInProgressException"] as const)(
+    "%s is retried (bounded) and the delete then succeeds",
+    async (exception) => {
+      const { result, w } = await applyWith([onOld(exception, 2)]);
+      expect(outcomeOf(result, "web-old")?.outcome).toBe("deleted");
+      expect(deleted(w)).toEqual(["web-old", "web-older"]);
+    },
+  );
 
   it("a ServiceException that never clears fails the item after bounded attempts; the run goes on", async () => {
     const { result, w } = await applyWith([onOld("ServiceException", 1000)]);

@@ -11,11 +11,23 @@ import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js
 const AWS = "/usr/bin/aws";
 let emulator: RunningEmulator;
 
-function aws(args: string[], secret = "test"): Promise<{ code: number; stdout: string; stderr: string }> {
+function aws(
+  args: string[],
+  secret = "test",
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       AWS,
-      ["lightsail", ...args, "--endpoint-url", emulator.url, "--region", "eu-west-2", "--output", "json"],
+      [
+        "lightsail",
+        ...args,
+        "--endpoint-url",
+        emulator.url,
+        "--region",
+        "eu-west-2",
+        "--output",
+        "json",
+      ],
       {
         env: {
           PATH: process.env.PATH,
@@ -28,13 +40,17 @@ function aws(args: string[], secret = "test"): Promise<{ code: number; stdout: s
         },
         timeout: 60_000,
       },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 beforeAll(async () => {
-  if (!existsSync(AWS)) throw new Error(`${AWS} not found: install Debian's awscli (apt-get install -y awscli); .ci/run does`);
+  if (!existsSync(AWS))
+    throw new Error(
+      `${AWS} not found: install Debian's awscli (apt-get install -y awscli); .ci/run does`,
+    );
   emulator = await startEmulator({
     pageSize: 2,
     seed: {
@@ -60,12 +76,20 @@ describe("the AWS CLI cannot tell the emulator from Lightsail", () => {
     const r = await aws(["get-disk-snapshots"]);
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout);
-    expect(out.diskSnapshots.map((s: { name: string }) => s.name).sort()).toEqual(["db-1", "db-2", "db-3", "db-4", "db-5"]);
+    expect(out.diskSnapshots.map((s: { name: string }) => s.name).sort()).toEqual([
+      "db-1",
+      "db-2",
+      "db-3",
+      "db-4",
+      "db-5",
+    ]);
     expect(out.diskSnapshots[0]).toMatchObject({
       resourceType: "DiskSnapshot",
       location: { availabilityZone: "all", regionName: "eu-west-2" },
       state: "completed",
-      arn: expect.stringMatching(/^arn:aws:lightsail:eu-west-2:111122223333:DiskSnapshot\/[0-9a-f-]{36}$/),
+      arn: expect.stringMatching(
+        /^arn:aws:lightsail:eu-west-2:111122223333:DiskSnapshot\/[0-9a-f-]{36}$/,
+      ),
     });
   });
 
@@ -79,7 +103,12 @@ describe("the AWS CLI cannot tell the emulator from Lightsail", () => {
     const r = await aws(["delete-disk-snapshot", "--disk-snapshot-name", "db-5"]);
     expect(r.code).toBe(0);
     const [op] = JSON.parse(r.stdout).operations;
-    expect(op).toMatchObject({ resourceName: "db-5", operationType: "DeleteDiskSnapshot", status: "Succeeded", isTerminal: true });
+    expect(op).toMatchObject({
+      resourceName: "db-5",
+      operationType: "DeleteDiskSnapshot",
+      status: "Succeeded",
+      isTerminal: true,
+    });
     expect(emulator.snapshots("eu-west-2").map((s) => s.name)).not.toContain("db-5");
   });
 

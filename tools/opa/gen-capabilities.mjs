@@ -32,16 +32,22 @@ const out = join(root, "policies", "capabilities.json");
 
 // The pinned OPA sources (downloaded into the module cache if needed, checked against go.sum).
 const { Dir: opaSrc } = JSON.parse(
-  execFileSync(goBin, ["mod", "download", "-json", `github.com/open-policy-agent/opa@${OPA_VERSION}`], {
-    cwd: join(root, "tools", "opa"),
-    encoding: "utf8",
-  }),
+  execFileSync(
+    goBin,
+    ["mod", "download", "-json", `github.com/open-policy-agent/opa@${OPA_VERSION}`],
+    {
+      cwd: join(root, "tools", "opa"),
+      encoding: "utf8",
+    },
+  ),
 );
 
 // ast variable name -> built-in name, from every `var X = &Builtin{ Name: "…"` in v1/ast.
 const astDir = join(opaSrc, "v1", "ast");
 const nameOfVar = new Map();
-for (const file of readdirSync(astDir).filter((f) => f.endsWith(".go") && !f.endsWith("_test.go"))) {
+for (const file of readdirSync(astDir).filter(
+  (f) => f.endsWith(".go") && !f.endsWith("_test.go"),
+)) {
   const text = readFileSync(join(astDir, file), "utf8");
   for (const m of text.matchAll(/var (\w+) = &Builtin\{\s*Name:\s*"([^"]+)"/g)) {
     nameOfVar.set(m[1], m[2]);
@@ -84,5 +90,7 @@ if (process.argv.includes("--check")) {
   console.log(`capabilities.json up to date (${builtins.length} built-ins)`);
 } else {
   writeFileSync(out, text);
-  console.log(`wrote policies/capabilities.json: ${builtins.length} of ${caps.builtins.length} built-ins`);
+  console.log(
+    `wrote policies/capabilities.json: ${builtins.length} of ${caps.builtins.length} built-ins`,
+  );
 }
