@@ -9,6 +9,7 @@ import { badInput, refused, SnapgateError } from "../core/errors.js";
 import { parseLocatedJson } from "../core/json-located.js";
 import type { Plan } from "../core/model.js";
 import { RESOURCE_NAME } from "../core/names.js";
+import { decodeUtf8 } from "../core/utf8.js";
 import { zodIssues } from "../core/yaml-located.js";
 import { PLAN_FORMAT_VERSION } from "../plan/build.js";
 import { planDigest } from "../plan/digest.js";
@@ -145,11 +146,11 @@ export async function readPlanFile(file: string): Promise<Plan> {
     );
   }
   if (buf.length > MAX_PLAN_BYTES) throw badInput([{ file, message: "plan file is too large" }]);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
-  } catch {
-    throw badInput([{ file, line: 1, col: 1, message: "plan file is not valid UTF-8" }]);
+  const decoded = decodeUtf8(buf);
+  if (!decoded.ok) {
+    throw badInput([
+      { file, line: decoded.line, col: decoded.col, message: "plan file is not valid UTF-8" },
+    ]);
   }
-  return parsePlan(file, text);
+  return parsePlan(file, decoded.text);
 }

@@ -65,12 +65,27 @@ export function formatIssue(issue: InputIssue): string {
   return `${where}: ${field}${issue.message}`;
 }
 
+/** More issues than anyone reads: the rest are counted, not listed (and not located). */
+export const MAX_REPORTED_ISSUES = 100;
+
 /** Bad input with one or more located issues. */
-export function badInput(issues: readonly InputIssue[], summary?: string): SnapgateError {
+export function badInput(all: readonly InputIssue[], summary?: string): SnapgateError {
+  const issues =
+    all.length <= MAX_REPORTED_ISSUES
+      ? all
+      : [
+          ...all.slice(0, MAX_REPORTED_ISSUES),
+          // located at the first problem not listed, so a reader knows where to continue
+          {
+            ...all[MAX_REPORTED_ISSUES]!,
+            field: undefined,
+            message: `… and ${all.length - MAX_REPORTED_ISSUES} more problems from here on`,
+          },
+        ];
   const first = issues[0];
   const message =
     summary ??
-    (issues.length === 1 && first ? formatIssue(first) : `${issues.length} problems in the input`);
+    (all.length === 1 && first ? formatIssue(first) : `${all.length} problems in the input`);
   return new SnapgateError("BadInput", message, issues);
 }
 

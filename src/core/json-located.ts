@@ -101,7 +101,14 @@ export function parseLocatedJson(text: string): JsonParseResult {
         skipWs();
         if (text[pos] !== ":") fail(`expected ":" after key "${key}", found ${describe()}`);
         pos++;
-        obj[key] = parseValue([...path, key], depth + 1);
+        // An own property even for "__proto__": assignment would set the prototype
+        // and hide the member from every schema check.
+        Object.defineProperty(obj, key, {
+          value: parseValue([...path, key], depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         skipWs();
         if (text[pos] === ",") {
           pos++;
@@ -145,6 +152,11 @@ export function parseLocatedJson(text: string): JsonParseResult {
     return JSON.parse(literal[0]);
   };
 
+  let index: ReturnType<typeof lineIndex> | undefined;
+  const lineCol = (_text: string, offset: number) => {
+    index ??= lineIndex(text);
+    return index(offset);
+  };
   try {
     const value = parseValue([], 0);
     skipWs();
@@ -167,14 +179,18 @@ export function parseLocatedJson(text: string): JsonParseResult {
   }
 }
 
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text[i] === "\n") {
-      line++;
-      lineStart = i + 1;
+/** Line and column of offsets in one text; line starts are found once, then binary-searched. */
+function lineIndex(text: string): (offset: number) => { line: number; col: number } {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
     }
-  }
-  return { line, col: offset - lineStart + 1 };
+    return { line: lo + 1, col: offset - (starts[lo] as number) + 1 };
+  };
 }

@@ -8,9 +8,9 @@
 import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { type InputIssue, SnapgateError } from "../core/errors.js";
+import { decodeUtf8 } from "../core/utf8.js";
 import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
 import type { DesiredFile, DesiredFiles } from "./load.js";
-import { decodeUtf8 } from "./utf8.js";
 
 const RECONCILER_NAMES = ["snapgate.yaml", "snapgate.yml"];
 const SNAPSHOTS_DIR = "snapshots";

@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { badInput, type InputIssue } from "../core/errors.js";
+import { decodeUtf8 } from "../core/utf8.js";
 import { parseYamlFile, validateDocument } from "../core/yaml-located.js";
 import {
   type DiskRecord,
@@ -39,13 +40,20 @@ export function parseSeedText(file: string, text: string): FleetSeed {
 }
 
 export async function loadSeedFile(path: string): Promise<FleetSeed> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (err) {
     throw badInput([{ file: path, message: `cannot read the seed: ${(err as Error).message}` }]);
   }
-  return parseSeedText(path, text);
+  // Refuse invalid UTF-8 where it is, rather than silently replacing it.
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    throw badInput([
+      { file: path, line: decoded.line, col: decoded.col, message: "not valid UTF-8" },
+    ]);
+  }
+  return parseSeedText(path, decoded.text);
 }
 
 /** Validate a seed given as an object (no positions: issues name the field). */

@@ -3,7 +3,7 @@
  * once, data set once) and the access rules (with the repo's IAM policy
  * document, when configured).
  */
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SnapgateError } from "../core/errors.js";
 import type { DesiredState } from "../core/model.js";
@@ -42,6 +42,15 @@ async function readIamPolicy(repoDir: string, rel: string) {
     throw new SnapgateError(
       "BadInput",
       `snapgate.yaml: spec.access.iamPolicy: "${rel}" is outside the repository`,
+    );
+  }
+  // Defence in depth (the git layer already refuses escaping symlinks): the real
+  // path must stay inside the repository too.
+  const real = await realpath(full).catch(() => full);
+  if (!real.startsWith((await realpath(repoDir)) + path.sep)) {
+    throw new SnapgateError(
+      "BadInput",
+      `snapgate.yaml: spec.access.iamPolicy: "${rel}" resolves outside the repository`,
     );
   }
   let text: string;

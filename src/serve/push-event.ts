@@ -4,7 +4,9 @@
  * `PushEvent`. Bad input is returned as a located BadInput error value, never
  * thrown: the body comes from the network.
  */
+
 import { badInput, type InputIssue, type SnapgateError } from "../core/errors.js";
+import { type LocatedJson, parseLocatedJson } from "../core/json-located.js";
 import type { Receiver } from "./types.js";
 
 export { sameRepository } from "./same-repository.js";
@@ -42,11 +44,14 @@ export function parsePushEvent(
 ): PushEventResult {
   const where = `POST /webhooks/${receiver}`;
   const issues: InputIssue[] = [];
-  const issue = (field: string, message: string) => issues.push({ file: where, field, message });
-
   const payload = decodePayload(where, body, mediaType);
   if (!payload.ok) return payload;
   const json = payload.json;
+  // Payload fields are located in the JSON (a missing one at its nearest parent); headers are not.
+  const issue = (field: string, message: string) => {
+    const at = field.startsWith("x-") ? undefined : payload.locate(field.split("."));
+    issues.push({ file: where, ...at, field, message });
+  };
 
   const eventName = eventHeader(receiver, headers);
   const deliveryId = deliveryHeader(receiver, headers, json);
@@ -92,7 +97,7 @@ function decodePayload(
   where: string,
   body: Uint8Array,
   mediaType: BodyMediaType,
-): { ok: true; json: Json } | { ok: false; error: SnapgateError } {
+): { ok: true; json: Json; locate: LocatedJson["locate"] } | { ok: false; error: SnapgateError } {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(body);
@@ -109,32 +114,22 @@ function decodePayload(
     }
     text = field;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : "invalid JSON";
+  // The located parser: every syntax error gets a line and column (V8's messages
+  // do not always say where), and "__proto__" keys stay plain members.
+  const parsed = parseLocatedJson(text);
+  if (!parsed.ok) {
     return {
       ok: false,
       error: badInput([
-        { file: where, ...positionOf(text, message), message: `invalid JSON: ${message}` },
+        { file: where, line: parsed.line, col: parsed.col, message: parsed.message },
       ]),
     };
   }
+  const value = parsed.json.value;
   if (!isObject(value)) {
     return { ok: false, error: badInput([{ file: where, message: "expected a JSON object" }]) };
   }
-  return { ok: true, json: value };
-}
-
-/** V8 says "… at position N" for most syntax errors; turn that into line and column. */
-function positionOf(text: string, message: string): { line?: number; col?: number } {
-  const match = / at position (\d+)/.exec(message);
-  if (!match) return {};
-  const offset = Math.min(Number(match[1]), text.length);
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, col: offset - before.lastIndexOf("\n") };
+  return { ok: true, json: value, locate: parsed.json.locate };
 }
 
 const EVENT_HEADERS: Record<Receiver, readonly string[]> = {

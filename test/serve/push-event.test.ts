@@ -140,9 +140,10 @@ describe("parsePushEvent", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       const text = result.error.describe();
-      expect(text).toContain("POST /webhooks/github: after: is missing");
+      // a missing member is located at its parent: the object at 1:1
+      expect(text).toContain("POST /webhooks/github:1:1: after: is missing");
       expect(text).toContain(
-        "POST /webhooks/github: repository: expected an object with one of clone_url",
+        "POST /webhooks/github:1:1: repository: expected an object with one of clone_url",
       );
     }
   });

@@ -126,7 +126,8 @@ describe.each(RECEIVERS)("POST /webhooks/%s", (receiver) => {
     const res = await post(url(s), body, signed);
     expect(res.status).toBe(400);
     expect((res.json.issues as string[]).join("\n")).toContain(
-      `POST /webhooks/${receiver}: ref: expected a non-empty string`,
+      // located at the value: `{"ref": 1}` has the 1 at line 1, column 9
+      `POST /webhooks/${receiver}:1:9: ref: expected a non-empty string`,
     );
     expect(s.triggers).toEqual([]);
   });
