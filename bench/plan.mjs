@@ -163,6 +163,8 @@ async function planWithLatency() {
     target: 1.5,
     peakRssMb: Math.round(rssPeak / 1e6),
     steps: stepMedians,
+    // the Lightsail part alone, against the same floor (git and local work are not in the floor)
+    listLiveRatio: +(stepMedians["list-live"] / floor).toFixed(2),
   };
 }
 
@@ -270,6 +272,9 @@ console.log(
   `plan 10k snapshots/16 regions @${LATENCY_MS}ms: median ${withLatency.wallMs} ms; floor ${withLatency.floorMs} ms (${Math.ceil(TOTAL / 16 / PAGE_SIZE)} sequential pages × ${LATENCY_MS} ms); ratio ${withLatency.ratio} (target ≤ ${withLatency.target}); peak RSS ${withLatency.peakRssMb} MB (target ≤ 200)`,
 );
 console.log(`  step medians (ms): ${JSON.stringify(withLatency.steps)}`);
+console.log(
+  `  list-live alone: ${withLatency.steps["list-live"]} ms; ratio ${withLatency.listLiveRatio} to the same floor`,
+);
 for (const r of big) {
   console.log(
     `diff+render ${r.snapshots} snapshots (no latency): ${r.diffPlusRenderMs} ms (gate ${r.gateMs} ms for ${r.candidates} candidates); heap +${r.heapGrowthMb} MB`,
