@@ -59,7 +59,7 @@ try {
     `${w.floorMs} ms`,
     w.ratio,
     "lower",
-    `target ≤ 1.5; peak RSS ${w.peakRssMb} MB`,
+    `target ≤ 1.5; listing alone ${w.steps["list-live"]} ms (ratio ${w.listLiveRatio}), git checkout ${w.steps.checkout} ms; peak RSS ${w.peakRssMb} MB`,
   );
   const big = p.noLatency.at(-1);
   add(
