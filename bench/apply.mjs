@@ -1,9 +1,10 @@
 // Benchmark: apply 1,000 approved deletions against the emulator (its own
 // process) at 20 ms latency and a 100 requests/s server rate limit; then the
 // same with 20% injected ServiceExceptions. Figure: wall time of apply (with
-// its preflight). Floor: the unavoidable calls (1,000 deletes + the listing
-// pages before and after) ÷ the rate, or × latency ÷ concurrency, whichever is
-// larger. Imports the built dist/.
+// its preflight). Floor: the unavoidable calls ÷ the rate, or × latency ÷
+// concurrency, whichever is larger. The unavoidable calls per item are a
+// GetDiskSnapshot (the fresh read right before the delete) and the
+// DeleteDiskSnapshot, plus one final listing. Imports the built dist/.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -146,8 +147,9 @@ async function scenario(label, faults, target) {
       pollIntervalMs: 100,
     });
     const wallMs = performance.now() - t0;
-    const pages = Math.ceil((N + KEEP) / PAGE_SIZE) + Math.ceil(KEEP / PAGE_SIZE);
-    const calls = N + pages;
+    // Unavoidable per item: the fresh GetDiskSnapshot right before the delete (apply's
+    // safety re-read) and the DeleteDiskSnapshot; then the final confirming listing.
+    const calls = 2 * N + Math.ceil(KEEP / PAGE_SIZE);
     const floorMs = Math.max((calls / RATE) * 1000, (calls * LATENCY_MS) / CONCURRENCY);
     return {
       scenario: label,
