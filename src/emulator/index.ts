@@ -147,7 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createEmulatorServer(
     engine,
     new SigV4Verifier((key) => engine.secretOf(key)),
-    async () => writer?.flush(),
+    async () => writer?.settled(),
   );
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -42,8 +42,12 @@ export class StateWriter {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private dirty = false;
-  /** Writes are spaced by a multiple of the last write's cost so a big state cannot hog the loop. */
+  /** Writes are spaced by the last write's cost so a big state cannot hog the loop. */
   private lastWriteMs = 0;
+  /** mutations seen, and mutations known to be on disk */
+  private version = 0;
+  private persisted = 0;
+  private waiters: { version: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
     private readonly path: string,
@@ -52,7 +56,12 @@ export class StateWriter {
   ) {}
 
   changed(): void {
+    this.version++;
     this.dirty = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.timer || this.writing) return;
     this.timer = setTimeout(
       () => {
@@ -63,8 +72,18 @@ export class StateWriter {
           process.stderr.write(`emulator: cannot write ${this.path}: ${(err as Error).message}\n`);
         });
       },
-      Math.max(this.flushDelayMs, Math.min(this.lastWriteMs * 3, 250)),
+      Math.max(this.flushDelayMs, Math.min(this.lastWriteMs, 50)),
     );
+  }
+
+  /**
+   * Resolves once every mutation made so far is on disk, riding on the coalesced
+   * writes rather than forcing one per caller: concurrent requests share a write.
+   */
+  settled(): Promise<void> {
+    if (this.persisted >= this.version) return Promise.resolve();
+    const version = this.version;
+    return new Promise((resolve, reject) => this.waiters.push({ version, resolve, reject }));
   }
 
   /** Writes now if anything changed; resolves once the file on disk is current. */
@@ -78,14 +97,25 @@ export class StateWriter {
     this.dirty = false;
     this.writing = this.write().finally(() => {
       this.writing = undefined;
-      if (this.dirty) this.changed();
+      if (this.dirty) this.schedule();
     });
     await this.writing;
   }
 
   private async write(): Promise<void> {
     const started = performance.now();
-    await writeFileAtomic(this.path, JSON.stringify(this.snapshot()), 0o600);
+    const version = this.version;
+    try {
+      await writeFileAtomic(this.path, JSON.stringify(this.snapshot()), 0o600);
+    } catch (err) {
+      // Never acknowledge what is not on disk: the waiting requests fail instead.
+      for (const w of this.waiters.splice(0)) w.reject(err);
+      throw err;
+    }
     this.lastWriteMs = performance.now() - started;
+    this.persisted = version;
+    const done = this.waiters.filter((w) => w.version <= version);
+    this.waiters = this.waiters.filter((w) => w.version > version);
+    for (const w of done) w.resolve();
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * On a TTY, apply shows the plan summary and asks for the account id, as
+ * aws-nuke does. The built CLI runs under a real pseudo-terminal (Python's pty
+ * module), which answers the prompt.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CLI, runCli } from "../helpers/cli.js";
+import { ACCOUNT, makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+// Runs argv under a pty; once `prompt` appears, types `answer` and Enter. Prints everything seen.
+const PTY_DRIVER = `
+import os, pty, sys, select, time
+prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+seen, sent, deadline = b"", False, time.time() + 60
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    if not sent and prompt in seen:
+        os.write(fd, answer + b"\\r")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+function applyOnTty(planFile: string, env: NodeJS.ProcessEnv, answer: string) {
+  return new Promise<{ code: number; out: string }>((resolve, reject) => {
+    const child = spawn(
+      "python3",
+      ["-c", PTY_DRIVER, "to continue:", answer, process.execPath, CLI, "apply", planFile],
+      { env: { ...process.env, NODE_NO_WARNINGS: "1", ...env } },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+async function planned(w: World) {
+  const env = {
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL_LIGHTSAIL: w.emulator.url,
+    SNAPGATE_STATE_DIR: w.stateDir,
+    XDG_CACHE_HOME: w.cacheDir,
+    SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
+  };
+  const planFile = path.join(w.stateDir, "..", "plan.json");
+  const p = await runCli(["plan", "--repo", w.repo.dir, "--out", planFile], env);
+  expect(p.code).toBe(0);
+  return { env, planFile };
+}
+
+describe("apply on a TTY", () => {
+  it("asks for the account id and deletes once it is typed", async () => {
+    world = await makeWorld();
+    const { env, planFile } = await planned(world);
+    const r = await applyOnTty(planFile, env, ACCOUNT);
+    expect(r.out).toContain(`About to delete 2 snapshot(s) in account ${ACCOUNT}`);
+    expect(r.out).toContain(`Type the account id (${ACCOUNT}) to continue:`);
+    expect(r.code).toBe(0);
+    expect(
+      world.emulator
+        .deletedSnapshots()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(["web-old", "web-older"]);
+  });
+
+  it("refuses and deletes nothing when the answer is not the account id", async () => {
+    world = await makeWorld();
+    const { env, planFile } = await planned(world);
+    const r = await applyOnTty(planFile, env, "yes");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("apply cancelled: the confirmation did not match");
+    expect(world.emulator.calls().filter((c) => c.operation === "DeleteDiskSnapshot")).toEqual([]);
+  });
+});
