@@ -5,7 +5,6 @@
 // concurrency, whichever is larger. The unavoidable calls per item are a
 // GetDiskSnapshot (the fresh read right before the delete) and the
 // DeleteDiskSnapshot, plus one final listing. Imports the built dist/.
-import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +13,7 @@ import { runApply } from "../dist/apply/run-apply.js";
 import { AuditLog } from "../dist/audit/log.js";
 import { lightsailClientFactory } from "../dist/lightsail/client.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
+import { gitRepo, spawnEmulator } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCOUNT = "111122223333";
@@ -46,43 +46,10 @@ function seed(faults) {
   };
 }
 
-async function spawnEmulator(fleet) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-apply-emu-"));
-  const file = path.join(dir, "fleet.yaml");
-  writeFileSync(file, JSON.stringify(fleet));
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(here, "..", "dist", "cli", "main.js"),
-      "emulator",
-      "--port",
-      "0",
-      "--seed",
-      file,
-      "--page-size",
-      String(PAGE_SIZE),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const m = /listening on (http:\/\/\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
-  });
-  return { url, stop: () => child.kill("SIGTERM") };
-}
-
 function repo() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-apply-repo-"));
-  mkdirSync(path.join(dir, "snapshots"));
   const keep = Array.from({ length: KEEP }, (_, i) => `data-${String(N + i).padStart(5, "0")}`);
-  writeFileSync(
-    path.join(dir, "snapgate.yaml"),
-    `apiVersion: snapgate.dev/v1
+  return gitRepo({
+    "snapgate.yaml": `apiVersion: snapgate.dev/v1
 kind: Reconciler
 metadata: { name: bench }
 spec:
@@ -92,33 +59,20 @@ spec:
   guards: { maxDeletions: 100000, maxDeletionPercent: 100, minSnapshotsPerDisk: 1, allowEmpty: false }
   policy: { bundle: builtin, data: { minAgeDays: 0, maxDeletions: 100000 } }
 `,
-  );
-  writeFileSync(
-    path.join(dir, "snapshots", "data.yaml"),
-    `apiVersion: snapgate.dev/v1
+    "snapshots/data.yaml": `apiVersion: snapgate.dev/v1
 kind: SnapshotSet
 metadata: { name: data }
 spec:
   region: us-east-1
   keep: [${keep.join(", ")}]
 `,
-  );
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "b",
-    GIT_AUTHOR_EMAIL: "b@x",
-    GIT_COMMITTER_NAME: "b",
-    GIT_COMMITTER_EMAIL: "b@x",
-  };
-  execFileSync("git", ["-c", "init.defaultBranch=main", "init", "-q"], { cwd: dir, env });
-  execFileSync("git", ["add", "-A"], { cwd: dir, env });
-  execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "-qm", "bench"], { cwd: dir, env });
-  return dir;
+  });
 }
 
 async function scenario(label, faults, target) {
   const emulator = await spawnEmulator(
     seed({ latencyMs: LATENCY_MS, ratePerSecond: RATE, burst: RATE, ...faults }),
+    PAGE_SIZE,
   );
   try {
     const dir = repo();

@@ -2,7 +2,6 @@
 // latency (figure: wall time; floor: the largest per-region number of
 // sequential calls × 20 ms), then diff + gate + render over 100,000 snapshots
 // with no latency (target < 2 s, memory linear). Imports the built dist/.
-import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +15,7 @@ import { buildPlan } from "../dist/plan/build.js";
 import { renderMarkdown } from "../dist/plan/render-markdown.js";
 import { renderText } from "../dist/plan/render-text.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
+import { gitRepo, spawnEmulator } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCOUNT = "111122223333";
@@ -51,11 +51,8 @@ function fleet(total, regions) {
 }
 
 function repo(regions, newest) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-plan-"));
-  mkdirSync(path.join(dir, "snapshots"));
-  writeFileSync(
-    path.join(dir, "snapgate.yaml"),
-    `apiVersion: snapgate.dev/v1
+  const files = {
+    "snapgate.yaml": `apiVersion: snapgate.dev/v1
 kind: Reconciler
 metadata: { name: bench }
 spec:
@@ -65,67 +62,24 @@ spec:
   guards: { maxDeletions: 100000, maxDeletionPercent: 100, minSnapshotsPerDisk: 1, allowEmpty: false }
   policy: { bundle: builtin, data: { minAgeDays: 0, maxDeletions: 100000 } }
 `,
-  );
+  };
   for (const r of regions) {
-    writeFileSync(
-      path.join(dir, "snapshots", `${r}.yaml`),
-      `apiVersion: snapgate.dev/v1
+    files[`snapshots/${r}.yaml`] = `apiVersion: snapgate.dev/v1
 kind: SnapshotSet
 metadata: { name: set-${r} }
 spec:
   region: ${r}
   retain: [{ fromDisk: data, newest: ${newest} }]
-`,
-    );
+`;
   }
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "b",
-    GIT_AUTHOR_EMAIL: "b@x",
-    GIT_COMMITTER_NAME: "b",
-    GIT_COMMITTER_EMAIL: "b@x",
-  };
-  execFileSync("git", ["-c", "init.defaultBranch=main", "init", "-q"], { cwd: dir, env });
-  execFileSync("git", ["add", "-A"], { cwd: dir, env });
-  execFileSync("git", ["-c", "commit.gpgsign=false", "commit", "-qm", "bench"], { cwd: dir, env });
-  return dir;
-}
-
-async function spawnEmulator(seed) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-emu-"));
-  const seedFile = path.join(dir, "fleet.yaml");
-  writeFileSync(seedFile, JSON.stringify(seed)); // JSON is YAML
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(here, "..", "dist", "cli", "main.js"),
-      "emulator",
-      "--port",
-      "0",
-      "--seed",
-      seedFile,
-      "--page-size",
-      String(PAGE_SIZE),
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const m = /listening on (http:\/\/\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
-  });
-  return { url, kill: () => child.kill("SIGTERM") };
+  return gitRepo(files);
 }
 
 async function planWithLatency() {
   const regions = REGION_NAMES;
   const { seed, perRegion } = fleet(TOTAL, regions);
   // The emulator runs in its own process, as Lightsail would: it must not share our event loop.
-  const emulator = await spawnEmulator({ ...seed, faults: { latencyMs: LATENCY_MS } });
+  const emulator = await spawnEmulator({ ...seed, faults: { latencyMs: LATENCY_MS } }, PAGE_SIZE);
   const dir = repo(regions, perRegion - 25);
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-cache-"));
   const clients = lightsailClientFactory({ endpoint: emulator.url });
@@ -143,7 +97,7 @@ async function planWithLatency() {
     plan = out.plan;
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }
-  emulator.kill();
+  emulator.stop();
   // Sequential calls per region: the snapshot pages (GetDisks pages run alongside).
   const sequentialCalls = Math.ceil(perRegion / PAGE_SIZE);
   const floor = sequentialCalls * LATENCY_MS;
