@@ -9,8 +9,8 @@ import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { EXIT } from "./exit-codes.js";
 import {
+  cacheDirFor,
   clockNow,
-  defaultCacheDir,
   oneOf,
   positiveInt,
   positiveNumber,
@@ -73,7 +73,7 @@ export function registerApplyCommand(program: Command): void {
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
       audit,
       stateDir,
-      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      cacheDir: cacheDirFor(flags),
       nowMs: clockNow(),
       concurrency: flags.concurrency,
       rate: flags.rate,

@@ -7,7 +7,7 @@ import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
-import { clockNow, defaultCacheDir, withLightsailOptions, withStateOptions } from "./options.js";
+import { cacheDirFor, clockNow, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
 
 interface AuditFlags {
@@ -45,7 +45,7 @@ export function registerAuditCommand(program: Command): void {
     const outcome = await makePlan({
       repo: flags.repo,
       ref: flags.ref,
-      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      cacheDir: cacheDirFor(flags),
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
       nowMs,
       log: createLogger(),

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { generateIamPolicy } from "../iam/generate-policy.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { checkoutSource } from "../source/index.js";
-import { defaultCacheDir } from "./options.js";
+import { cacheDirFor } from "./options.js";
 
 export function registerIamPolicyCommand(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerIamPolicyCommand(program: Command): void {
       const checkout = await checkoutSource({
         repo: flags.repo,
         ref: flags.ref,
-        cacheDir: flags.cacheDir ?? defaultCacheDir(),
+        cacheDir: cacheDirFor(flags),
       });
       try {
         const { spec } = await loadDesiredFromDir(checkout.dir);

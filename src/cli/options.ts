@@ -1,7 +1,20 @@
 /** Flags shared by several commands, and their environment fallbacks (SPEC §1, §6). */
-import { type Command, InvalidArgumentError } from "commander";
 
-export { defaultCacheDir, defaultStateDir } from "../source/paths.js";
+import path from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { defaultCacheDir, defaultStateDir } from "../source/paths.js";
+
+export { defaultCacheDir, defaultStateDir };
+
+/**
+ * The git cache: --cache-dir; else inside the state dir when one was chosen
+ * (SPEC §6: the state dir holds the git cache); else the user's cache dir.
+ */
+export function cacheDirFor(flags: { cacheDir?: string; stateDir?: string }): string {
+  if (flags.cacheDir) return flags.cacheDir;
+  const stateDir = flags.stateDir ?? process.env.SNAPGATE_STATE_DIR;
+  return stateDir ? path.join(stateDir, "git") : defaultCacheDir();
+}
 
 export function withLightsailOptions(cmd: Command): Command {
   return cmd.option(

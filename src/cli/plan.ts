@@ -3,7 +3,7 @@ import { appendFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { recordPlan } from "../audit/plan-events.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
-import { refused } from "../core/errors.js";
+import { messageOf, refused, SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { serializePlan } from "../plan/build.js";
@@ -12,13 +12,7 @@ import { renderMarkdown } from "../plan/render-markdown.js";
 import { renderText } from "../plan/render-text.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
-import {
-  clockNow,
-  defaultCacheDir,
-  oneOf,
-  withLightsailOptions,
-  withStateOptions,
-} from "./options.js";
+import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
 
 const FORMATS = ["text", "markdown", "json", "github"] as const;
@@ -68,14 +62,22 @@ export function registerPlanCommand(program: Command): void {
       repo: flags.repo,
       ref: flags.ref,
       base: flags.base,
-      cacheDir: flags.cacheDir ?? defaultCacheDir(),
+      cacheDir: cacheDirFor(flags),
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
       nowMs: clockNow(),
       log: createLogger(),
     });
     const { plan } = outcome;
     await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
-    if (flags.out) await writeFileAtomic(flags.out, serializePlan(plan));
+    if (flags.out) {
+      const out = flags.out;
+      await writeFileAtomic(out, serializePlan(plan)).catch((err: unknown) => {
+        throw new SnapgateError(
+          "BadInput",
+          `--out ${out}: cannot write the plan file: ${messageOf(err)}`,
+        );
+      });
+    }
     if (flags.githubStepSummary) {
       const summaryFile = process.env.GITHUB_STEP_SUMMARY;
       if (!summaryFile) throw refused("--github-step-summary: GITHUB_STEP_SUMMARY is not set");

@@ -7,8 +7,8 @@ import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
 import {
+  cacheDirFor,
   clockNow,
-  defaultCacheDir,
   positiveInt,
   positiveNumber,
   withLightsailOptions,
@@ -73,7 +73,7 @@ export function registerServeCommand(program: Command): void {
     const interval = parseInterval(flags.interval);
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
-    const cacheDir = flags.cacheDir ?? defaultCacheDir();
+    const cacheDir = cacheDirFor(flags);
     if (flags.verifyCommits && !flags.keyringDir)
       throw new Error("--verify-commits needs --keyring-dir");
     const keyringDir = flags.keyringDir;

@@ -50,6 +50,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     const baseDesired = checkout.base
       ? await steps.run("load-desired", () => loadDesiredFromDir(checkout.base!.dir))
       : undefined;
+    // The policy loads before anything is listed: bad input contacts nothing.
     const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
     const inventory = await steps.run("list-live", () =>
       listInventory(req.clients, desired.spec.regions),

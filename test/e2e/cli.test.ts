@@ -114,6 +114,28 @@ describe("snapgate CLI", () => {
     expect(world.emulator.calls().length).toBe(callsBefore);
   });
 
+  it("an unwritable --out is a clear error, not an internal one", async () => {
+    world = await makeWorld();
+    const r = await runCli(
+      ["plan", "--repo", world.repo.dir, "--out", "/nonexistent/dir/plan.json"],
+      envFor(world),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--out \/nonexistent\/dir\/plan\.json: cannot write the plan file/);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+
+  it("keeps the git cache inside --state-dir (SPEC §6)", async () => {
+    world = await makeWorld();
+    const { XDG_CACHE_HOME: _unused, ...env } = envFor(world);
+    const r = await runCli(["plan", "--repo", world.repo.dir, "--state-dir", world.stateDir], env);
+    expect(r.code).toBe(0);
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(path.join(world.stateDir, "git")).some((f) => f.endsWith(".git"))).toBe(
+      true,
+    );
+  });
+
   it("a broken plan file gives a located error", async () => {
     world = await makeWorld();
     const planFile = path.join(world.stateDir, "..", "broken.json");
