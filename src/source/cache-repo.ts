@@ -57,6 +57,8 @@ export async function fetchAll(repo: CacheRepo): Promise<void> {
       "--no-recurse-submodules",
       "--no-write-fetch-head",
       "--progress",
+      // Always print something: simple-git waits an extra 50 ms after a process that printed nothing.
+      "--verbose",
       "--",
       repo.url,
       ...MIRROR_REFSPECS,
@@ -93,10 +95,21 @@ export async function remoteDefaultBranch(
  */
 export async function resolveInCache(repo: CacheRepo, ref: string): Promise<string | undefined> {
   if (ref.startsWith("refs/")) return commitOf(repo, ref);
-  const [branch, tag] = await Promise.all([
-    commitOf(repo, `refs/heads/${ref}`),
-    commitOf(repo, `refs/tags/${ref}`),
-  ]);
+  const sha = HEX_SHA.test(ref) ? ref.toLowerCase() : undefined;
+  // One git process answers all three questions.
+  const names = [`refs/heads/${ref}`, `refs/tags/${ref}`, ...(sha ? [sha] : [])];
+  const found = await repo.git.commits(names);
+  const pick = (name: string) => {
+    const v = found.get(name);
+    if (v === "ambiguous") {
+      throw new SnapgateError(
+        "SourceFailed",
+        `ref "${name}" is an ambiguous short sha in ${repo.display}`,
+      );
+    }
+    return v === undefined || v === "missing" ? undefined : v;
+  };
+  const [branch, tag] = [pick(`refs/heads/${ref}`), pick(`refs/tags/${ref}`)];
   if (branch && tag && branch !== tag) {
     throw new SnapgateError(
       "SourceFailed",
@@ -104,8 +117,7 @@ export async function resolveInCache(repo: CacheRepo, ref: string): Promise<stri
     );
   }
   if (branch ?? tag) return branch ?? tag;
-  if (!HEX_SHA.test(ref)) return undefined;
-  return commitOf(repo, ref.toLowerCase());
+  return sha ? pick(sha) : undefined;
 }
 
 /**
@@ -128,18 +140,12 @@ export async function fetchCommitIfFullSha(repo: CacheRepo, ref: string): Promis
 }
 
 async function commitOf(repo: CacheRepo, name: string): Promise<string | undefined> {
-  try {
-    const out = await repo.git.text(["rev-parse", "--verify", "--quiet", `${name}^{commit}`]);
-    return out.trim() || undefined;
-  } catch (err) {
-    // rev-parse --quiet exits 1 silently for "no such ref"; anything printed is a real problem.
-    const text = err instanceof Error ? err.message : String(err);
-    if (/ambiguous/i.test(text)) {
-      throw new SnapgateError(
-        "SourceFailed",
-        `ref "${name}" is an ambiguous short sha in ${repo.display}`,
-      );
-    }
-    return undefined;
+  const v = (await repo.git.commits([name])).get(name);
+  if (v === "ambiguous") {
+    throw new SnapgateError(
+      "SourceFailed",
+      `ref "${name}" is an ambiguous short sha in ${repo.display}`,
+    );
   }
+  return v === undefined || v === "missing" ? undefined : v;
 }

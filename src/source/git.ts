@@ -54,6 +54,11 @@ export interface Git {
   bytes(catFileArgs: string[]): Promise<Buffer>;
   /** The contents of many objects from one `git cat-file --batch` process. */
   objects(ids: readonly string[]): Promise<Map<string, Buffer>>;
+  /**
+   * The commit each name points at (`<name>^{commit}`), from one `git cat-file
+   * --batch-check` process: a sha, "missing" or "ambiguous" per name.
+   */
+  commits(names: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** A git bound to one git directory (given as GIT_DIR, so no discovery walks up from cwd). */
@@ -68,6 +73,22 @@ export function gitFor(gitDir: string, cwd: string): Git {
       const stdin = `${[...new Set(ids)].join("\n")}\n`;
       const batch = hardenedSimpleGit(cwd, () => stdin).env(env);
       return parseCatFileBatch(await batch.binaryCatFile(["--batch"]));
+    },
+    commits: async (names) => {
+      const result = new Map<string, string>();
+      if (names.length === 0) return result;
+      // One line in, one line out: "<sha> commit <size>", "<name> missing" or "<name> ambiguous".
+      const stdin = `${names.map((n) => `${n}^{commit}`).join("\n")}\n`;
+      const batch = hardenedSimpleGit(cwd, () => stdin).env(env);
+      const lines = (await batch.binaryCatFile(["--batch-check"])).toString("utf8").split("\n");
+      names.forEach((name, i) => {
+        const [first, second] = (lines[i] ?? "").split(" ");
+        result.set(
+          name,
+          second === "commit" && first ? first : second === "ambiguous" ? "ambiguous" : "missing",
+        );
+      });
+      return result;
     },
   };
 }
