@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   DeleteDiskSnapshotCommand,
+  GetDiskSnapshotCommand,
   type LightsailClient,
   TagResourceCommand,
   UntagResourceCommand,
@@ -78,14 +79,18 @@ function resolveTarget(
  * The clients apply uses, with two test-side faults a real network has: a
  * DeleteDiskSnapshot whose response is lost (the delete happens, the caller
  * sees a connection reset), and a hook that runs once, right before the first
- * DeleteDiskSnapshot is sent.
+ * DeleteDiskSnapshot is sent. The hook is told which snapshots are between
+ * apply's fresh read and their delete: Lightsail has no conditional delete, so
+ * a change inside that one round-trip cannot be seen by any client, and the
+ * invariant is only claimed outside it.
  */
 function faultyClients(
   clients: (region: string) => LightsailClient,
   lost: Set<string>,
-  beforeFirstDelete: (region: string, name: string) => Promise<void>,
+  beforeFirstDelete: (inWindow: ReadonlySet<string>) => Promise<void>,
 ): (region: string) => Pick<LightsailClient, "send"> {
   let hooked: Promise<void> | undefined;
+  const inWindow = new Set<string>();
   return (region) => {
     const client = clients(region);
     const send = client.send.bind(client) as (c: unknown, ...r: unknown[]) => Promise<unknown>;
@@ -93,11 +98,16 @@ function faultyClients(
       send: (async (command: unknown, ...rest: unknown[]) => {
         const isDelete = command instanceof DeleteDiskSnapshotCommand;
         const name = isDelete ? String(command.input.diskSnapshotName) : "";
+        if (command instanceof GetDiskSnapshotCommand) {
+          inWindow.add(`${region}/${String(command.input.diskSnapshotName)}`);
+        }
         if (isDelete) {
-          hooked ??= beforeFirstDelete(region, name);
+          hooked ??= beforeFirstDelete(new Set(inWindow));
           await hooked;
         }
-        const out = await send(command, ...rest);
+        const out = await send(command, ...rest).finally(() => {
+          if (isDelete) inWindow.delete(`${region}/${name}`);
+        });
         if (isDelete && lost.delete(`${region}/${name}`)) {
           throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
         }
@@ -125,12 +135,12 @@ async function mutate(
   mutations: readonly Mutation[],
   plan: Plan,
   log: string[],
-  exclude?: string,
+  exclude: ReadonlySet<string> = new Set(),
 ) {
   const admin = lightsailClientFactory({ endpoint: emulator.url, maxAttempts: 1 });
   for (const m of mutations) {
     const t = resolveTarget(m.target, plan, emulator.snapshots());
-    if (!t || `${t.region}/${t.name}` === exclude) continue;
+    if (!t || exclude.has(`${t.region}/${t.name}`)) continue;
     const current = emulator.snapshots(t.region).find((s) => s.name === t.name);
     if (!current) continue;
     log.push(`${m.kind} ${t.region}/${t.name}`);
@@ -249,10 +259,10 @@ export async function runWorld(model: WorldModel): Promise<Observation> {
 
     const audit = new AuditLog(path.join(stateDir, "audit.jsonl"));
     let duringApply: EmulatorSnapshot[] | undefined;
-    const beforeFirstDelete = async (region: string, name: string) => {
+    const beforeFirstDelete = async (inWindow: ReadonlySet<string>) => {
       const mutations = model.faults.duringApply ?? [];
       if (mutations.length === 0) return;
-      await mutate(emulator, mutations, plan, armed.duringApply, `${region}/${name}`);
+      await mutate(emulator, mutations, plan, armed.duringApply, inWindow);
       duringApply = emulator.snapshots();
     };
     let result: ApplyResult | undefined;
