@@ -3,7 +3,7 @@
  * and either return the model or throw one SnapgateError carrying every
  * located issue of every file. Pure: the files are handed in (see read-files.ts).
  */
-import { type InputIssue, SnapgateError } from "../core/errors.js";
+import { badInput, type InputIssue, type SnapgateError } from "../core/errors.js";
 import type { DesiredState, ReconcilerSpec, RetainRule, SnapshotSet } from "../core/model.js";
 import { crossCheck } from "./cross-checks.js";
 import { type DesiredFile, type Located, reconcilerOf, snapshotSetsOf } from "./documents.js";
@@ -51,7 +51,7 @@ export function loadDesiredState(files: DesiredFiles): DesiredState {
 /** One error with every issue; `describe()` prints a summary line and one line per issue. */
 function invalidDesiredState(issues: InputIssue[]): SnapgateError {
   const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
-  return new SnapgateError("BadInput", `the desired state has ${count}`, issues);
+  return badInput(issues, `the desired state has ${count}`);
 }
 
 /** Files in the order given, then by position; issues without a line first within their file. */

@@ -7,7 +7,7 @@
  */
 import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { type InputIssue, SnapgateError } from "../core/errors.js";
+import { badInput, type InputIssue, SnapgateError } from "../core/errors.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
 import type { DesiredFile, DesiredFiles } from "./load.js";
@@ -46,7 +46,7 @@ export async function readDesiredFiles(dir: string): Promise<DesiredFiles> {
 
   if (issues.length > 0) {
     const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
-    throw new SnapgateError("BadInput", `the desired-state files have ${count}`, issues);
+    throw badInput(issues, `the desired-state files have ${count}`);
   }
   return { reconciler, snapshotSets };
 }
