@@ -112,11 +112,13 @@ export async function tryLock(path: string, purpose: string, durable = true): Pr
     token: randomUUID(),
     instance: INSTANCE,
   };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     if (await createExclusive(path, JSON.stringify(owner), durable)) {
       return { ok: true, lock: { path, owner, release: () => releaseLock(path, owner.token) } };
     }
     const holder = await readOwner(path);
+    // Gone between our create and our read (someone broke it or released it): try again.
+    if (holder === null && (await ageMs(path)) === undefined) continue;
     if (!(await isStale(path, holder))) return { ok: false, holder };
     await breakStale(path, holder);
   }
