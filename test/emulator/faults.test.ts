@@ -5,24 +5,11 @@ import {
   GetRegionsCommand,
   NotFoundException,
 } from "@aws-sdk/client-lightsail";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type EmulatorOptions,
-  type RunningEmulator,
-  startEmulator,
-} from "../../src/emulator/index.js";
-import { eventually, fleet, lightsail } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../src/emulator/index.js";
+import { eventually, fleet, lightsail, useEmulators } from "./helpers.js";
 
-let running: RunningEmulator[] = [];
-async function start(options: EmulatorOptions): Promise<RunningEmulator> {
-  const emu = await startEmulator(options);
-  running.push(emu);
-  return emu;
-}
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
+const start = useEmulators();
 
 async function outcomes(emu: RunningEmulator, n: number): Promise<string[]> {
   const client = lightsail(emu, { maxAttempts: 1 });

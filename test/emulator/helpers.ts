@@ -2,7 +2,12 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { LightsailClient } from "@aws-sdk/client-lightsail";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { RunningEmulator } from "../../src/emulator/index.js";
+import { afterEach } from "vitest";
+import {
+  type EmulatorOptions,
+  type RunningEmulator,
+  startEmulator,
+} from "../../src/emulator/index.js";
 
 export interface ClientOptions {
   region?: string;
@@ -107,4 +112,31 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error("condition not reached in time");
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Emulators started by a test file, all closed after each test: call at the top
+ * level of the file and use the returned `start`.
+ */
+export function useEmulators(): (options: EmulatorOptions) => Promise<RunningEmulator> {
+  let running: RunningEmulator[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map((e) => e.close()));
+    running = [];
+  });
+  return async (options) => {
+    const emu = await startEmulator(options);
+    running.push(emu);
+    return emu;
+  };
+}
+
+/** The error a call fails with (the test fails if it succeeds). */
+export async function rejection(p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & Record<string, unknown>;
+  }
+  throw new Error("expected the call to fail");
 }

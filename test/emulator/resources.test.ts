@@ -12,33 +12,10 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from "@aws-sdk/client-lightsail";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type EmulatorOptions,
-  type RunningEmulator,
-  startEmulator,
-} from "../../src/emulator/index.js";
-import { fleet, lightsail, rawCall } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { fleet, lightsail, rawCall, rejection, useEmulators } from "./helpers.js";
 
-let running: RunningEmulator[] = [];
-async function start(options: EmulatorOptions): Promise<RunningEmulator> {
-  const emu = await startEmulator(options);
-  running.push(emu);
-  return emu;
-}
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
-
-async function rejection(p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error("expected the call to fail");
-}
+const start = useEmulators();
 
 describe("TagResource / UntagResource", () => {
   it("merges, overwrites and removes tags, each with a terminal operation", async () => {

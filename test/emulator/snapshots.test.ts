@@ -8,33 +8,10 @@ import {
   NotFoundException,
   OperationFailureException,
 } from "@aws-sdk/client-lightsail";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type EmulatorOptions,
-  type RunningEmulator,
-  startEmulator,
-} from "../../src/emulator/index.js";
-import { eventually, fleet, lightsail, rawCall } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { eventually, fleet, lightsail, rawCall, rejection, useEmulators } from "./helpers.js";
 
-let running: RunningEmulator[] = [];
-async function start(options: EmulatorOptions): Promise<RunningEmulator> {
-  const emu = await startEmulator(options);
-  running.push(emu);
-  return emu;
-}
-afterEach(async () => {
-  await Promise.all(running.map((e) => e.close()));
-  running = [];
-});
-
-async function rejection(p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error("expected the call to fail");
-}
+const start = useEmulators();
 
 describe("GetDiskSnapshots", () => {
   it("pages through every snapshot newest first, never repeating a token", async () => {
