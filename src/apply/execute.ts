@@ -15,6 +15,7 @@ import type { LightsailClient } from "@aws-sdk/client-lightsail";
 import type { AuditLog } from "../audit/log.js";
 import { mapBounded } from "../core/map-bounded.js";
 import type { LiveSnapshot, Plan, PlanDeletion } from "../core/model.js";
+import { byRegionAndName } from "../diff/diff.js";
 import { classifyError, describeError } from "../lightsail/classify.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listSnapshots } from "../lightsail/inventory.js";
@@ -174,7 +175,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     planDigest: plan.digest,
     startedAt,
     finishedAt: new Date().toISOString(),
-    items: items.sort((a, b) => planKey(a).localeCompare(planKey(b))),
+    items: items.sort(byRegionAndName),
     counts,
     ...(aborted ? { aborted } : {}),
     throttled: limiter.throttled,

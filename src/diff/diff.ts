@@ -81,11 +81,12 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
     inScope: scoped,
     desired: desiredList,
     candidates: candidates.sort(byRegionName),
-    missing: missing.sort(byRegionNamePlain),
+    missing: missing.sort(byRegionAndName),
   };
 }
 
-function byRegionNamePlain(
+/** Order by region, then name (code units: stable across locales). */
+export function byRegionAndName(
   a: { region: string; name: string },
   b: { region: string; name: string },
 ) {
@@ -101,7 +102,5 @@ function byRegionNamePlain(
 }
 
 function byRegionName(a: Candidate, b: Candidate): number {
-  return byRegionNamePlain(a.snapshot, b.snapshot);
+  return byRegionAndName(a.snapshot, b.snapshot);
 }
-
-export { byRegionNamePlain as byRegionAndName };
