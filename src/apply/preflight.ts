@@ -5,11 +5,16 @@
  * account differs. Modelled on Atlantis's apply_plan_validator.
  */
 import { refused } from "../core/errors.js";
-import type { DesiredState, LiveSnapshot, Plan } from "../core/model.js";
-import { scopePredicate } from "../diff/diff.js";
+import type { Decision, DesiredState, LiveSnapshot, Plan } from "../core/model.js";
+import { diff, scopePredicate } from "../diff/diff.js";
+import { type GateStages, runGate } from "../gate/gate.js";
 import { matchesTags } from "../gate/match-tags.js";
+import type { ClientFactory } from "../lightsail/client.js";
+import { listInventory } from "../lightsail/inventory.js";
+import { planKey } from "../plan/build.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { loadGateStages } from "../reconcile/load-stages.js";
+import { assertAccount } from "../reconcile/plan-pipeline.js";
 import { checkoutSource, normaliseRepo, redactUrl, resolveRef } from "../source/index.js";
 import type { DeleteContext } from "./delete-one.js";
 
@@ -20,11 +25,31 @@ export interface PreflightOptions {
   nowMs: number;
   /** refuse unless the plan's commit is the current tip of this branch */
   requireBranch?: string;
+  /** read-only Lightsail clients: apply re-derives the gate's verdicts from live state */
+  clients: ClientFactory;
 }
 
 export interface Preflight {
   desired: DesiredState;
   recheck: DeleteContext["recheck"];
+}
+
+/** The gate's verdict on every current candidate, from one listing of the configured regions. */
+async function currentVerdicts(
+  plan: Plan,
+  desired: DesiredState,
+  stages: GateStages,
+  opts: PreflightOptions,
+): Promise<Map<string, Decision>> {
+  if (plan.deletions.length === 0) return new Map();
+  const inventory = await listInventory(opts.clients, desired.spec.regions);
+  assertAccount(desired, inventory);
+  const result = diff(desired, inventory, opts.nowMs);
+  const decisions = runGate(
+    { desired, inventory, diff: result, commit: plan.source.commit, nowMs: opts.nowMs },
+    stages,
+  );
+  return new Map(decisions.map((d) => [planKey(d.candidate.snapshot), d]));
 }
 
 /** Allowed clock skew for a plan that claims to come from the future. */
@@ -114,6 +139,10 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
       }
     }
 
+    // A plan file proves only that it was not edited, not who made it: every
+    // deletion must still be one the desired state and the gate approve now.
+    const verdicts = await currentVerdicts(plan, desired, stages.gate, opts);
+
     const inScope = scopePredicate(spec.scope, spec.regions);
     const recheck = (live: LiveSnapshot) => {
       if (!inScope(live))
@@ -124,6 +153,17 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
       const access = stages.gate.access(live);
       if (!access.allowed)
         return { outcome: "denied" as const, detail: `access check: ${access.reasons.join("; ")}` };
+      const verdict = verdicts.get(planKey(live));
+      if (!verdict || verdict.candidate.snapshot.arn !== live.arn) {
+        return {
+          outcome: "skipped" as const,
+          detail: `not a deletion candidate at ${source.commit.slice(0, 12)} (desired, or out of scope)`,
+        };
+      }
+      if (verdict.blockedBy.length > 0) {
+        const reasons = verdict.blockedBy.map((b) => `${b.kind}: ${b.message}`).join("; ");
+        return { outcome: "skipped" as const, detail: `no longer approved: ${reasons}` };
+      }
       return null;
     };
     return { desired, recheck };

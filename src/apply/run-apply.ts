@@ -10,9 +10,11 @@ import type { AuditLog } from "../audit/log.js";
 import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
 import type { Plan } from "../core/model.js";
+import { rateLimitedClients } from "./call.js";
 import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
 import { Journal, journalPath } from "./journal.js";
 import { preflight } from "./preflight.js";
+import { AdaptiveRateLimiter } from "./rate-limiter.js";
 
 export interface ApplyRequest {
   plan: Plan;
@@ -68,6 +70,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       nowMs: req.nowMs,
       requireBranch: req.requireBranch,
       repo: req.repo,
+      clients: rateLimitedClients(req.clients, new AdaptiveRateLimiter(req.rate)),
     });
     if (req.confirm && !(await req.confirm(plan)))
       throw refused("apply cancelled: the confirmation did not match");

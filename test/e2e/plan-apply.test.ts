@@ -199,6 +199,46 @@ describe("apply", () => {
     );
   });
 
+  it("a forged plan with a valid digest cannot delete a desired snapshot: apply re-derives the verdicts", async () => {
+    world = await makeWorld();
+    const { plan: p, inventory } = await plan(world);
+    const kept = inventory.snapshots.find((s) => s.name === "web-1")!;
+    const { fingerprint } = await import("../../src/plan/fingerprint.js");
+    const { withDigest } = await import("../../src/plan/digest.js");
+    const { digest: _d, ...rest } = p;
+    const forged = withDigest({
+      ...rest,
+      deletions: [
+        ...p.deletions,
+        {
+          region: kept.region,
+          name: kept.name,
+          arn: kept.arn,
+          fromDisk: kept.fromDiskName ?? null,
+          createdAt: kept.createdAt,
+          sizeInGb: kept.sizeInGb,
+          tags: kept.tags,
+          fingerprint: fingerprint(kept),
+          reason: "not-declared",
+          warnings: [],
+        },
+      ],
+      summary: { ...p.summary, deletions: p.summary.deletions + 1 },
+    });
+    const { result } = await apply(world, forged);
+    expect(result.items.find((i) => i.name === "web-1")).toMatchObject({
+      outcome: "skipped",
+      detail: expect.stringContaining("not a deletion candidate"),
+    });
+    expect(liveNames(world)).toContain("web-1");
+    expect(
+      world.emulator
+        .deletedSnapshots()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(["web-old", "web-older"]);
+  });
+
   it("refuses a tampered plan file", async () => {
     world = await makeWorld();
     const text = serializePlan((await plan(world)).plan).replace('"web-older"', '"web-1"');
