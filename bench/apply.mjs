@@ -4,7 +4,7 @@
 // its preflight). Floor: the unavoidable calls ÷ the rate, or × latency ÷
 // concurrency, whichever is larger. The unavoidable calls per item are a
 // GetDiskSnapshot (the fresh read right before the delete) and the
-// DeleteDiskSnapshot, plus one final listing. Imports the built dist/.
+// DeleteDiskSnapshot, plus a listing before (preflight) and after (confirmation). Imports the built dist/.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -103,7 +103,8 @@ async function scenario(label, faults, target) {
     const wallMs = performance.now() - t0;
     // Unavoidable per item: the fresh GetDiskSnapshot right before the delete (apply's
     // safety re-read) and the DeleteDiskSnapshot; then the final confirming listing.
-    const calls = 2 * N + Math.ceil(KEEP / PAGE_SIZE);
+    // Before them, preflight lists the region once to re-derive the verdicts.
+    const calls = 2 * N + Math.ceil((N + KEEP) / PAGE_SIZE) + Math.ceil(KEEP / PAGE_SIZE);
     const floorMs = Math.max((calls / RATE) * 1000, (calls * LATENCY_MS) / CONCURRENCY);
     return {
       scenario: label,
