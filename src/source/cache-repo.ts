@@ -3,10 +3,10 @@
  * mirrors the remote's branches and tags, and the ref → commit rules.
  * Callers hold the cache lock around everything here.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SnapgateError } from "../core/errors.js";
-import { type Git, gitFor, sourceFailure } from "./git.js";
+import { type CommitLookup, type Git, gitFor, sourceFailure } from "./git.js";
 
 export interface CacheRepo {
   /** the location git fetches from (absolute path or URL, may hold credentials) */
@@ -18,6 +18,7 @@ export interface CacheRepo {
   git: Git;
 }
 
+const READY_MARKER = "snapgate-cache-ready";
 const MIRROR_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
 const HEX_SHA = /^[0-9a-f]{4,64}$/i;
 const FULL_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/i;
@@ -30,12 +31,9 @@ export async function openCacheRepo(
   await mkdir(cacheDir, { recursive: true, mode: 0o700 });
   const gitDir = join(cacheDir, `${key}.git`);
   const repo: CacheRepo = { ...location, gitDir, git: gitFor(gitDir, cacheDir) };
-  const isRepo = await repo.git.text(["rev-parse", "--is-bare-repository"]).then(
-    (out) => out.trim() === "true",
-    () => false,
-  );
-  if (!isRepo) {
-    // Missing, or left half-made by a crash: start over.
+  // The marker is written last: a cache without it is missing or was left half-made by a crash.
+  const ready = join(gitDir, READY_MARKER);
+  if (!(await exists(ready))) {
     await rm(gitDir, { recursive: true, force: true });
     try {
       await repo.git.text(["init", "--bare", "--quiet"]);
@@ -43,8 +41,16 @@ export async function openCacheRepo(
       throw sourceFailure(`cannot create the git cache at ${gitDir}`, err, repo.redact);
     }
     await writeFile(join(gitDir, "description"), `snapgate cache of ${location.display}\n`);
+    await writeFile(ready, "");
   }
   return repo;
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Mirrors every branch and tag of the remote (pruning deleted ones). */
@@ -89,28 +95,28 @@ export async function remoteDefaultBranch(
   return { branch: symref, commit };
 }
 
+/** A commit in the cache: its sha and raw object (for author, date and message). */
+export interface CachedCommit {
+  sha: string;
+  raw: Buffer;
+}
+
 /**
- * ref → commit sha in the cache, or undefined when nothing matches. A name that
+ * ref → commit in the cache, or undefined when nothing matches. A name that
  * is both a branch and a tag is refused rather than guessed.
  */
-export async function resolveInCache(repo: CacheRepo, ref: string): Promise<string | undefined> {
+export async function resolveInCache(
+  repo: CacheRepo,
+  ref: string,
+): Promise<CachedCommit | undefined> {
   if (ref.startsWith("refs/")) return commitOf(repo, ref);
   const sha = HEX_SHA.test(ref) ? ref.toLowerCase() : undefined;
   // One git process answers all three questions.
   const names = [`refs/heads/${ref}`, `refs/tags/${ref}`, ...(sha ? [sha] : [])];
   const found = await repo.git.commits(names);
-  const pick = (name: string) => {
-    const v = found.get(name);
-    if (v === "ambiguous") {
-      throw new SnapgateError(
-        "SourceFailed",
-        `ref "${name}" is an ambiguous short sha in ${repo.display}`,
-      );
-    }
-    return v === undefined || v === "missing" ? undefined : v;
-  };
+  const pick = (name: string) => foundCommit(repo, name, found.get(name));
   const [branch, tag] = [pick(`refs/heads/${ref}`), pick(`refs/tags/${ref}`)];
-  if (branch && tag && branch !== tag) {
+  if (branch && tag && branch.sha !== tag.sha) {
     throw new SnapgateError(
       "SourceFailed",
       `ref "${ref}" is both a branch and a tag in ${repo.display}; use refs/heads/${ref} or refs/tags/${ref}`,
@@ -139,13 +145,21 @@ export async function fetchCommitIfFullSha(repo: CacheRepo, ref: string): Promis
     .catch(() => undefined);
 }
 
-async function commitOf(repo: CacheRepo, name: string): Promise<string | undefined> {
-  const v = (await repo.git.commits([name])).get(name);
-  if (v === "ambiguous") {
+async function commitOf(repo: CacheRepo, name: string): Promise<CachedCommit | undefined> {
+  return foundCommit(repo, name, (await repo.git.commits([name])).get(name));
+}
+
+function foundCommit(
+  repo: CacheRepo,
+  name: string,
+  lookup: CommitLookup | undefined,
+): CachedCommit | undefined {
+  if (lookup?.found) return { sha: lookup.sha, raw: lookup.raw };
+  if (lookup?.why === "ambiguous") {
     throw new SnapgateError(
       "SourceFailed",
       `ref "${name}" is an ambiguous short sha in ${repo.display}`,
     );
   }
-  return v === undefined || v === "missing" ? undefined : v;
+  return undefined;
 }

@@ -79,23 +79,23 @@ export async function checkoutSource(opts: CheckoutOptions): Promise<SourceCheck
   };
 
   return withCacheRepo(url, opts, async (repo) => {
-    await fetchAll(repo);
-    const head = await pinRef(repo, opts.ref);
-    const base = opts.base === undefined ? null : await pinRef(repo, opts.base);
+    const defaults = await fetchWithDefaultBranch(
+      repo,
+      isDefaultRef(opts.ref) || opts.base === "HEAD",
+    );
+    const head = await pinRef(repo, opts.ref, defaults);
+    const base = opts.base === undefined ? null : await pinRef(repo, opts.base, defaults);
     const dirs: string[] = [];
     const release = () =>
       Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))).then(() => undefined);
     try {
       const headDir = await writeCommit(repo, head, limits, dirs);
       const baseDir = base ? await writeCommit(repo, base, limits, dirs) : undefined;
-      const info = parseCommitObject(
-        (await repo.git.bytes(["commit", head.commit])).toString("utf8"),
-      );
       return {
         repo: url,
         ref: head.ref,
         commit: head.commit,
-        ...info,
+        ...parseCommitObject(head.raw.toString("utf8")),
         dir: headDir,
         base: base && baseDir ? { ref: base.ref, commit: base.commit, dir: baseDir } : null,
         release,
@@ -107,13 +107,31 @@ export async function checkoutSource(opts: CheckoutOptions): Promise<SourceCheck
   });
 }
 
+/**
+ * Fetches, and — when a ref is left to the remote's default — asks the remote
+ * for its default branch at the same time (two round trips in parallel). A
+ * failed fetch is reported first: it explains a failed ls-remote too.
+ */
+async function fetchWithDefaultBranch(
+  repo: CacheRepo,
+  needsDefault: boolean,
+): Promise<DefaultBranch | undefined> {
+  const [fetched, branch] = await Promise.allSettled([
+    fetchAll(repo),
+    needsDefault ? remoteDefaultBranch(repo) : Promise.resolve(undefined),
+  ]);
+  if (fetched.status === "rejected") throw fetched.reason;
+  if (branch.status === "rejected") throw branch.reason;
+  return branch.value;
+}
+
 /** Re-fetches and returns the commit `ref` points at now (a sha ref: itself, if it exists). */
 export async function resolveRef(opts: SourceOptions & { ref: string }): Promise<string> {
   const url = normaliseRepo(opts.repo);
   validateRef(opts.ref, url);
   return withCacheRepo(url, opts, async (repo) => {
-    await fetchAll(repo);
-    return (await pinRef(repo, opts.ref)).commit;
+    const defaults = await fetchWithDefaultBranch(repo, isDefaultRef(opts.ref));
+    return (await pinRef(repo, opts.ref, defaults)).commit;
   });
 }
 
@@ -139,22 +157,35 @@ export async function withCacheRepo<T>(
 interface PinnedRef {
   ref: string;
   commit: string;
+  /** the raw commit object */
+  raw: Buffer;
 }
 
-async function pinRef(repo: CacheRepo, ref: string | undefined): Promise<PinnedRef> {
-  if (ref === undefined || ref === "HEAD") {
-    const { branch } = await remoteDefaultBranch(repo);
-    const commit = await resolveInCache(repo, `refs/heads/${branch}`);
-    if (!commit) throw notFound(repo, branch);
-    return { ref: branch, commit };
+/** No ref, or HEAD: the remote's default branch. */
+function isDefaultRef(ref: string | undefined): ref is undefined | "HEAD" {
+  return ref === undefined || ref === "HEAD";
+}
+
+type DefaultBranch = Awaited<ReturnType<typeof remoteDefaultBranch>>;
+
+async function pinRef(
+  repo: CacheRepo,
+  ref: string | undefined,
+  defaults: DefaultBranch | undefined,
+): Promise<PinnedRef> {
+  if (isDefaultRef(ref)) {
+    const { branch } = defaults ?? (await remoteDefaultBranch(repo));
+    const found = await resolveInCache(repo, `refs/heads/${branch}`);
+    if (!found) throw notFound(repo, branch);
+    return { ref: branch, commit: found.sha, raw: found.raw };
   }
-  let commit = await resolveInCache(repo, ref);
-  if (!commit) {
+  let found = await resolveInCache(repo, ref);
+  if (!found) {
     await fetchCommitIfFullSha(repo, ref);
-    commit = await resolveInCache(repo, ref);
+    found = await resolveInCache(repo, ref);
   }
-  if (!commit) throw notFound(repo, ref);
-  return { ref, commit };
+  if (!found) throw notFound(repo, ref);
+  return { ref, commit: found.sha, raw: found.raw };
 }
 
 async function writeCommit(

@@ -55,11 +55,16 @@ export interface Git {
   /** The contents of many objects from one `git cat-file --batch` process. */
   objects(ids: readonly string[]): Promise<Map<string, Buffer>>;
   /**
-   * The commit each name points at (`<name>^{commit}`), from one `git cat-file
-   * --batch-check` process: a sha, "missing" or "ambiguous" per name.
+   * The commit each name points at (`<name>^{commit}`), with its raw object,
+   * from one `git cat-file --batch` process.
    */
-  commits(names: readonly string[]): Promise<Map<string, string>>;
+  commits(names: readonly string[]): Promise<Map<string, CommitLookup>>;
 }
+
+/** What one name resolves to in the cache. */
+export type CommitLookup =
+  | { found: true; sha: string; raw: Buffer }
+  | { found: false; why: "missing" | "ambiguous" };
 
 /** A git bound to one git directory (given as GIT_DIR, so no discovery walks up from cwd). */
 export function gitFor(gitDir: string, cwd: string): Git {
@@ -75,20 +80,10 @@ export function gitFor(gitDir: string, cwd: string): Git {
       return parseCatFileBatch(await batch.binaryCatFile(["--batch"]));
     },
     commits: async (names) => {
-      const result = new Map<string, string>();
-      if (names.length === 0) return result;
-      // One line in, one line out: "<sha> commit <size>", "<name> missing" or "<name> ambiguous".
+      if (names.length === 0) return new Map();
       const stdin = `${names.map((n) => `${n}^{commit}`).join("\n")}\n`;
       const batch = hardenedSimpleGit(cwd, () => stdin).env(env);
-      const lines = (await batch.binaryCatFile(["--batch-check"])).toString("utf8").split("\n");
-      names.forEach((name, i) => {
-        const [first, second] = (lines[i] ?? "").split(" ");
-        result.set(
-          name,
-          second === "commit" && first ? first : second === "ambiguous" ? "ambiguous" : "missing",
-        );
-      });
-      return result;
+      return parseCommitBatch(names, await batch.binaryCatFile(["--batch"]));
     },
   };
 }
@@ -108,6 +103,30 @@ export function parseCatFileBatch(out: Buffer): Map<string, Buffer> {
     at += length + 1;
   }
   return objects;
+}
+
+/**
+ * Splits `git cat-file --batch` output for `<name>^{commit}` lines, one answer
+ * per name in order: `<sha> commit <size>\n<content>\n`, `<name> missing\n`
+ * or `<name> ambiguous\n`.
+ */
+export function parseCommitBatch(names: readonly string[], out: Buffer): Map<string, CommitLookup> {
+  const result = new Map<string, CommitLookup>();
+  let at = 0;
+  for (const name of names) {
+    const eol = out.indexOf(0x0a, at);
+    const header = (eol === -1 ? out.subarray(at) : out.subarray(at, eol)).toString("utf8");
+    at = eol === -1 ? out.length : eol + 1;
+    const [sha = "", type = "", size = ""] = header.split(" ");
+    if (type === "commit" && /^[0-9a-f]{40,64}$/.test(sha)) {
+      const length = Number(size);
+      result.set(name, { found: true, sha, raw: out.subarray(at, at + length) });
+      at += length + 1;
+    } else {
+      result.set(name, { found: false, why: type === "ambiguous" ? "ambiguous" : "missing" });
+    }
+  }
+  return result;
 }
 
 function hardenedSimpleGit(cwd: string, input?: () => string): SimpleGit {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SnapgateError } from "../../src/core/errors.js";
@@ -252,6 +252,19 @@ describe("the cache", () => {
     expect(read(after.dir, "snapshots/web.yaml")).toContain("web-9");
     expect(readdirSync(cacheDir).filter((e) => e.endsWith(".git"))).toEqual(entries);
     expect(entries).toHaveLength(1);
+  });
+
+  it("a cache entry left half-made (no ready marker) is rebuilt, not trusted", async () => {
+    const { repo, cacheDir } = fresh();
+    await checkout({ repo, cacheDir, ref: "main" });
+    const [entry] = readdirSync(cacheDir).filter((e) => e.endsWith(".git"));
+    const gitDir = join(cacheDir, String(entry));
+    // A crash between `git init` and the marker: the directory exists, holds junk, has no marker.
+    rmSync(join(gitDir, "snapgate-cache-ready"));
+    writeFileSync(join(gitDir, "HEAD"), "garbage\n");
+    const again = await checkout({ repo, cacheDir, ref: "main" });
+    expect(again.commit).toBe(git(repo, ["rev-parse", "HEAD"]));
+    expect(existsSync(join(gitDir, "snapgate-cache-ready"))).toBe(true);
   });
 
   it("resolveRef re-fetches: it follows a branch that moved and returns a sha that exists", async () => {

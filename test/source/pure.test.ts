@@ -2,7 +2,7 @@
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCommitObject } from "../../src/source/commit-info.js";
-import { parseCatFileBatch } from "../../src/source/git.js";
+import { parseCatFileBatch, parseCommitBatch } from "../../src/source/git.js";
 import {
   defaultCacheDir,
   defaultStateDir,
@@ -219,5 +219,27 @@ describe("cat-file --batch output", () => {
     expect(objects.get("aaaa")?.equals(binary)).toBe(true);
     expect(objects.get("cccc")?.length).toBe(0);
     expect(objects.get("dddd")?.toString()).toBe("xyz");
+  });
+});
+
+describe("cat-file --batch output for <name>^{commit}", () => {
+  it("answers every name in order: a commit with its raw object, missing or ambiguous", () => {
+    const sha = "a".repeat(40);
+    const raw = "tree x\nauthor A <a@x> 1 +0000\n\nmsg\n";
+    const out = Buffer.from(
+      `refs/heads/x missing\n${sha} commit ${Buffer.byteLength(raw)}\n${raw}\nabc ambiguous\n`,
+    );
+    const found = parseCommitBatch(["refs/heads/x", "refs/tags/y", "abc"], out);
+    expect(found.get("refs/heads/x")).toEqual({ found: false, why: "missing" });
+    const tag = found.get("refs/tags/y");
+    expect(tag?.found && tag.sha).toBe(sha);
+    expect(tag?.found && tag.raw.toString()).toBe(raw);
+    expect(found.get("abc")).toEqual({ found: false, why: "ambiguous" });
+  });
+
+  it("treats truncated output as missing rather than inventing a commit", () => {
+    const found = parseCommitBatch(["a", "b"], Buffer.from(""));
+    expect(found.get("a")).toEqual({ found: false, why: "missing" });
+    expect(found.get("b")).toEqual({ found: false, why: "missing" });
   });
 });
