@@ -5,7 +5,7 @@
  * files over the size limit and invalid UTF-8 are refused with located errors,
  * all of them at once.
  */
-import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
+import { type FileHandle, lstat, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { badInput, type InputIssue, SnapgateError } from "../core/errors.js";
 import { decodeUtf8 } from "../core/utf8.js";
@@ -38,9 +38,16 @@ export async function readDesiredFiles(dir: string): Promise<DesiredFiles> {
   const reconcilerName = present[0];
   const reconciler = reconcilerName ? await readOne(root, reconcilerName, issues) : null;
 
+  // Read concurrently; each file's issues are kept apart so the report order stays the file order.
+  const read = await Promise.all(
+    (await listSnapshotFiles(root, issues)).map(async (rel) => {
+      const own: InputIssue[] = [];
+      return { file: await readOne(root, rel, own), own };
+    }),
+  );
   const snapshotSets: DesiredFile[] = [];
-  for (const rel of await listSnapshotFiles(root, issues)) {
-    const file = await readOne(root, rel, issues);
+  for (const { file, own } of read) {
+    issues.push(...own);
     if (file) snapshotSets.push(file);
   }
 
@@ -114,9 +121,7 @@ async function readOne(
       });
       return null;
     }
-    // Read at most one byte past the limit, in case the file grows after stat.
-    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const { buffer, bytesRead } = await readCapped(handle, info.size);
     if (bytesRead > MAX_FILE_BYTES) {
       issues.push({
         file: rel,
@@ -138,4 +143,20 @@ async function readOne(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Reads at most MAX_FILE_BYTES + 1 bytes. The buffer is sized from stat's
+ * answer plus one byte; only a file that grew since then pays for the full cap.
+ */
+async function readCapped(
+  handle: FileHandle,
+  statSize: number,
+): Promise<{ buffer: Buffer; bytesRead: number }> {
+  const guess = Buffer.allocUnsafe(Math.min(statSize, MAX_FILE_BYTES) + 1);
+  const first = await handle.read(guess, 0, guess.length, 0);
+  if (first.bytesRead <= statSize) return { buffer: guess, bytesRead: first.bytesRead };
+  const buffer = Buffer.allocUnsafe(MAX_FILE_BYTES + 1);
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+  return { buffer, bytesRead };
 }
