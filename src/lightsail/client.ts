@@ -30,6 +30,7 @@ export function lightsailClientFactory(
         region,
         ...(endpoint ? { endpoint } : {}),
         retryMode: "adaptive",
+        cacheMiddleware: true,
         maxAttempts: opts.maxAttempts ?? 6,
       });
       cache.set(region, client);

@@ -8,6 +8,29 @@ import { POLICY_ENTRYPOINT, type PolicyEngine, type PolicyEvaluation } from "./t
 /** 64 KiB pages: start at 320 KiB, fail fast at 64 MiB instead of eating the host's memory. */
 const MEMORY = { initial: 5, maximum: 1024 } as const;
 
+/**
+ * Compiled modules by the sha256 of their bytes: a long-running `serve` plans
+ * with the same bundle again and again. Bounded, oldest dropped first.
+ */
+const compiledModules = new Map<string, Promise<WebAssembly.Module>>();
+const MAX_COMPILED_MODULES = 8;
+
+function compileOnce(wasm: Uint8Array): Promise<WebAssembly.Module> {
+  const key = sha256(wasm);
+  let compiled = compiledModules.get(key);
+  if (!compiled) {
+    compiled = WebAssembly.compile(new Uint8Array(wasm));
+    // a failed compile is not remembered: the error is reported and the next load tries again
+    compiled.catch(() => compiledModules.delete(key));
+    compiledModules.set(key, compiled);
+    const oldest = compiledModules.keys().next().value;
+    if (compiledModules.size > MAX_COMPILED_MODULES && oldest !== undefined) {
+      compiledModules.delete(oldest);
+    }
+  }
+  return compiled;
+}
+
 interface Instance {
   policy: LoadedPolicy;
   entrypoint: number;
@@ -72,7 +95,7 @@ export async function createPolicyEngine(options: {
   let current: Instance;
   let spare: Instance | null;
   try {
-    module = await WebAssembly.compile(new Uint8Array(wasm));
+    module = await compileOnce(wasm);
     [current, spare] = await Promise.all([instantiate(module, data), instantiate(module, data)]);
   } catch (err) {
     throw new SnapgateError(
