@@ -44,11 +44,22 @@ export type JournalEntry =
 
 export interface ItemState {
   intents: number;
+  /** the ARN the latest intent named */
+  arn?: string;
   result?: Extract<JournalEntry, { type: "result" }>;
 }
 
 export function journalPath(stateDir: string, planDigest: string): string {
   return path.join(stateDir, "journals", `${planDigest.replace(/^sha256:/, "")}.jsonl`);
+}
+
+/**
+ * Present while a run of this plan may have deletes in flight: written before
+ * the first delete, removed when the run returns. One left behind marks a
+ * crash, so later runs look at these few journals instead of all of them.
+ */
+export function openMarkerPath(stateDir: string, planDigest: string): string {
+  return path.join(stateDir, "journals", `${planDigest.replace(/^sha256:/, "")}.open`);
 }
 
 export class Journal {
@@ -79,8 +90,10 @@ export class Journal {
         continue; // a torn last line from a crash mid-write: the intent before it still counts
       }
       const state = items.get(entry.key) ?? { intents: 0 };
-      if (entry.type === "intent") state.intents++;
-      else state.result = entry;
+      if (entry.type === "intent") {
+        state.intents++;
+        state.arn = entry.arn;
+      } else state.result = entry;
       items.set(entry.key, state);
     }
     return new Journal(file, items);
@@ -96,9 +109,17 @@ export class Journal {
     return s !== undefined && s.intents > 0 && s.result === undefined;
   }
 
+  /** Every item in flight at a crash, with the ARN its intent named. */
+  interrupted(): { key: string; arn: string }[] {
+    return [...this.items]
+      .filter(([key]) => this.inFlight(key))
+      .map(([key, s]) => ({ key, arn: s.arn ?? "" }));
+  }
+
   async intent(key: string, arn: string): Promise<void> {
     const state = this.items.get(key) ?? { intents: 0 };
     state.intents++;
+    state.arn = arn;
     this.items.set(key, state);
     await this.write({
       type: "intent",

@@ -3,7 +3,7 @@
  * demo: refuse stale plans, take the account lock, journal, execute, audit.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
 import type { AuditLog } from "../audit/log.js";
@@ -12,7 +12,8 @@ import { describeHolder, tryLock } from "../core/file-lock.js";
 import type { Plan } from "../core/model.js";
 import { rateLimitedClients } from "./call.js";
 import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
-import { Journal, journalPath } from "./journal.js";
+import { interruptedRuns, settleInterrupted } from "./interrupted.js";
+import { Journal, journalPath, openMarkerPath } from "./journal.js";
 import { preflight } from "./preflight.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 
@@ -45,7 +46,23 @@ export function lockPath(stateDir: string, account: string): string {
 export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   const { plan } = req;
   const runId = randomUUID();
+  const reads = () => rateLimitedClients(req.clients, new AdaptiveRateLimiter(req.rate));
+  const settle = () =>
+    settleInterrupted({
+      stateDir: req.stateDir,
+      account: plan.account,
+      currentDigest: plan.digest,
+      clients: reads(),
+      audit: req.audit,
+      runId,
+    });
   if (plan.deletions.length === 0) {
+    // Nothing to delete, but a crashed earlier run may have left deletes to account for.
+    // If another apply holds the lock, that run settles them instead.
+    if ((await interruptedRuns(req.stateDir, plan.digest)).length > 0) {
+      const attempt = await tryLockFor(req.stateDir, plan);
+      if (attempt.ok) await settle().finally(() => attempt.lock.release());
+    }
     const now = new Date().toISOString();
     return {
       planDigest: plan.digest,
@@ -57,25 +74,21 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
     };
   }
 
-  await mkdir(path.join(req.stateDir, "locks"), { recursive: true });
-  const attempt = await tryLock(lockPath(req.stateDir, plan.account), `apply ${plan.digest}`);
-  if (!attempt.ok) {
-    throw refused(
-      `another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`,
-    );
-  }
-  try {
+  return withApplyLock(req.stateDir, plan, async () => {
     const checks = await preflight(plan, {
       cacheDir: req.cacheDir,
       nowMs: req.nowMs,
       requireBranch: req.requireBranch,
       repo: req.repo,
-      clients: rateLimitedClients(req.clients, new AdaptiveRateLimiter(req.rate)),
+      clients: reads(),
     });
     if (req.confirm && !(await req.confirm(plan)))
       throw refused("apply cancelled: the confirmation did not match");
+    await settle();
 
     const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
+    const marker = openMarkerPath(req.stateDir, plan.digest);
+    await writeFile(marker, "");
     await req.audit.append("apply-start", {
       runId,
       planDigest: plan.digest,
@@ -102,6 +115,8 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       pollIntervalMs: req.pollIntervalMs,
       signal: req.signal,
     });
+    // Every started item has its result now: nothing of this run is in flight.
+    await rm(marker, { force: true });
     await req.audit.append("apply-summary", {
       runId,
       planDigest: plan.digest,
@@ -110,6 +125,23 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       ...(result.aborted ? { aborted: result.aborted } : {}),
     });
     return result;
+  });
+}
+
+async function tryLockFor(stateDir: string, plan: Plan) {
+  await mkdir(path.join(stateDir, "locks"), { recursive: true });
+  return tryLock(lockPath(stateDir, plan.account), `apply ${plan.digest}`);
+}
+
+async function withApplyLock<T>(stateDir: string, plan: Plan, fn: () => Promise<T>): Promise<T> {
+  const attempt = await tryLockFor(stateDir, plan);
+  if (!attempt.ok) {
+    throw refused(
+      `another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`,
+    );
+  }
+  try {
+    return await fn();
   } finally {
     await attempt.lock.release();
   }

@@ -43,7 +43,11 @@ async function handle(
   res: ServerResponse,
   durable: () => Promise<void>,
 ): Promise<void> {
+  const arrivedAt = performance.now();
   const requestId = randomUUID();
+  // The injected latency is the time from arrival to answer, our own work included
+  // (a remote service's latency includes its processing). Set once the call is accepted.
+  const latency = { ms: 0 };
   const call: CallRecord = {
     operation: operationName(req),
     region: undefined,
@@ -56,7 +60,7 @@ async function handle(
   let payload: unknown;
   try {
     const body = await readBody(req);
-    payload = await dispatch(engine, verifier, req, body, call);
+    payload = await dispatch(engine, verifier, req, body, call, latency);
   } catch (err) {
     const error =
       err instanceof LightsailError
@@ -80,6 +84,8 @@ async function handle(
   // Acknowledge only what is persisted; concurrent requests share one write.
   await durable();
   const text = JSON.stringify(payload);
+  const wait = arrivedAt + latency.ms - performance.now();
+  if (wait > 0) await sleep(wait);
   const headers: Record<string, string | number> = {
     "content-type": CONTENT_TYPE,
     "x-amzn-RequestId": requestId,
@@ -102,6 +108,7 @@ async function dispatch(
   req: IncomingMessage,
   body: Buffer,
   call: CallRecord,
+  latency: { ms: number },
 ): Promise<unknown> {
   if (req.method !== "POST") {
     throw new LightsailError(
@@ -138,8 +145,7 @@ async function dispatch(
   const input = parseInput(body);
   call.target = handler.target?.(input);
 
-  const delay = engine.faults.delayMs();
-  if (delay > 0) await sleep(delay);
+  latency.ms = engine.faults.delayMs();
   engine.faults.check(call.operation, call.target);
   return handler.handle(
     {

@@ -1,0 +1,108 @@
+/**
+ * Deletes interrupted by a crash under an earlier plan. Re-running the same
+ * plan resumes its own journal, but `serve` (and a user who re-plans) starts a
+ * new plan: without this, a delete that landed while its answer was lost would
+ * stay an intent without a result in the journal and the audit log forever.
+ * Each one is re-read and given the result the live state shows. Reads only.
+ */
+import { readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import type { AuditLog } from "../audit/log.js";
+import { arnAccount } from "../gate/guards.js";
+import type { ClientFactory } from "../lightsail/client.js";
+import { readSnapshot } from "./delete-one.js";
+import { type ItemOutcome, Journal, journalPath } from "./journal.js";
+
+export interface SettleRequest {
+  stateDir: string;
+  /** only this account's intents: its credentials are the ones at hand */
+  account: string;
+  /** the plan being applied now: it resumes its own journal */
+  currentDigest: string;
+  clients: ClientFactory;
+  audit: AuditLog;
+  runId: string;
+}
+
+export interface SettledItem {
+  planDigest: string;
+  region: string;
+  name: string;
+  outcome: ItemOutcome;
+}
+
+const OPEN_SUFFIX = ".open";
+
+/** Open markers of runs other than `currentDigest`'s, oldest name first. */
+export async function interruptedRuns(stateDir: string, currentDigest: string): Promise<string[]> {
+  const current = `${currentDigest.replace(/^sha256:/, "")}${OPEN_SUFFIX}`;
+  const files = await readdir(path.join(stateDir, "journals")).catch(() => [] as string[]);
+  return files.filter((f) => f.endsWith(OPEN_SUFFIX) && f !== current).sort();
+}
+
+export async function settleInterrupted(req: SettleRequest): Promise<SettledItem[]> {
+  const dir = path.join(req.stateDir, "journals");
+  const markers = await interruptedRuns(req.stateDir, req.currentDigest);
+  const settled: SettledItem[] = [];
+  for (const marker of markers) {
+    const planDigest = `sha256:${marker.slice(0, -OPEN_SUFFIX.length)}`;
+    const journal = await Journal.open(journalPath(req.stateDir, planDigest));
+    let unresolved = 0;
+    for (const { key, arn } of journal.interrupted()) {
+      if (arnAccount(arn) !== req.account) {
+        unresolved++;
+        continue;
+      }
+      const item = await settleOne(req, journal, planDigest, key, arn);
+      if (item) settled.push(item);
+      else unresolved++;
+    }
+    if (unresolved === 0) await rm(path.join(dir, marker), { force: true });
+  }
+  return settled;
+}
+
+/** The result the live state shows, journalled and audited; undefined when it cannot be read now. */
+async function settleOne(
+  req: SettleRequest,
+  journal: Journal,
+  planDigest: string,
+  key: string,
+  arn: string,
+): Promise<SettledItem | undefined> {
+  const slash = key.indexOf("/");
+  const [region, name] = [key.slice(0, slash), key.slice(slash + 1)];
+  let live: Awaited<ReturnType<typeof readSnapshot>>;
+  try {
+    live = await readSnapshot(req.clients(region), region, name);
+  } catch {
+    // A read that fails leaves the item for the next run; it never blocks this one.
+    return undefined;
+  }
+  const { outcome, detail } = !live
+    ? {
+        outcome: "absent" as const,
+        detail: "gone after a delete interrupted by a crash (its answer was never received)",
+      }
+    : live.arn === arn
+      ? {
+          outcome: "failed" as const,
+          detail: "a delete interrupted by a crash did not land: the snapshot still exists",
+        }
+      : {
+          outcome: "skipped" as const,
+          detail: `re-created since a delete interrupted by a crash (now ${live.arn})`,
+        };
+  await journal.result(key, outcome, detail);
+  await req.audit.append("delete-result", {
+    runId: req.runId,
+    planDigest,
+    region,
+    name,
+    arn,
+    outcome,
+    detail,
+    operations: [],
+  });
+  return { planDigest, region, name, outcome };
+}

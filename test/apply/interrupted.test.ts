@@ -1,0 +1,141 @@
+/**
+ * Deletes interrupted by a crash under an earlier plan are settled by the next
+ * apply of any plan: each gets the result the live state shows, in that plan's
+ * journal and in the audit log; nothing is deleted by settling.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { DeleteDiskSnapshotCommand } from "@aws-sdk/client-lightsail";
+import { afterEach, describe, expect, it } from "vitest";
+import { settleInterrupted } from "../../src/apply/interrupted.js";
+import { Journal, journalPath, openMarkerPath } from "../../src/apply/journal.js";
+import { runApply } from "../../src/apply/run-apply.js";
+import { AuditLog, type AuditRecord } from "../../src/audit/log.js";
+import { verifyAuditLog } from "../../src/audit/verify.js";
+import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { makePlan } from "../../src/reconcile/plan-pipeline.js";
+import { ACCOUNT, makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
+
+const OLD_PLAN = `sha256:${"a".repeat(64)}`;
+let world: World | undefined;
+
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+function records(audit: AuditLog): AuditRecord[] {
+  return readFileSync(audit.file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as AuditRecord);
+}
+
+/** A run of OLD_PLAN that crashed with three deletes in flight. */
+async function crashedRun(w: World) {
+  const clients = lightsailClientFactory({ endpoint: w.emulator.url });
+  const arnOf = (name: string) => {
+    const s = w.emulator.snapshots("us-east-1").find((x) => x.name === name);
+    if (!s) throw new Error(name);
+    return s.arn;
+  };
+  const journal = await Journal.open(journalPath(w.stateDir, OLD_PLAN));
+  await journal.intent("us-east-1/web-old", arnOf("web-old"));
+  await journal.intent("us-east-1/web-older", arnOf("web-older"));
+  await journal.intent(
+    "us-east-1/manual",
+    arnOf("manual").replace(`:${ACCOUNT}:`, ":999988887777:"),
+  );
+  await journal.result("us-east-1/web-1", "deleted", "an item that finished");
+  writeFileSync(openMarkerPath(w.stateDir, OLD_PLAN), "");
+  // web-old's delete landed before the crash; web-older's never reached Lightsail.
+  await clients("us-east-1").send(new DeleteDiskSnapshotCommand({ diskSnapshotName: "web-old" }));
+  return { clients, arnOf };
+}
+
+describe("settling deletes interrupted under an earlier plan", () => {
+  it("records what live state shows, only for this account, and deletes nothing", async () => {
+    world = await makeWorld();
+    const { clients } = await crashedRun(world);
+    const audit = new AuditLog(path.join(world.stateDir, "audit.jsonl"));
+    const before = world.emulator.snapshots().map((s) => s.name);
+    const deletesBefore = world.emulator
+      .calls()
+      .filter((c) => c.operation === "DeleteDiskSnapshot").length;
+
+    const settled = await settleInterrupted({
+      stateDir: world.stateDir,
+      account: ACCOUNT,
+      currentDigest: `sha256:${"b".repeat(64)}`,
+      clients,
+      audit,
+      runId: "run-2",
+    });
+
+    expect(settled).toEqual([
+      { planDigest: OLD_PLAN, region: "us-east-1", name: "web-old", outcome: "absent" },
+      { planDigest: OLD_PLAN, region: "us-east-1", name: "web-older", outcome: "failed" },
+    ]);
+    expect(world.emulator.snapshots().map((s) => s.name)).toEqual(before);
+    expect(world.emulator.calls().filter((c) => c.operation === "DeleteDiskSnapshot")).toHaveLength(
+      deletesBefore,
+    );
+
+    const journal = await Journal.open(journalPath(world.stateDir, OLD_PLAN));
+    expect(journal.state("us-east-1/web-old")?.result?.outcome).toBe("absent");
+    expect(journal.state("us-east-1/web-older")?.result?.outcome).toBe("failed");
+    // another account's intent is not ours to read: it stays open, and so does the marker
+    expect(journal.interrupted().map((i) => i.key)).toEqual(["us-east-1/manual"]);
+    expect(existsSync(openMarkerPath(world.stateDir, OLD_PLAN))).toBe(true);
+
+    const results = records(audit).filter((r) => r.type === "delete-result");
+    expect(results.map((r) => [r.name, r.outcome, r.planDigest, r.runId])).toEqual([
+      ["web-old", "absent", OLD_PLAN, "run-2"],
+      ["web-older", "failed", OLD_PLAN, "run-2"],
+    ]);
+    expect((await verifyAuditLog(audit.file)).ok).toBe(true);
+  });
+
+  it("the next apply settles them even when its own plan deletes nothing, and clears the marker", async () => {
+    world = await makeWorld();
+    const { clients } = await crashedRun(world);
+    // the foreign intent aside, settling can finish this journal
+    const journal = await Journal.open(journalPath(world.stateDir, OLD_PLAN));
+    await journal.result("us-east-1/manual", "skipped", "settled by hand");
+    // keep everything: the new plan has no deletions
+    world.repo.commit({
+      "snapshots/web.yaml": `apiVersion: snapgate.dev/v1
+kind: SnapshotSet
+metadata: { name: web }
+spec:
+  region: us-east-1
+  keep: [web-1, web-older, web-young, web-held, manual]
+`,
+    });
+    const { plan } = await makePlan({
+      repo: world.repo.dir,
+      cacheDir: world.cacheDir,
+      clients,
+      nowMs: NOW_MS,
+    });
+    expect(plan.deletions).toEqual([]);
+    const audit = new AuditLog(path.join(world.stateDir, "audit.jsonl"));
+    const result = await runApply({
+      plan,
+      clients,
+      audit,
+      stateDir: world.stateDir,
+      cacheDir: world.cacheDir,
+      nowMs: NOW_MS,
+      concurrency: 1,
+      rate: 50,
+    });
+    expect(result.items).toEqual([]);
+    const results = records(audit).filter((r) => r.type === "delete-result");
+    expect(results.map((r) => [r.name, r.outcome])).toEqual([
+      ["web-old", "absent"],
+      ["web-older", "failed"],
+    ]);
+    expect(existsSync(openMarkerPath(world.stateDir, OLD_PLAN))).toBe(false);
+  });
+});
