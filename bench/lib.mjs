@@ -25,7 +25,7 @@ export async function spawnEmulator(fleet, pageSize) {
     });
     child.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
   });
-  return { url, stop: () => child.kill("SIGTERM") };
+  return { url, pid: child.pid, stop: () => child.kill("SIGTERM") };
 }
 
 /** A git repo in a temp dir holding `files` (path → content) in one commit on main. */
