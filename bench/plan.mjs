@@ -2,7 +2,10 @@
 // latency (figure: wall time; floor: the largest per-region number of
 // sequential calls × 20 ms), then diff + gate + render over 100,000 snapshots
 // with no latency (target < 2 s, memory linear). Imports the built dist/.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+// Each page size runs in a child process of its own, so its peak RSS is that
+// of one planning process, not of everything this script did before.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +28,10 @@ const LATENCY_MS = 20;
 // Lightsail's page size is not documented: measure at the emulator's default (50) and at 100.
 const PAGE_SIZES = [50, 100];
 const TOTAL = 10_000;
-const runs = Number(process.env.BENCH_RUNS ?? 5);
+const runs = Number(process.env.BENCH_RUNS ?? 9);
+// JIT warm-up before measuring (a long-running `serve` plans warm); the cold CLI is reported apart.
+const WARMUPS = 2;
+const CLI_RUNS = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 process.env.AWS_ACCESS_KEY_ID = "test";
@@ -84,8 +90,8 @@ async function planWithLatency(PAGE_SIZE) {
   const dir = repo(regions, perRegion - 25);
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-cache-"));
   const clients = lightsailClientFactory({ endpoint: emulator.url });
-  // warm-up: git cache, wasm compile, SDK clients
-  await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
+  // warm-up: git cache, wasm compile, SDK clients, JIT
+  for (let i = 0; i < WARMUPS; i++) await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
   const times = [];
   const steps = [];
   let rssPeak = 0;
@@ -98,6 +104,7 @@ async function planWithLatency(PAGE_SIZE) {
     plan = out.plan;
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }
+  const cli = coldCliRuns(dir, cacheDir, emulator.url);
   emulator.stop();
   // Sequential calls per region: the snapshot pages (GetDisks pages run alongside).
   const sequentialCalls = Math.ceil(perRegion / PAGE_SIZE);
@@ -119,10 +126,49 @@ async function planWithLatency(PAGE_SIZE) {
     ratio: +(wall / floor).toFixed(2),
     target: 1.5,
     peakRssMb: Math.round(rssPeak / 1e6),
+    // the whole process's high-water mark (process.resourceUsage().maxRSS is in KiB)
+    processMaxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
+    coldCliMs: Math.round(median(cli.times)),
+    cliPeakRssMb: Math.round(cli.maxRss / 1e6),
     steps: stepMedians,
     // the Lightsail part alone, against the same floor (git and local work are not in the floor)
     listLiveRatio: +(stepMedians["list-live"] / floor).toFixed(2),
   };
+}
+
+/** `snapgate plan` as a user runs it: a fresh process each time (Node start-up and module loading included). */
+function coldCliRuns(dir, cacheDir, endpoint) {
+  const cli = path.join(here, "..", "dist", "cli", "main.js");
+  const rssFile = path.join(mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-rss-")), "rss");
+  const times = [];
+  let maxRss = 0;
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const t0 = performance.now();
+    execFileSync(
+      process.execPath,
+      [
+        "--import",
+        path.join(here, "report-rss.mjs"),
+        cli,
+        "plan",
+        "--repo",
+        dir,
+        "--cache-dir",
+        cacheDir,
+        "--endpoint-url",
+        endpoint,
+        "--format",
+        "json",
+      ],
+      {
+        env: { ...process.env, NODE_NO_WARNINGS: "1", SNAPGATE_BENCH_RSS_FILE: rssFile },
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
+    times.push(performance.now() - t0);
+    maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
+  }
+  return { times, maxRss };
 }
 
 function syntheticInventory(n) {
@@ -220,8 +266,26 @@ async function bigDiffAndRender() {
   return results;
 }
 
+const scenario = process.argv.indexOf("--scenario");
+if (scenario !== -1) {
+  // child: one page size, result as one JSON line on stdout
+  const out = await planWithLatency(Number(process.argv[scenario + 1]));
+  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
 const withLatencyAll = [];
-for (const pageSize of PAGE_SIZES) withLatencyAll.push(await planWithLatency(pageSize));
+for (const pageSize of PAGE_SIZES) {
+  const child = spawnSync(
+    process.execPath,
+    ["--expose-gc", fileURLToPath(import.meta.url), "--scenario", String(pageSize)],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 },
+  );
+  const line = child.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  if (child.status !== 0 || !line)
+    throw new Error(`plan scenario ${pageSize} failed (exit ${child.status})`);
+  withLatencyAll.push(JSON.parse(line.slice("RESULT ".length)));
+}
 const withLatency = withLatencyAll[0];
 const big = await bigDiffAndRender();
 const result = { benchmark: "plan", withLatency, withLatencyAll, noLatency: big };
@@ -229,7 +293,10 @@ mkdirSync(path.join(here, "out"), { recursive: true });
 writeFileSync(path.join(here, "out", "plan.json"), `${JSON.stringify(result, null, 2)}\n`);
 for (const w of withLatencyAll) {
   console.log(
-    `plan 10k snapshots/16 regions @${LATENCY_MS}ms, page size ${w.pageSize}: median ${w.wallMs} ms; floor ${w.floorMs} ms (${w.sequentialPages} sequential pages × ${LATENCY_MS} ms); ratio ${w.ratio} (target ≤ ${w.target}); peak RSS ${w.peakRssMb} MB (target ≤ 200)`,
+    `plan 10k snapshots/16 regions @${LATENCY_MS}ms, page size ${w.pageSize}: median ${w.wallMs} ms; floor ${w.floorMs} ms (${w.sequentialPages} sequential pages × ${LATENCY_MS} ms); ratio ${w.ratio} (target ≤ ${w.target}); peak RSS ${w.processMaxRssMb} MB (target ≤ 200)`,
+  );
+  console.log(
+    `  the built CLI, a fresh process per plan (start-up included): median ${w.coldCliMs} ms`,
   );
   console.log(`  step medians (ms): ${JSON.stringify(w.steps)}`);
   console.log(
