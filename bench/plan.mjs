@@ -2,8 +2,9 @@
 // latency (figure: wall time; floor: the largest per-region number of
 // sequential calls × 20 ms), then diff + gate + render over 100,000 snapshots
 // with no latency (target < 2 s, memory linear). Imports the built dist/.
-// Each page size runs in a child process of its own, so its peak RSS is that
-// of one planning process, not of everything this script did before.
+// Each page size runs in a child process of its own, so nothing of another run
+// counts in its figures; the peak RSS target is checked on the built CLI (one
+// plan per process).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
