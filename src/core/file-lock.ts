@@ -130,25 +130,37 @@ async function releaseLock(path: string, token: string): Promise<void> {
   if (current?.token === token) await unlink(path).catch(() => {});
 }
 
-/** Wait for a short-held lock (e.g. an audit-log append), polling briefly. */
+/** Waiting for a lock ran out of time; `holder` is who had it then. */
+export class LockTimeoutError extends Error {
+  constructor(
+    readonly path: string,
+    readonly holder: LockOwner | null,
+  ) {
+    super(
+      `timed out waiting for lock ${path}${holder ? ` held by pid ${holder.pid} on ${holder.host} (${holder.purpose})` : ""}`,
+    );
+  }
+}
+
+/**
+ * Waits for a lock, polling with a growing delay (up to `maxDelayMs`): 50 ms
+ * suits short-held locks (an audit-log append), longer ones (a git fetch)
+ * poll less often.
+ */
 export async function waitForLock(
   path: string,
   purpose: string,
   timeoutMs = 10_000,
+  maxDelayMs = 50,
 ): Promise<HeldLock> {
   const deadline = Date.now() + timeoutMs;
   let delay = 1;
   for (;;) {
     const attempt = await tryLock(path, purpose, false);
     if (attempt.ok) return attempt.lock;
-    if (Date.now() > deadline) {
-      const h = attempt.holder;
-      throw new Error(
-        `timed out waiting for lock ${path}${h ? ` held by pid ${h.pid} on ${h.host} (${h.purpose})` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
+    if (Date.now() > deadline) throw new LockTimeoutError(path, attempt.holder);
+    await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, maxDelayMs);
   }
 }
 

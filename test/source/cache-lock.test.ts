@@ -26,6 +26,17 @@ function deadPid(): number {
   return Number(child.stdout.trim());
 }
 
+/** A lock file as core/file-lock writes it, held by `pid` on `host`. */
+function ownerRecord(pid: number | undefined, host = hostname()): string {
+  return JSON.stringify({
+    pid,
+    host,
+    createdAt: new Date().toISOString(),
+    purpose: "test holder",
+    token: `token-${pid}`,
+  });
+}
+
 function liveProcess(): ChildProcess {
   const child = spawn("sleep", ["60"], { stdio: "ignore" });
   cleanup.push(() => {
@@ -41,10 +52,11 @@ describe("withFileLock", () => {
     const task = (name: string) =>
       withFileLock(lock, { timeoutMs: 5000, what: "x" }, async () => {
         events.push(`${name}:start`);
-        expect(readFileSync(lock, "utf8").split("\n").slice(0, 2)).toEqual([
-          String(process.pid),
-          hostname(),
-        ]);
+        expect(JSON.parse(readFileSync(lock, "utf8"))).toMatchObject({
+          pid: process.pid,
+          host: hostname(),
+          purpose: "x",
+        });
         await new Promise((resolve) => setTimeout(resolve, 30));
         events.push(`${name}:end`);
       });
@@ -68,7 +80,7 @@ describe("withFileLock", () => {
 
   it("breaks a lock left by a process that is gone", async () => {
     const lock = join(lockDir(), "x.lock");
-    writeFileSync(lock, `${deadPid()}\n${hostname()}\n`);
+    writeFileSync(lock, ownerRecord(deadPid()));
     const result = await withFileLock(lock, { timeoutMs: 1000, what: "x" }, async () => "ran");
     expect(result).toBe("ran");
     expect(existsSync(lock)).toBe(false);
@@ -77,7 +89,8 @@ describe("withFileLock", () => {
   it("never steals a live lock: waits, then fails naming the holder", async () => {
     const lock = join(lockDir(), "x.lock");
     const holder = liveProcess();
-    writeFileSync(lock, `${holder.pid}\n${hostname()}\n`);
+    const record = ownerRecord(holder.pid);
+    writeFileSync(lock, record);
     let ran = false;
     const err = await withFileLock(
       lock,
@@ -91,12 +104,12 @@ describe("withFileLock", () => {
     expect((err as SnapgateError).message).toContain(
       `the git cache of r is locked by pid ${holder.pid} on ${hostname()}`,
     );
-    expect(readFileSync(lock, "utf8")).toBe(`${holder.pid}\n${hostname()}\n`);
+    expect(readFileSync(lock, "utf8")).toBe(record);
   });
 
   it("treats a lock from another host as live", async () => {
     const lock = join(lockDir(), "x.lock");
-    writeFileSync(lock, `${deadPid()}\nsome-other-host\n`);
+    writeFileSync(lock, ownerRecord(deadPid(), "some-other-host"));
     const err = await withFileLock(
       lock,
       { timeoutMs: 200, what: "x" },
@@ -109,7 +122,7 @@ describe("withFileLock", () => {
   it("proceeds once a live holder lets go", async () => {
     const lock = join(lockDir(), "x.lock");
     const holder = liveProcess();
-    writeFileSync(lock, `${holder.pid}\n${hostname()}\n`);
+    writeFileSync(lock, ownerRecord(holder.pid));
     setTimeout(() => holder.kill(), 150);
     const result = await withFileLock(lock, { timeoutMs: 10_000, what: "x" }, async () => "ran");
     expect(result).toBe("ran");
@@ -125,7 +138,7 @@ describe("checkoutSource and the cache lock", () => {
       () => removeDir(cacheDir),
     );
     const holder = liveProcess();
-    writeFileSync(join(cacheDir, `${cacheKeyFor(repo)}.lock`), `${holder.pid}\n${hostname()}\n`);
+    writeFileSync(join(cacheDir, `${cacheKeyFor(repo)}.lock`), ownerRecord(holder.pid));
     const err = await checkoutSource({ repo, cacheDir, lockTimeoutMs: 300 }).catch(
       (e: unknown) => e,
     );
