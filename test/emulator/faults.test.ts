@@ -134,4 +134,19 @@ describe("faults", () => {
     await outcomes(emu, 1);
     expect(performance.now() - started).toBeGreaterThanOrEqual(115);
   });
+
+  it("applies a call's effect when it arrives; only the answer waits for the latency", async () => {
+    const emu = await start({ seed: fleet(1), faults: { latencyMs: 400 } });
+    let answered = false;
+    const pending = lightsail(emu)
+      .send(new DeleteDiskSnapshotCommand({ diskSnapshotName: "web-data-0000" }))
+      .then((out) => {
+        answered = true;
+        return out;
+      });
+    // the delete has landed while its caller is still waiting: a crash now loses only the answer
+    await eventually(async () => (emu.snapshots().length === 0 ? true : undefined));
+    expect(answered).toBe(false);
+    expect((await pending).operations![0]!.status).toBe("Succeeded");
+  });
 });
