@@ -28,6 +28,7 @@ import {
   preDeleteCheck,
   readSnapshot,
 } from "./delete-one.js";
+import type { SettledItem } from "./interrupted.js";
 import { FINAL_OUTCOMES, type ItemOutcome, type Journal } from "./journal.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 
@@ -48,6 +49,8 @@ export interface ApplyResult {
   /** why the run stopped early, when it did */
   aborted?: string;
   throttled: number;
+  /** deletes a crash interrupted under earlier plans, re-read and recorded by this run */
+  settled?: SettledItem[];
 }
 
 export interface ExecuteOptions {

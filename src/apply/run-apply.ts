@@ -12,7 +12,7 @@ import { describeHolder, tryLock } from "../core/file-lock.js";
 import type { Plan } from "../core/model.js";
 import { rateLimitedClients } from "./call.js";
 import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
-import { interruptedRuns, settleInterrupted } from "./interrupted.js";
+import { interruptedRuns, type SettledItem, settleInterrupted } from "./interrupted.js";
 import { Journal, journalPath, openMarkerPath } from "./journal.js";
 import { preflight } from "./preflight.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
@@ -59,9 +59,10 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   if (plan.deletions.length === 0) {
     // Nothing to delete, but a crashed earlier run may have left deletes to account for.
     // If another apply holds the lock, that run settles them instead.
+    let settled: SettledItem[] = [];
     if ((await interruptedRuns(req.stateDir, plan.digest)).length > 0) {
       const attempt = await tryLockFor(req.stateDir, plan);
-      if (attempt.ok) await settle().finally(() => attempt.lock.release());
+      if (attempt.ok) settled = await settle().finally(() => attempt.lock.release());
     }
     const now = new Date().toISOString();
     return {
@@ -71,6 +72,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       items: [],
       counts: emptyCounts(),
       throttled: 0,
+      ...(settled.length > 0 ? { settled } : {}),
     };
   }
 
@@ -84,7 +86,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
     });
     if (req.confirm && !(await req.confirm(plan)))
       throw refused("apply cancelled: the confirmation did not match");
-    await settle();
+    const settled = await settle();
 
     const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
     const marker = openMarkerPath(req.stateDir, plan.digest);
@@ -124,7 +126,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       throttled: result.throttled,
       ...(result.aborted ? { aborted: result.aborted } : {}),
     });
-    return result;
+    return settled.length > 0 ? { ...result, settled } : result;
   });
 }
 

@@ -145,6 +145,13 @@ export function renderResult(r: ApplyResult, listItems = true): string {
     ? r.items.map((i) => `  ${i.outcome.padEnd(8)} ${i.region.padEnd(15)} ${i.name}  ${i.detail}`)
     : [];
   const c = r.counts;
+  if (r.settled && r.settled.length > 0) {
+    lines.push(
+      "",
+      `Settled ${r.settled.length} delete(s) a crash interrupted under an earlier plan (recorded in its journal and the audit log):`,
+      ...r.settled.map((s) => `  ${s.outcome.padEnd(8)} ${s.region.padEnd(15)} ${s.name}`),
+    );
+  }
   lines.push(
     "",
     `Apply: ${c.deleted} deleted, ${c.absent} already absent, ${c.skipped} skipped, ${c.denied} denied, ${c.failed} failed${r.throttled ? ` (${r.throttled} throttled requests absorbed)` : ""}.`,

@@ -12,6 +12,7 @@ import { Journal, journalPath, openMarkerPath } from "../../src/apply/journal.js
 import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog, type AuditRecord } from "../../src/audit/log.js";
 import { verifyAuditLog } from "../../src/audit/verify.js";
+import { renderResult } from "../../src/cli/apply.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { ACCOUNT, makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
@@ -131,6 +132,13 @@ spec:
       rate: 50,
     });
     expect(result.items).toEqual([]);
+    expect(result.settled?.map((i) => [i.name, i.outcome])).toEqual([
+      ["web-old", "absent"],
+      ["web-older", "failed"],
+    ]);
+    expect(renderResult(result)).toContain(
+      "Settled 2 delete(s) a crash interrupted under an earlier plan",
+    );
     const results = records(audit).filter((r) => r.type === "delete-result");
     expect(results.map((r) => [r.name, r.outcome])).toEqual([
       ["web-old", "absent"],
