@@ -90,7 +90,8 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
 
     const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
     const marker = openMarkerPath(req.stateDir, plan.digest);
-    await writeFile(marker, "");
+    // on disk before the first intent: a crash must never leave intents without their marker
+    await writeFile(marker, "", { flush: true });
     await req.audit.append("apply-start", {
       runId,
       planDigest: plan.digest,
