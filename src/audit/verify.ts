@@ -6,8 +6,22 @@
 import { readFile } from "node:fs/promises";
 import { type AuditRecord, GENESIS, readHead, recordHash } from "./log.js";
 
+/** A delete-intent with no delete-result after it for the same plan and snapshot. */
+export interface OpenIntent {
+  seq: number;
+  planDigest: string;
+  region: string;
+  name: string;
+}
+
 export type VerifyResult =
-  | { ok: true; records: number; head: string }
+  | {
+      ok: true;
+      records: number;
+      head: string;
+      /** deletes a crash interrupted that no apply has settled yet (a run in progress has some too) */
+      openIntents: OpenIntent[];
+    }
   | { ok: false; records: number; line: number; problem: string };
 
 export async function verifyAuditLog(file: string): Promise<VerifyResult> {
@@ -17,6 +31,7 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
   let prev = GENESIS;
   let count = 0;
   const hashes: string[] = [];
+  const open = new Map<string, OpenIntent>();
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
     let record: AuditRecord;
@@ -56,6 +71,7 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
     prev = hash;
     hashes.push(hash);
     count++;
+    trackIntent(open, record);
   }
   // The head may lag after a crash (it is written after the log), never lead:
   // a head beyond the log, or one that disagrees with the record it names, means cut-off records.
@@ -68,5 +84,15 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
       problem: `the log ends at record ${count} but its head file names record ${head.seq} (records cut off the end)`,
     };
   }
-  return { ok: true, records: count, head: prev };
+  return { ok: true, records: count, head: prev, openIntents: [...open.values()] };
+}
+
+function trackIntent(open: Map<string, OpenIntent>, record: AuditRecord): void {
+  if (record.type !== "delete-intent" && record.type !== "delete-result") return;
+  const { planDigest, region, name } = record;
+  if (typeof planDigest !== "string" || typeof region !== "string" || typeof name !== "string")
+    return;
+  const key = `${planDigest}\u0000${region}\u0000${name}`;
+  if (record.type === "delete-intent") open.set(key, { seq: record.seq, planDigest, region, name });
+  else open.delete(key);
 }

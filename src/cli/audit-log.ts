@@ -22,6 +22,12 @@ export function registerAuditLogCommand(program: Command): void {
       }
       if (result.ok) {
         process.stdout.write(`${file}: intact, ${result.records} records, head ${result.head}\n`);
+        if (result.openIntents.length > 0) {
+          // Not a broken chain: a crash interrupted these deletes and no apply has settled them yet.
+          process.stdout.write(
+            `${result.openIntents.length} delete intent(s) without a result (the next apply re-reads and records them):\n${result.openIntents.map((i) => `  record ${i.seq}: ${i.region}/${i.name} (plan ${i.planDigest.slice(0, 19)}…)`).join("\n")}\n`,
+          );
+        }
         process.exitCode = EXIT.ok;
       } else {
         process.stdout.write(

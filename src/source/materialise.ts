@@ -47,7 +47,5 @@ export async function materialiseCommit(
     await mkdir(parent, { recursive: true });
   }
   // "wx": two tree paths that collide on a case-insensitive disk fail instead of overwriting.
-  await Promise.all(
-    writes.map((w) => writeFile(w.target, w.content, { flag: "wx", mode: 0o644 })),
-  );
+  await Promise.all(writes.map((w) => writeFile(w.target, w.content, { flag: "wx", mode: 0o644 })));
 }

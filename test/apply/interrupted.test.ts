@@ -41,8 +41,17 @@ async function crashedRun(w: World) {
     return s.arn;
   };
   const journal = await Journal.open(journalPath(w.stateDir, OLD_PLAN));
-  await journal.intent("us-east-1/web-old", arnOf("web-old"));
-  await journal.intent("us-east-1/web-older", arnOf("web-older"));
+  const audit = new AuditLog(path.join(w.stateDir, "audit.jsonl"));
+  for (const name of ["web-old", "web-older"]) {
+    await journal.intent(`us-east-1/${name}`, arnOf(name));
+    await audit.append("delete-intent", {
+      runId: "run-1",
+      planDigest: OLD_PLAN,
+      region: "us-east-1",
+      name,
+      arn: arnOf(name),
+    });
+  }
   await journal.intent(
     "us-east-1/manual",
     arnOf("manual").replace(`:${ACCOUNT}:`, ":999988887777:"),
@@ -64,6 +73,8 @@ describe("settling deletes interrupted under an earlier plan", () => {
       .calls()
       .filter((c) => c.operation === "DeleteDiskSnapshot").length;
 
+    const before2 = await verifyAuditLog(audit.file);
+    expect(before2.ok && before2.openIntents.map((i) => i.name)).toEqual(["web-old", "web-older"]);
     const settled = await settleInterrupted({
       stateDir: world.stateDir,
       account: ACCOUNT,
@@ -94,7 +105,8 @@ describe("settling deletes interrupted under an earlier plan", () => {
       ["web-old", "absent", OLD_PLAN, "run-2"],
       ["web-older", "failed", OLD_PLAN, "run-2"],
     ]);
-    expect((await verifyAuditLog(audit.file)).ok).toBe(true);
+    const verified = await verifyAuditLog(audit.file);
+    expect(verified.ok && verified.openIntents).toEqual([]);
   });
 
   it("the next apply settles them even when its own plan deletes nothing, and clears the marker", async () => {

@@ -25,6 +25,31 @@ describe("audit log hash chain", () => {
     expect(result).toMatchObject({ ok: true, records: 23 });
   });
 
+  it("lists delete intents that have no result for the same plan and snapshot", async () => {
+    const file = await freshLog(0);
+    const log = new AuditLog(file);
+    const A = `sha256:${"a".repeat(64)}`;
+    const B = `sha256:${"b".repeat(64)}`;
+    const intent = (planDigest: string, name: string) =>
+      log.append("delete-intent", { planDigest, region: "us-east-1", name });
+    const result = (planDigest: string, name: string) =>
+      log.append("delete-result", { planDigest, region: "us-east-1", name, outcome: "deleted" });
+    await intent(A, "web-1");
+    await result(A, "web-1");
+    await intent(A, "web-2"); // crashed here
+    await intent(B, "web-3");
+    await result(B, "web-3");
+    await intent(B, "web-2"); // another plan's result does not close plan A's intent
+    await result(B, "web-2");
+    const verified = await verifyAuditLog(file);
+    expect(verified.ok && verified.openIntents).toEqual([
+      { seq: 3, planDigest: A, region: "us-east-1", name: "web-2" },
+    ]);
+    await result(A, "web-2"); // settled by a later run
+    const after = await verifyAuditLog(file);
+    expect(after.ok && after.openIntents).toEqual([]);
+  });
+
   it("keeps one chain when two writers (two AuditLog instances) append at once", async () => {
     const file = await freshLog(0);
     const a = new AuditLog(file);

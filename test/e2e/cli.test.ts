@@ -1,7 +1,9 @@
 /** The built CLI as a subprocess against the emulator and a real git repo. */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { AuditLog } from "../../src/audit/log.js";
 import { runCli } from "../helpers/cli.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
@@ -70,6 +72,19 @@ describe("snapgate CLI", () => {
     const v = await runCli(["audit-log", "verify", path.join(world.stateDir, "audit.jsonl")], env);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/intact, \d+ records/);
+  });
+
+  it("audit-log verify names delete intents still without a result, and exits 0 (the chain is intact)", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "snapgate-verify-"));
+    const file = path.join(dir, "audit.jsonl");
+    const log = new AuditLog(file);
+    const planDigest = `sha256:${"c".repeat(64)}`;
+    await log.append("delete-intent", { planDigest, region: "eu-west-2", name: "db-7" });
+    const v = await runCli(["audit-log", "verify", file]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toContain("intact, 1 records");
+    expect(v.stdout).toContain("1 delete intent(s) without a result");
+    expect(v.stdout).toContain("record 1: eu-west-2/db-7 (plan sha256:cccccccccccc…)");
   });
 
   it("bad YAML gives exit 1 with file:line:col and field, and contacts nothing", async () => {
