@@ -1,6 +1,6 @@
 // Benchmark: the emulator's GetDiskSnapshots and DeleteDiskSnapshot throughput on 10,000
 // snapshots in one region, no injected latency, through the real AWS SDK with 16 concurrent
-// clients. The emulator runs in its own worker thread (its own core), as it would in a
+// clients (configured as snapgate's own; the listing is measured in 5 passes, median reported). The emulator runs in its own worker thread (its own core), as it would in a
 // separate process. Needs `npx tsc -p tsconfig.build.json` first (imports dist/).
 // Prints figure, target floor and ratio; writes bench/out/emulator.json.
 // On a 2-core machine the SDK client thread saturates first, so the script also reports the
@@ -21,6 +21,7 @@ const CONCURRENCY = 16;
 const PAGE_SIZE = 50;
 const LISTINGS = 16; // full listings walked in parallel, one per client
 const FLOOR_RPS = 2_000;
+const LISTING_PASSES = 5;
 
 const emulatorModule = new URL("../dist/emulator/index.js", import.meta.url).href;
 const { buildStore, seedFromObject } = await import(
@@ -115,6 +116,8 @@ function client(url) {
     region: "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
     maxAttempts: 1,
+    // as snapgate's own clients (src/lightsail/client.ts): no per-call middleware resolution
+    cacheMiddleware: true,
   });
 }
 
@@ -140,14 +143,21 @@ async function benchListing() {
   try {
     const clients = Array.from({ length: LISTINGS }, () => client(emu.url));
     await Promise.all(clients.map(walkListing)); // warm-up: JIT, connections
-    await emu.ask("elu-start");
-    const clientElu = performance.eventLoopUtilization();
-    const t0 = performance.now();
-    const walks = await Promise.all(clients.map(walkListing));
-    const seconds = (performance.now() - t0) / 1000;
-    const { elu } = await emu.ask("elu");
-    const clientBusy = performance.eventLoopUtilization(clientElu).utilization;
-    const requests = walks.reduce((n, w) => n + w.pageMs.length, 0);
+    // Repeated passes; the one with the median throughput is reported (this machine is noisy).
+    const passes = [];
+    for (let i = 0; i < LISTING_PASSES; i++) {
+      await emu.ask("elu-start");
+      const clientElu = performance.eventLoopUtilization();
+      const t0 = performance.now();
+      const walks = await Promise.all(clients.map(walkListing));
+      const seconds = (performance.now() - t0) / 1000;
+      const { elu } = await emu.ask("elu");
+      const clientBusy = performance.eventLoopUtilization(clientElu).utilization;
+      const requests = walks.reduce((n, w) => n + w.pageMs.length, 0);
+      passes.push({ walks, seconds, elu, clientBusy, requests, rps: requests / seconds });
+    }
+    passes.sort((a, b) => a.rps - b.rps);
+    const { walks, seconds, elu, clientBusy, requests } = passes[Math.floor(passes.length / 2)];
     if (walks.some((w) => w.names !== SNAPSHOTS))
       throw new Error("a listing did not return every snapshot");
     const pages = walks[0].pageMs.length;
@@ -160,6 +170,8 @@ async function benchListing() {
       requests,
       seconds: round(seconds, 3),
       requestsPerSecond: round(requests / seconds, 0),
+      passes: LISTING_PASSES,
+      passRequestsPerSecond: passes.map((p) => round(p.rps, 0)),
       emulatorThreadBusy: round(elu),
       emulatorCapacityRps: round(requests / seconds / elu, 0),
       clientThreadBusy: round(clientBusy),
