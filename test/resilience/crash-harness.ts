@@ -60,18 +60,6 @@ const MAX_UNKILLED_FAILURES = 3;
 // A rate that keeps a 500-deletion apply running for several seconds, so every kill point lands mid-apply.
 export const APPLY_ARGS = ["--auto-approve", "--concurrency", "8", "--rate", "200"];
 
-/** Mulberry32: a small seeded PRNG so a failing schedule can be replayed from its seed. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function describeTrigger(t: KillTrigger): string {
   if (t.kind === "startup") return `${t.ms} ms after spawn`;
   if (t.kind === "deletes") return `after ${t.count} emulator deletions`;

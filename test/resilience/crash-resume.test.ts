@@ -8,9 +8,10 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/core/model.js";
+import { seededRandom } from "../../src/emulator/faults.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { runCli } from "../helpers/cli.js";
-import { crashUntilDone, formatKills, seededRng } from "./crash-harness.js";
+import { crashUntilDone, formatKills } from "./crash-harness.js";
 import { auditProblems, duplicates, finalResults, readAudit, readJournal } from "./evidence.js";
 import { bigFleet, cliEnv, type Dirs, isApprovedName, makeDirs, makePlan } from "./world.js";
 
@@ -52,7 +53,7 @@ describe("apply survives SIGKILL at random points (in-process emulator)", () => 
       stateDir: dirs.stateDir,
       env,
       killPoints: KILL_POINTS,
-      rng: seededRng(SEED),
+      rng: seededRandom(SEED),
       removeEmptyLocks: process.env.SNAPGATE_CRASH_REMOVE_EMPTY_LOCKS === "1",
     });
     console.log(`crash/resume seed ${SEED}: ${report.runs} runs\n${formatKills(report.kills)}`);

@@ -7,9 +7,10 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/emulator/faults.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { runCli } from "../helpers/cli.js";
-import { APPLY_ARGS, seededRng } from "./crash-harness.js";
+import { APPLY_ARGS } from "./crash-harness.js";
 import { auditProblems, finalResults, readAudit, readJournal } from "./evidence.js";
 import { type CliProcess, sleep, spawnCli, waitForOutput } from "./proc.js";
 import { bigFleet, cliEnv, makeDirs, makePlan } from "./world.js";
@@ -55,7 +56,7 @@ describe("apply and the emulator both SIGKILLed (emulator as a subprocess)", () 
   });
 
   it(`emulator killed ${EMULATOR_KILLS}× mid-apply (seed ${SEED}): state survives, exactly the approved set is gone`, async () => {
-    const rng = seededRng(SEED);
+    const rng = seededRandom(SEED);
     const dirs = makeDirs();
     const seedFile = path.join(dirs.root, "fleet.json");
     const stateFile = path.join(dirs.root, "emulator-state.json");
