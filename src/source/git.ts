@@ -88,43 +88,55 @@ export function gitFor(gitDir: string, cwd: string): Git {
   };
 }
 
-/** Splits `git cat-file --batch` output: `<id> <type> <size>\n<content>\n`, or `<id> missing\n`. */
-export function parseCatFileBatch(out: Buffer): Map<string, Buffer> {
-  const objects = new Map<string, Buffer>();
+interface BatchRecord {
+  /** the object id, or the name asked for when it was not found */
+  id: string;
+  /** the object type, or "missing" / "ambiguous" */
+  type: string;
+  /** the object's bytes; absent for "missing" and "ambiguous" */
+  content?: Buffer;
+}
+
+/** Reads `git cat-file --batch` output in order: `<id> <type> <size>\n<content>\n`, or `<id> missing\n`. */
+function* batchRecords(out: Buffer): Generator<BatchRecord> {
   let at = 0;
   while (at < out.length) {
     const eol = out.indexOf(0x0a, at);
-    if (eol === -1) break;
+    if (eol === -1) return;
     const [id = "", type = "", size = ""] = out.subarray(at, eol).toString("utf8").split(" ");
     at = eol + 1;
-    if (type === "missing" || type === "ambiguous") continue;
+    if (type === "missing" || type === "ambiguous") {
+      yield { id, type };
+      continue;
+    }
     const length = Number(size);
-    objects.set(id, out.subarray(at, at + length));
+    yield { id, type, content: out.subarray(at, at + length) };
     at += length + 1;
   }
+}
+
+/** The objects of `git cat-file --batch` output by id; missing ones are left out. */
+export function parseCatFileBatch(out: Buffer): Map<string, Buffer> {
+  const objects = new Map<string, Buffer>();
+  for (const r of batchRecords(out)) if (r.content) objects.set(r.id, r.content);
   return objects;
 }
 
 /**
- * Splits `git cat-file --batch` output for `<name>^{commit}` lines, one answer
- * per name in order: `<sha> commit <size>\n<content>\n`, `<name> missing\n`
- * or `<name> ambiguous\n`.
+ * The answers of `git cat-file --batch` to `<name>^{commit}` lines, one per
+ * name in order: the commit's sha and raw object, "missing" or "ambiguous".
  */
 export function parseCommitBatch(names: readonly string[], out: Buffer): Map<string, CommitLookup> {
   const result = new Map<string, CommitLookup>();
-  let at = 0;
+  const records = batchRecords(out);
   for (const name of names) {
-    const eol = out.indexOf(0x0a, at);
-    const header = (eol === -1 ? out.subarray(at) : out.subarray(at, eol)).toString("utf8");
-    at = eol === -1 ? out.length : eol + 1;
-    const [sha = "", type = "", size = ""] = header.split(" ");
-    if (type === "commit" && /^[0-9a-f]{40,64}$/.test(sha)) {
-      const length = Number(size);
-      result.set(name, { found: true, sha, raw: out.subarray(at, at + length) });
-      at += length + 1;
-    } else {
-      result.set(name, { found: false, why: type === "ambiguous" ? "ambiguous" : "missing" });
-    }
+    const r = records.next().value;
+    result.set(
+      name,
+      r?.type === "commit" && r.content && /^[0-9a-f]{40,64}$/.test(r.id)
+        ? { found: true, sha: r.id, raw: r.content }
+        : { found: false, why: r?.type === "ambiguous" ? "ambiguous" : "missing" },
+    );
   }
   return result;
 }
