@@ -3,7 +3,7 @@
  * mirrors the remote's branches and tags, and the ref → commit rules.
  * Callers hold the cache lock around everything here.
  */
-import { access, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SnapgateError } from "../core/errors.js";
 import { type CommitLookup, type Git, gitFor, sourceFailure } from "./git.js";
@@ -23,12 +23,12 @@ const MIRROR_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*
 const HEX_SHA = /^[0-9a-f]{4,64}$/i;
 const FULL_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/i;
 
+/** Opens (or makes) the cache entry `key` under `cacheDir`, which the caller has created and locked. */
 export async function openCacheRepo(
   cacheDir: string,
   key: string,
   location: Omit<CacheRepo, "gitDir" | "git">,
 ): Promise<CacheRepo> {
-  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
   const gitDir = join(cacheDir, `${key}.git`);
   const repo: CacheRepo = { ...location, gitDir, git: gitFor(gitDir, cacheDir) };
   // The marker is written last: a cache without it is missing or was left half-made by a crash.
