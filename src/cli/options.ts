@@ -2,6 +2,7 @@
 
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import { SnapgateError } from "../core/errors.js";
 import { defaultCacheDir, defaultStateDir } from "../source/paths.js";
 
 export { defaultCacheDir, defaultStateDir };
@@ -56,12 +57,22 @@ export function oneOf<T extends string>(name: string, values: readonly T[]) {
   };
 }
 
-/** SNAPGATE_NOW pins the clock (RFC 3339) for reproducible plans and tests. */
+/**
+ * SNAPGATE_NOW pins the clock (RFC 3339) for reproducible plans and tests. Only
+ * a past instant is accepted: a clock in the future would age every snapshot
+ * and turn kept ones into deletions (for `serve`, with nobody reviewing).
+ */
 export function clockNow(): number {
+  const now = Date.now();
   const pinned = process.env.SNAPGATE_NOW;
-  if (pinned) {
-    const ms = Date.parse(pinned);
-    if (Number.isFinite(ms)) return ms;
+  if (!pinned) return now;
+  const ms = Date.parse(pinned);
+  if (!Number.isFinite(ms)) return now;
+  if (ms > now) {
+    throw new SnapgateError(
+      "BadInput",
+      `SNAPGATE_NOW (${pinned}) is later than the system clock (${new Date(now).toISOString()}); refusing to plan with a clock in the future`,
+    );
   }
-  return Date.now();
+  return ms;
 }
