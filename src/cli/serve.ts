@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
-import { reconcileOnce } from "../reconcile/reconcile.js";
+import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
@@ -87,7 +87,7 @@ export function registerServeCommand(program: Command): void {
       branch: flags.branch,
       interval,
       log,
-      resolveHead: () => resolveRef({ repo: flags.repo, ref: flags.branch, cacheDir }),
+      resolveHead: () => resolveRef({ repo: flags.repo, ref: branchRef(flags.branch), cacheDir }),
       reconcile: (trigger) =>
         reconcileOnce(
           {

@@ -68,7 +68,7 @@ export async function reconcileOnce(
   try {
     const outcome = await makePlan({
       repo: opts.repo,
-      ref: opts.branch,
+      ref: branchRef(opts.branch),
       cacheDir: opts.cacheDir,
       clients: opts.planClients,
       nowMs: now(),
@@ -138,4 +138,13 @@ export async function reconcileOnce(
     await opts.audit.append("reconcile", { trigger, commit, ok: false, error }).catch(() => {});
     return { commit, ok: false, error };
   }
+}
+
+/**
+ * The fully qualified ref of a branch: serve follows a branch, never a tag or
+ * a sha that happens to carry the same name (a deleted branch must not hand
+ * auto-apply to a tag called "main").
+ */
+export function branchRef(branch: string): string {
+  return `refs/heads/${branch}`;
 }
