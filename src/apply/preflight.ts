@@ -12,6 +12,7 @@ import { matchesTags } from "../gate/match-tags.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
 import { planKey } from "../plan/build.js";
+import { fingerprint } from "../plan/fingerprint.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { loadGateStages } from "../reconcile/load-stages.js";
 import { assertAccount } from "../reconcile/plan-pipeline.js";
@@ -158,6 +159,14 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
         return {
           outcome: "skipped" as const,
           detail: `not a deletion candidate at ${source.commit.slice(0, 12)} (desired, or out of scope)`,
+        };
+      }
+      // The verdict holds for the snapshot as preflight listed it: tags or state that changed
+      // since (even if they changed back to the planned ones) were never judged.
+      if (fingerprint(verdict.candidate.snapshot) !== fingerprint(live)) {
+        return {
+          outcome: "skipped" as const,
+          detail: "changed since preflight derived its verdict; re-run plan",
         };
       }
       if (verdict.blockedBy.length > 0) {
