@@ -5,8 +5,9 @@
  */
 import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
-import { SnapgateError } from "../core/errors.js";
+import { badInput, SnapgateError } from "../core/errors.js";
 import type { DesiredState } from "../core/model.js";
+import { decodeUtf8 } from "../core/utf8.js";
 import { checkAccess } from "../gate/access.js";
 import type { GateStages } from "../gate/gate.js";
 import { loadPolicyBundle } from "../gate/policy/index.js";
@@ -44,23 +45,33 @@ async function readIamPolicy(repoDir: string, rel: string) {
       `snapgate.yaml: spec.access.iamPolicy: "${rel}" is outside the repository`,
     );
   }
+  const cannotRead = () =>
+    new SnapgateError(
+      "BadInput",
+      `snapgate.yaml: spec.access.iamPolicy: cannot read "${rel}" in the repository`,
+    );
   // Defence in depth (the git layer already refuses escaping symlinks): the real
-  // path must stay inside the repository too.
-  const real = await realpath(full).catch(() => full);
+  // path must stay inside the repository too; one that cannot be resolved is refused.
+  const real = await realpath(full).catch(() => {
+    throw cannotRead();
+  });
   if (!real.startsWith((await realpath(repoDir)) + path.sep)) {
     throw new SnapgateError(
       "BadInput",
       `snapgate.yaml: spec.access.iamPolicy: "${rel}" resolves outside the repository`,
     );
   }
-  let text: string;
-  try {
-    text = await readFile(full, "utf8");
-  } catch {
-    throw new SnapgateError(
-      "BadInput",
-      `snapgate.yaml: spec.access.iamPolicy: cannot read "${rel}" in the repository`,
+  const bytes = await readFile(real).catch(() => {
+    throw cannotRead();
+  });
+  // Refused, never repaired: a replaced byte could make a Deny statement match nothing.
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    throw badInput(
+      [{ file: rel, line: decoded.line, col: decoded.col, message: "is not valid UTF-8" }],
+      `the IAM policy ${rel} is not valid UTF-8`,
     );
   }
+  const text = decoded.text;
   return { file: rel, document: parseIamPolicy(rel, text) };
 }
