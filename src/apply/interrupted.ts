@@ -5,7 +5,7 @@
  * stay an intent without a result in the journal and the audit log forever.
  * Each one is re-read and given the result the live state shows. Reads only.
  */
-import { readdir, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AuditLog } from "../audit/log.js";
 import { arnAccount } from "../gate/guards.js";
@@ -33,27 +33,40 @@ export interface SettledItem {
 
 const OPEN_SUFFIX = ".open";
 
-/** Open markers of runs other than `currentDigest`'s, oldest name first. */
-export async function interruptedRuns(stateDir: string, currentDigest: string): Promise<string[]> {
+/** Open markers of `account`'s runs other than `currentDigest`'s, oldest name first. */
+async function interruptedRuns(
+  stateDir: string,
+  account: string,
+  currentDigest: string,
+): Promise<string[]> {
+  const dir = path.join(stateDir, "journals");
   const current = `${currentDigest.replace(/^sha256:/, "")}${OPEN_SUFFIX}`;
-  const files = await readdir(path.join(stateDir, "journals")).catch(() => [] as string[]);
-  return files.filter((f) => f.endsWith(OPEN_SUFFIX) && f !== current).sort();
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const mine: string[] = [];
+  for (const f of files.filter((f) => f.endsWith(OPEN_SUFFIX) && f !== current).sort()) {
+    // another account's run may be going on right now, under its own lock: not ours to touch
+    const owner = await readFile(path.join(dir, f), "utf8").catch(() => "");
+    if (owner.trim() === account) mine.push(f);
+  }
+  return mine;
 }
 
+/**
+ * Settles `account`'s interrupted deletes; the caller holds that account's
+ * apply lock and has proven the credentials are the account's (preflight).
+ */
 export async function settleInterrupted(req: SettleRequest): Promise<SettledItem[]> {
   const dir = path.join(req.stateDir, "journals");
-  const markers = await interruptedRuns(req.stateDir, req.currentDigest);
   const settled: SettledItem[] = [];
-  for (const marker of markers) {
+  for (const marker of await interruptedRuns(req.stateDir, req.account, req.currentDigest)) {
     const planDigest = `sha256:${marker.slice(0, -OPEN_SUFFIX.length)}`;
     const journal = await Journal.open(journalPath(req.stateDir, planDigest));
     let unresolved = 0;
     for (const { key, arn } of journal.interrupted()) {
-      if (arnAccount(arn) !== req.account) {
-        unresolved++;
-        continue;
-      }
-      const item = await settleOne(req, journal, planDigest, key, arn);
+      const item =
+        arnAccount(arn) === req.account
+          ? await settleOne(req, journal, planDigest, key, arn)
+          : undefined;
       if (item) settled.push(item);
       else unresolved++;
     }

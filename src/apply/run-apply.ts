@@ -3,16 +3,17 @@
  * demo: refuse stale plans, take the account lock, journal, execute, audit.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
 import type { AuditLog } from "../audit/log.js";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
 import type { Plan } from "../core/model.js";
 import { rateLimitedClients } from "./call.js";
 import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
-import { interruptedRuns, type SettledItem, settleInterrupted } from "./interrupted.js";
+import { settleInterrupted } from "./interrupted.js";
 import { Journal, journalPath, openMarkerPath } from "./journal.js";
 import { preflight } from "./preflight.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
@@ -47,23 +48,10 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   const { plan } = req;
   const runId = randomUUID();
   const reads = () => rateLimitedClients(req.clients, new AdaptiveRateLimiter(req.rate));
-  const settle = () =>
-    settleInterrupted({
-      stateDir: req.stateDir,
-      account: plan.account,
-      currentDigest: plan.digest,
-      clients: reads(),
-      audit: req.audit,
-      runId,
-    });
   if (plan.deletions.length === 0) {
-    // Nothing to delete, but a crashed earlier run may have left deletes to account for.
-    // If another apply holds the lock, that run settles them instead.
-    let settled: SettledItem[] = [];
-    if ((await interruptedRuns(req.stateDir, plan.digest)).length > 0) {
-      const attempt = await tryLockFor(req.stateDir, plan);
-      if (attempt.ok) settled = await settle().finally(() => attempt.lock.release());
-    }
+    // Nothing is done, not even settling earlier crashes: without preflight the
+    // plan's account is unproven, and a NotFound from the wrong account would
+    // be recorded as "absent". The next apply with deletions settles them.
     const now = new Date().toISOString();
     return {
       planDigest: plan.digest,
@@ -72,7 +60,6 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       items: [],
       counts: emptyCounts(),
       throttled: 0,
-      ...(settled.length > 0 ? { settled } : {}),
     };
   }
 
@@ -86,12 +73,21 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
     });
     if (req.confirm && !(await req.confirm(plan)))
       throw refused("apply cancelled: the confirmation did not match");
-    const settled = await settle();
+    // After preflight: the credentials are proven to be the plan's account.
+    const settled = await settleInterrupted({
+      stateDir: req.stateDir,
+      account: plan.account,
+      currentDigest: plan.digest,
+      clients: reads(),
+      audit: req.audit,
+      runId,
+    });
 
     const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
     const marker = openMarkerPath(req.stateDir, plan.digest);
-    // on disk before the first intent: a crash must never leave intents without their marker
-    await writeFile(marker, "", { flush: true });
+    // On disk (directory entry included) before the first intent: a crash must never leave
+    // intents without their marker. It names the account: only its lock holder settles it.
+    await writeFileAtomic(marker, plan.account);
     await req.audit.append("apply-start", {
       runId,
       planDigest: plan.digest,
@@ -131,13 +127,9 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   });
 }
 
-async function tryLockFor(stateDir: string, plan: Plan) {
-  await mkdir(path.join(stateDir, "locks"), { recursive: true });
-  return tryLock(lockPath(stateDir, plan.account), `apply ${plan.digest}`);
-}
-
 async function withApplyLock<T>(stateDir: string, plan: Plan, fn: () => Promise<T>): Promise<T> {
-  const attempt = await tryLockFor(stateDir, plan);
+  await mkdir(path.join(stateDir, "locks"), { recursive: true });
+  const attempt = await tryLock(lockPath(stateDir, plan.account), `apply ${plan.digest}`);
   if (!attempt.ok) {
     throw refused(
       `another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`,

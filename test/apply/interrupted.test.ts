@@ -13,9 +13,10 @@ import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog, type AuditRecord } from "../../src/audit/log.js";
 import { verifyAuditLog } from "../../src/audit/verify.js";
 import { renderResult } from "../../src/cli/apply.js";
+import type { Plan } from "../../src/core/model.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
-import { ACCOUNT, makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
+import { ACCOUNT, makeWorld, NOW_MS, type World, webSet } from "../helpers/scenario.js";
 
 const OLD_PLAN = `sha256:${"a".repeat(64)}`;
 let world: World | undefined;
@@ -57,7 +58,7 @@ async function crashedRun(w: World) {
     arnOf("manual").replace(`:${ACCOUNT}:`, ":999988887777:"),
   );
   await journal.result("us-east-1/web-1", "deleted", "an item that finished");
-  writeFileSync(openMarkerPath(w.stateDir, OLD_PLAN), "");
+  writeFileSync(openMarkerPath(w.stateDir, OLD_PLAN), ACCOUNT);
   // web-old's delete landed before the crash; web-older's never reached Lightsail.
   await clients("us-east-1").send(new DeleteDiskSnapshotCommand({ diskSnapshotName: "web-old" }));
   return { clients, arnOf };
@@ -109,53 +110,67 @@ describe("settling deletes interrupted under an earlier plan", () => {
     expect(verified.ok && verified.openIntents).toEqual([]);
   });
 
-  it("the next apply settles them even when its own plan deletes nothing, and clears the marker", async () => {
+  it("an apply that deletes settles them after preflight; one with nothing to delete does not", async () => {
     world = await makeWorld();
     const { clients } = await crashedRun(world);
     // the foreign intent aside, settling can finish this journal
     const journal = await Journal.open(journalPath(world.stateDir, OLD_PLAN));
     await journal.result("us-east-1/manual", "skipped", "settled by hand");
-    // keep everything: the new plan has no deletions
-    world.repo.commit({
-      "snapshots/web.yaml": `apiVersion: snapgate.dev/v1
-kind: SnapshotSet
-metadata: { name: web }
-spec:
-  region: us-east-1
-  keep: [web-1, web-older, web-young, web-held, manual]
-`,
-    });
-    const { plan } = await makePlan({
-      repo: world.repo.dir,
-      cacheDir: world.cacheDir,
-      clients,
-      nowMs: NOW_MS,
-    });
-    expect(plan.deletions).toEqual([]);
+    // another account's run, possibly going on right now: never touched
+    const OTHER_PLAN = `sha256:${"c".repeat(64)}`;
+    const other = await Journal.open(journalPath(world.stateDir, OTHER_PLAN));
+    await other.intent(
+      "us-east-1/web-1",
+      "arn:aws:lightsail:us-east-1:999988887777:DiskSnapshot/x",
+    );
+    writeFileSync(openMarkerPath(world.stateDir, OTHER_PLAN), "999988887777");
     const audit = new AuditLog(path.join(world.stateDir, "audit.jsonl"));
-    const result = await runApply({
-      plan,
-      clients,
-      audit,
-      stateDir: world.stateDir,
-      cacheDir: world.cacheDir,
-      nowMs: NOW_MS,
-      concurrency: 1,
-      rate: 50,
+    const apply = (plan: Plan) =>
+      runApply({
+        plan,
+        clients,
+        audit,
+        stateDir: world!.stateDir,
+        cacheDir: world!.cacheDir,
+        nowMs: NOW_MS,
+        concurrency: 1,
+        rate: 50,
+      });
+    const planNow = async () =>
+      (await makePlan({ repo: world!.repo.dir, cacheDir: world!.cacheDir, clients, nowMs: NOW_MS }))
+        .plan;
+
+    // Keep everything: nothing to delete, no preflight, so nothing is settled either.
+    world.repo.commit({
+      "snapshots/web.yaml": webSet(["web-1", "web-older", "web-young", "web-held", "manual"]),
     });
-    expect(result.items).toEqual([]);
+    const empty = await apply(await planNow());
+    expect(empty.settled).toBeUndefined();
+    expect(existsSync(openMarkerPath(world.stateDir, OLD_PLAN))).toBe(true);
+
+    // The desired state drops web-older again: this apply settles, then deletes it.
+    world.repo.commit({ "snapshots/web.yaml": webSet(["web-1"]) });
+    const plan = await planNow();
+    expect(plan.deletions.map((d) => d.name)).toEqual(["web-older"]);
+    const result = await apply(plan);
     expect(result.settled?.map((i) => [i.name, i.outcome])).toEqual([
       ["web-old", "absent"],
       ["web-older", "failed"],
     ]);
+    expect(result.items.map((i) => [i.name, i.outcome])).toEqual([["web-older", "deleted"]]);
     expect(renderResult(result)).toContain(
       "Settled 2 delete(s) a crash interrupted under an earlier plan",
     );
     const results = records(audit).filter((r) => r.type === "delete-result");
-    expect(results.map((r) => [r.name, r.outcome])).toEqual([
-      ["web-old", "absent"],
-      ["web-older", "failed"],
+    expect(results.map((r) => [r.name, r.outcome, r.planDigest])).toEqual([
+      ["web-old", "absent", OLD_PLAN],
+      ["web-older", "failed", OLD_PLAN],
+      ["web-older", "deleted", plan.digest],
     ]);
     expect(existsSync(openMarkerPath(world.stateDir, OLD_PLAN))).toBe(false);
+    expect(existsSync(openMarkerPath(world.stateDir, OTHER_PLAN))).toBe(true);
+    expect(
+      (await Journal.open(journalPath(world.stateDir, OTHER_PLAN))).interrupted(),
+    ).toHaveLength(1);
   });
 });
