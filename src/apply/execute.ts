@@ -82,9 +82,12 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   let aborted: string | undefined;
   let done = 0;
 
-  /** The journal result first (it decides resumption), then the audit record. */
+  /**
+   * The audit record first, the journal result last: the journal decides resumption, so a
+   * crash between the two leaves the item in flight and a re-run records it again, rather
+   * than finishing it in the journal with an intent left open in the audit log.
+   */
   const persist = async (d: PlanDeletion, r: ItemResult) => {
-    await journal.result(planKey(d), r.outcome, r.detail, r.operations);
     await audit.append("delete-result", {
       runId,
       planDigest: plan.digest,
@@ -95,6 +98,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       detail: r.detail,
       operations: r.operations,
     });
+    await journal.result(planKey(d), r.outcome, r.detail, r.operations);
   };
 
   const record = async (d: PlanDeletion, r: ItemResult) => {
