@@ -1,5 +1,6 @@
 /** `snapgate serve`: webhooks + polling, reconcile on push, auto-apply where the repo allows it. */
 import type { Command } from "commander";
+import { SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
@@ -74,9 +75,17 @@ export function registerServeCommand(program: Command): void {
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
     const cacheDir = cacheDirFor(flags);
-    if (flags.verifyCommits && !flags.keyringDir)
-      throw new Error("--verify-commits needs --keyring-dir");
-    const keyringDir = flags.keyringDir;
+    if (flags.verifyCommits !== Boolean(flags.keyringDir)) {
+      // A keyring alone would look like verification while unsigned commits are applied.
+      throw new SnapgateError(
+        "BadInput",
+        "--verify-commits and --keyring-dir go together: give both or neither",
+      );
+    }
+    const keyringDir = flags.verifyCommits ? flags.keyringDir : undefined;
+    // One client per region for the daemon's lifetime (connections and credentials are reused).
+    const planClients = lightsailClientFactory({ endpoint: flags.endpointUrl });
+    const applyClients = lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 });
     // SIGTERM: stop starting deletions, let those in flight finish, then exit.
     const shutdown = new AbortController();
     const daemon = await runDaemon({
@@ -96,13 +105,13 @@ export function registerServeCommand(program: Command): void {
             cacheDir,
             stateDir,
             audit,
-            planClients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
-            applyClients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
+            planClients,
+            applyClients,
             concurrency: flags.concurrency,
             rate: flags.rate,
             now: clockNow,
             signal: shutdown.signal,
-            ...(flags.verifyCommits && keyringDir
+            ...(keyringDir
               ? {
                   verifyCommit: (commit: string) =>
                     verifyCommitSignature({ repo: flags.repo, commit, cacheDir, keyringDir }),

@@ -74,6 +74,14 @@ describe("snapgate CLI", () => {
     expect(v.stdout).toMatch(/intact, \d+ records/);
   });
 
+  it("serve refuses --keyring-dir without --verify-commits (and the reverse): no look-alike verification", async () => {
+    for (const flags of [["--keyring-dir", "/tmp"], ["--verify-commits"]]) {
+      const r = await runCli(["serve", "--repo", "/tmp", ...flags]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("--verify-commits and --keyring-dir go together");
+    }
+  });
+
   it("audit-log verify names delete intents still without a result, and exits 0 (the chain is intact)", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "snapgate-verify-"));
     const file = path.join(dir, "audit.jsonl");
