@@ -52,13 +52,9 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
       : undefined;
     // The policy loads before anything is listed: bad input contacts nothing.
     const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
-    // Everything the files give is loaded: remove them while Lightsail is listed.
-    // (a failure here is retried by the release in finally)
-    const released = checkout.release().catch(() => undefined);
     const inventory = await steps.run("list-live", () =>
       listInventory(req.clients, desired.spec.regions),
     );
-    await released;
     assertAccount(desired, inventory);
     const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
     const gated = await steps.run("gate", () =>
