@@ -8,6 +8,7 @@
 import { type FileHandle, lstat, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { badInput, type InputIssue, SnapgateError } from "../core/errors.js";
+import { mapBounded } from "../core/map-bounded.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
 import type { DesiredFile, DesiredFiles } from "./load.js";
@@ -15,6 +16,8 @@ import type { DesiredFile, DesiredFiles } from "./load.js";
 const RECONCILER_NAMES = ["snapgate.yaml", "snapgate.yml"];
 const SNAPSHOTS_DIR = "snapshots";
 const YAML_FILE = /\.ya?ml$/;
+/** Files read at once: enough to overlap I/O, few enough for any fd limit (a repo may hold thousands). */
+const FILES_AT_ONCE = 16;
 
 export async function readDesiredFiles(dir: string): Promise<DesiredFiles> {
   const root = await realpath(dir).catch((err: unknown) => {
@@ -39,11 +42,13 @@ export async function readDesiredFiles(dir: string): Promise<DesiredFiles> {
   const reconciler = reconcilerName ? await readOne(root, reconcilerName, issues) : null;
 
   // Read concurrently; each file's issues are kept apart so the report order stays the file order.
-  const read = await Promise.all(
-    (await listSnapshotFiles(root, issues)).map(async (rel) => {
+  const read = await mapBounded(
+    await listSnapshotFiles(root, issues),
+    FILES_AT_ONCE,
+    async (rel) => {
       const own: InputIssue[] = [];
       return { file: await readOne(root, rel, own), own };
-    }),
+    },
   );
   const snapshotSets: DesiredFile[] = [];
   for (const { file, own } of read) {

@@ -6,8 +6,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { formatIssue, SnapgateError } from "../core/errors.js";
+import { mapBounded } from "../core/map-bounded.js";
 import type { Git } from "./git.js";
 import { parseLsTree, planFiles, type TreeLimits } from "./tree.js";
+
+/** Files written (or read) at once: enough to overlap I/O, few enough for any fd limit. */
+const FILES_AT_ONCE = 16;
 
 export async function materialiseCommit(
   git: Git,
@@ -42,10 +46,13 @@ export async function materialiseCommit(
       );
     return { target, content };
   });
-  // Directories first, then every file at once: a few dozen small files, written concurrently.
+  // Directories first, then the files, a bounded number at a time (a hostile tree may hold
+  // thousands of empty files); a failure waits for the writes in flight before it is reported.
   for (const parent of new Set(writes.map((w) => dirname(w.target)))) {
     await mkdir(parent, { recursive: true });
   }
   // "wx": two tree paths that collide on a case-insensitive disk fail instead of overwriting.
-  await Promise.all(writes.map((w) => writeFile(w.target, w.content, { flag: "wx", mode: 0o644 })));
+  await mapBounded(writes, FILES_AT_ONCE, (w) =>
+    writeFile(w.target, w.content, { flag: "wx", mode: 0o644 }),
+  );
 }
