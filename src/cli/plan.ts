@@ -7,22 +7,19 @@ import { messageOf, refused, SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { serializePlan } from "../plan/build.js";
-import { renderGithub } from "../plan/render-github.js";
+import { PLAN_FORMATS, type PlanFormat, renderPlan } from "../plan/render.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
-import { renderText } from "../plan/render-text.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
-
-const FORMATS = ["text", "markdown", "json", "github"] as const;
 
 interface PlanFlags {
   repo: string;
   ref?: string;
   base?: string;
   out?: string;
-  format: (typeof FORMATS)[number];
+  format: PlanFormat;
   detailedExitcode?: boolean;
   githubStepSummary?: boolean;
   endpointUrl?: string;
@@ -50,7 +47,7 @@ export function registerPlanCommand(program: Command): void {
         .option(
           "--format <format>",
           "text | markdown | json | github",
-          oneOf("--format", FORMATS),
+          oneOf("--format", PLAN_FORMATS),
           "text",
         )
         .option("--detailed-exitcode", "exit 2 when deletions are pending")
@@ -83,12 +80,10 @@ export function registerPlanCommand(program: Command): void {
       if (!summaryFile) throw refused("--github-step-summary: GITHUB_STEP_SUMMARY is not set");
       await appendFile(summaryFile, renderMarkdown(plan, { planFile: flags.out }));
     }
-    const output = {
-      json: () => serializePlan(plan),
-      markdown: () => renderMarkdown(plan, { planFile: flags.out }),
-      github: () => renderGithub(plan),
-      text: () => renderText(plan, { color: Boolean(process.stdout.isTTY), planFile: flags.out }),
-    }[flags.format]();
+    const output = renderPlan(plan, flags.format, {
+      color: Boolean(process.stdout.isTTY),
+      planFile: flags.out,
+    });
     process.stdout.write(output);
     process.exitCode =
       flags.detailedExitcode && plan.summary.deletions > 0 ? EXIT.pending : EXIT.ok;

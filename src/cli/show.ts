@@ -1,13 +1,8 @@
 /** `snapgate show <plan.json>`: render a saved plan (checked like apply does) without contacting anything. */
 import type { Command } from "commander";
 import { readPlanFile } from "../apply/plan-file.js";
-import { serializePlan } from "../plan/build.js";
-import { renderGithub } from "../plan/render-github.js";
-import { renderMarkdown } from "../plan/render-markdown.js";
-import { renderText } from "../plan/render-text.js";
+import { PLAN_FORMATS, type PlanFormat, renderPlan } from "../plan/render.js";
 import { oneOf } from "./options.js";
-
-const FORMATS = ["text", "markdown", "json", "github"] as const;
 
 export function registerShowCommand(program: Command): void {
   program
@@ -17,17 +12,12 @@ export function registerShowCommand(program: Command): void {
     .option(
       "--format <format>",
       "text | markdown | json | github",
-      oneOf("--format", FORMATS),
+      oneOf("--format", PLAN_FORMATS),
       "text",
     )
-    .action(async (file: string, flags: { format: (typeof FORMATS)[number] }) => {
+    .action(async (file: string, flags: { format: PlanFormat }) => {
       const plan = await readPlanFile(file);
-      const render = {
-        json: () => serializePlan(plan),
-        markdown: () => renderMarkdown(plan, { planFile: file }),
-        github: () => renderGithub(plan),
-        text: () => renderText(plan, { color: Boolean(process.stdout.isTTY), planFile: file }),
-      }[flags.format];
-      process.stdout.write(render());
+      const color = Boolean(process.stdout.isTTY);
+      process.stdout.write(renderPlan(plan, flags.format, { color, planFile: file }));
     });
 }

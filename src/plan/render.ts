@@ -1,0 +1,29 @@
+/** A plan in each output format the CLI offers (`plan --format`, `show --format`). */
+import type { Plan } from "../core/model.js";
+import { serializePlan } from "./build.js";
+import { renderGithub } from "./render-github.js";
+import { renderMarkdown } from "./render-markdown.js";
+import { renderText } from "./render-text.js";
+
+export const PLAN_FORMATS = ["text", "markdown", "json", "github"] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+export interface RenderOptions {
+  /** the plan file's path, for the "apply with" hint */
+  planFile?: string;
+  /** ANSI colour in text output */
+  color: boolean;
+}
+
+export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions): string {
+  switch (format) {
+    case "json":
+      return serializePlan(plan);
+    case "markdown":
+      return renderMarkdown(plan, { planFile: opts.planFile });
+    case "github":
+      return renderGithub(plan);
+    case "text":
+      return renderText(plan, { color: opts.color, planFile: opts.planFile });
+  }
+}
