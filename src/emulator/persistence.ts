@@ -38,6 +38,9 @@ export async function readStateFile(path: string): Promise<StoreData | undefined
   return d as StoreData;
 }
 
+/** A write that failed is retried after this long (a full disk should not be hammered). */
+const RETRY_AFTER_FAILED_WRITE_MS = 1000;
+
 export class StateWriter {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
@@ -61,19 +64,18 @@ export class StateWriter {
     this.schedule();
   }
 
-  private schedule(): void {
+  private schedule(delayMs = Math.max(this.flushDelayMs, Math.min(this.lastWriteMs, 50))): void {
     if (this.timer || this.writing) return;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.flush().catch((err: unknown) => {
-          // Keep serving; the next mutation or close() tries again.
-          this.dirty = true;
-          process.stderr.write(`emulator: cannot write ${this.path}: ${(err as Error).message}\n`);
-        });
-      },
-      Math.max(this.flushDelayMs, Math.min(this.lastWriteMs, 50)),
-    );
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch((err: unknown) => {
+        // Keep serving and try again shortly: callers waiting in settled() must not hang
+        // until some later mutation happens to schedule a write.
+        this.dirty = true;
+        process.stderr.write(`emulator: cannot write ${this.path}: ${(err as Error).message}\n`);
+        this.schedule(RETRY_AFTER_FAILED_WRITE_MS);
+      });
+    }, delayMs);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -6,6 +6,7 @@ import {
   DeleteDiskSnapshotCommand,
   GetDiskSnapshotsCommand,
   GetOperationCommand,
+  GetRegionsCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-lightsail";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +23,33 @@ afterEach(async () => {
 });
 
 describe("state file", () => {
+  it("after a failed write it retries by itself: later requests are answered, not left waiting", async () => {
+    const stateDir = join(dir, "state");
+    await mkdir(stateDir);
+    const emu = await startEmulator({ seed: fleet(3), statePath: join(stateDir, "state.json") });
+    try {
+      const client = lightsail(emu, { maxAttempts: 1 });
+      // The directory disappears: the delete cannot be made durable, so it is not acknowledged.
+      await rename(stateDir, `${stateDir}-gone`);
+      const del = await client
+        .send(new DeleteDiskSnapshotCommand({ diskSnapshotName: "web-data-0001" }))
+        .then(
+          () => "ok",
+          (e: Error) => e.name,
+        );
+      expect(del).not.toBe("ok");
+      // The disk comes back; a read (no mutation of its own) is answered once a retry lands.
+      await rename(`${stateDir}-gone`, stateDir);
+      const regions = await client.send(new GetRegionsCommand({}));
+      expect(regions.regions?.length).toBeGreaterThan(0);
+      const onDisk = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8"));
+      const names = onDisk.regions["us-east-1"].snapshots.map((x: { name: string }) => x.name);
+      expect(names).not.toContain("web-data-0001");
+    } finally {
+      await emu.close();
+    }
+  });
+
   it("survives a restart, and wins over the seed", async () => {
     const statePath = join(dir, "state.json");
     const first = await startEmulator({ seed: fleet(3), statePath });
