@@ -7,6 +7,7 @@
 
 import { badInput, type InputIssue, type SnapgateError } from "../core/errors.js";
 import { type LocatedJson, parseLocatedJson } from "../core/json-located.js";
+import { decodeUtf8 } from "../core/utf8.js";
 import type { Receiver } from "./types.js";
 
 export { sameRepository } from "./same-repository.js";
@@ -98,12 +99,15 @@ function decodePayload(
   body: Uint8Array,
   mediaType: BodyMediaType,
 ): { ok: true; json: Json; locate: LocatedJson["locate"] } | { ok: false; error: SnapgateError } {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
-  } catch {
-    return { ok: false, error: badInput([{ file: where, message: "body is not valid UTF-8" }]) };
+  const decoded = decodeUtf8(body);
+  if (!decoded.ok) {
+    const at = { line: decoded.line, col: decoded.col };
+    return {
+      ok: false,
+      error: badInput([{ file: where, ...at, message: "body is not valid UTF-8" }]),
+    };
   }
+  let text = decoded.text;
   if (mediaType === "application/x-www-form-urlencoded") {
     const field = new URLSearchParams(text).get("payload");
     if (field === null) {
