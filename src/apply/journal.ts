@@ -5,7 +5,7 @@
  * final result are skipped, items with an intent and no result (in flight at
  * a crash) are re-checked against live state before anything else happens.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, truncate } from "node:fs/promises";
 import path from "node:path";
 import { DurableAppender } from "../core/batcher.js";
 
@@ -80,6 +80,12 @@ export class Journal {
       text = await readFile(file, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (text !== "" && !text.endsWith("\n")) {
+      // A torn last line from a crash mid-write: cut it off, or the next append would be glued
+      // onto it and lost with it on the following open.
+      text = text.slice(0, text.lastIndexOf("\n") + 1);
+      await truncate(file, Buffer.byteLength(text));
     }
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
