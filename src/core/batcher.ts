@@ -15,12 +15,15 @@ export class Batcher<T, R> {
   push(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        // Start on the next microtask: items pushed in the same tick (appendMany) share one flush.
+        this.running = true;
+        queueMicrotask(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending;
