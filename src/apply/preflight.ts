@@ -42,7 +42,6 @@ async function currentVerdicts(
   stages: GateStages,
   opts: PreflightOptions,
 ): Promise<Map<string, Decision>> {
-  if (plan.deletions.length === 0) return new Map();
   const inventory = await listInventory(opts.clients, desired.spec.regions);
   assertAccount(desired, inventory);
   const result = diff(desired, inventory, opts.nowMs);

@@ -153,7 +153,7 @@ export function parseLocatedJson(text: string): JsonParseResult {
   };
 
   let index: ReturnType<typeof lineIndex> | undefined;
-  const lineCol = (_text: string, offset: number) => {
+  const lineCol = (offset: number) => {
     index ??= lineIndex(text);
     return index(offset);
   };
@@ -164,18 +164,18 @@ export function parseLocatedJson(text: string): JsonParseResult {
     const locate = (path: readonly PathSegment[], key = false) => {
       if (key) {
         const k = keyAt.get(JSON.stringify(path));
-        if (k !== undefined) return lineCol(text, k);
+        if (k !== undefined) return lineCol(k);
       }
       for (let len = path.length; len >= 0; len--) {
         const at = valueAt.get(JSON.stringify(path.slice(0, len)));
-        if (at !== undefined) return lineCol(text, at);
+        if (at !== undefined) return lineCol(at);
       }
       return undefined;
     };
     return { ok: true, json: { value, locate } };
   } catch (err) {
     if (!(err instanceof JsonSyntaxError)) throw err;
-    return { ok: false, ...lineCol(text, err.offset), message: `invalid JSON: ${err.message}` };
+    return { ok: false, ...lineCol(err.offset), message: `invalid JSON: ${err.message}` };
   }
 }
 
