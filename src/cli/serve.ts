@@ -75,7 +75,7 @@ export function registerServeCommand(program: Command): void {
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
     const cacheDir = cacheDirFor(flags);
-    if (flags.verifyCommits !== Boolean(flags.keyringDir)) {
+    if (Boolean(flags.verifyCommits) !== Boolean(flags.keyringDir)) {
       // A keyring alone would look like verification while unsigned commits are applied.
       throw new SnapgateError(
         "BadInput",
