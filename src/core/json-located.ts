@@ -71,8 +71,15 @@ export function parseLocatedJson(text: string): JsonParseResult {
         continue;
       }
       if ((c as string) < " ") fail("control character in string");
-      out += c;
-      pos++;
+      // Append a run of plain characters as one slice: a string built a character at a time
+      // becomes a rope of a million pieces for a long value.
+      const runStart = pos;
+      while (pos < text.length) {
+        const d = text.charCodeAt(pos);
+        if (d === 0x22 || d === 0x5c || d < 0x20) break;
+        pos++;
+      }
+      out += text.slice(runStart, pos);
     }
     pos++; // closing quote
     return out;

@@ -138,7 +138,6 @@ describe("faults", () => {
   it("applies a call's effect when it arrives; only the answer waits for the latency", async () => {
     const emu = await start({ seed: fleet(1), faults: { latencyMs: 1000 } });
     let answered = false;
-    const sentAt = performance.now();
     const pending = lightsail(emu)
       .send(new DeleteDiskSnapshotCommand({ diskSnapshotName: "web-data-0000" }))
       .then((out) => {
@@ -147,8 +146,7 @@ describe("faults", () => {
       });
     // the delete has landed while its caller is still waiting: a crash now loses only the answer
     await eventually(async () => (emu.snapshots().length === 0 ? true : undefined));
-    // long before the latency is over (were the effect applied at the answer, this would be ≥ 1 s)
-    expect(performance.now() - sentAt).toBeLessThan(700);
+    // and the caller has not been answered yet (were the effect applied at the answer, it would have been)
     expect(answered).toBe(false);
     expect((await pending).operations![0]!.status).toBe("Succeeded");
   });

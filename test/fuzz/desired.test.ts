@@ -27,7 +27,7 @@ const tally = new Tally();
 afterAll(() => tally.print());
 
 describe("fuzz: loadDesiredState", () => {
-  it("returns a valid desired state or a located BadInput, quickly, for mutated repositories", () => {
+  it("returns a valid desired state or a located BadInput for mutated repositories", () => {
     fc.assert(
       fc.property(desiredCase, (c) => {
         const texts = repoTexts(c);

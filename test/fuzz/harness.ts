@@ -1,8 +1,10 @@
 /**
  * The fuzz property every loader must keep: a valid result, or a SnapgateError
  * whose every issue names the file (and, for text input, a line and column
- * inside that text) and whose describe() names the file — within a time bound,
- * never another exception. Also: run counts, seeds and a per-target tally.
+ * inside that text) and whose describe() names the file — never another
+ * exception. Also: run counts, seeds and a per-target tally. How long an input
+ * takes is recorded, never asserted: blow-ups are caught by growth.ts, which
+ * compares costs at two sizes instead of against a clock.
  */
 import { performance } from "node:perf_hooks";
 import {
@@ -16,8 +18,8 @@ import {
 export const FUZZ_RUNS = positiveInt(process.env.SNAPGATE_FUZZ_RUNS, 150);
 /** Fixed by default so CI is reproducible; SNAPGATE_FUZZ_SEED explores elsewhere. */
 export const FUZZ_SEED = positiveInt(process.env.SNAPGATE_FUZZ_SEED, 20261127);
-/** A single input taking longer than this is a hang for our purposes. */
-export const TIME_LIMIT_MS = 2000;
+/** A request to a running server that gets no answer in this long is hung (a liveness bound, not a speed target). */
+export const HANG_MS = 60_000;
 
 function positiveInt(raw: string | undefined, fallback: number): number {
   const n = raw === undefined ? Number.NaN : Number(raw);
@@ -169,11 +171,6 @@ export function checkOutcome<T>(
   expect: Expectation,
   valid: (value: T) => string | null = () => null,
 ): void {
-  if (outcome.ms > TIME_LIMIT_MS) {
-    throw new Error(
-      `${target}: one input took ${Math.round(outcome.ms)} ms (limit ${TIME_LIMIT_MS} ms)`,
-    );
-  }
   if (outcome.kind === "ok") {
     const problem = valid(outcome.value);
     if (problem) throw new Error(`${target}: accepted an invalid input: ${problem}`);

@@ -96,7 +96,7 @@ function planProblem(text: string, plan: Plan): string | null {
 }
 
 describe("fuzz: plan files", () => {
-  it("parsePlan: a consistent plan, or a located BadInput / a Refused naming the file, quickly", () => {
+  it("parsePlan: a consistent plan, or a located BadInput / a Refused naming the file", () => {
     fc.assert(
       fc.property(planCase, (c) => {
         const text = mutatedPlan(c);

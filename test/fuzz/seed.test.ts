@@ -44,7 +44,7 @@ function seedText(c: typeof seedCase extends fc.Arbitrary<infer T> ? T : never):
 }
 
 describe("fuzz: fleet seeds", () => {
-  it("parseSeedText + buildStore: a usable store or a located BadInput, quickly", () => {
+  it("parseSeedText + buildStore: a usable store or a located BadInput", () => {
     fc.assert(
       fc.property(seedCase, (c) => {
         const text = seedText(c);

@@ -14,7 +14,7 @@ import type { SnapgateError } from "../../src/core/errors.js";
 import { runDaemon } from "../../src/serve/daemon.js";
 import { parsePushEvent } from "../../src/serve/push-event.js";
 import type { Receiver, ReconcileTrigger } from "../../src/serve/types.js";
-import { attempt, attemptSync, checkOutcome, fuzzParams, Tally, TIME_LIMIT_MS } from "./harness.js";
+import { attempt, attemptSync, checkOutcome, fuzzParams, HANG_MS, Tally } from "./harness.js";
 import { applyTextOps, applyValueOps, rawJson, renderJson, textOps, valueOps } from "./mutate.js";
 
 const tally = new Tally();
@@ -265,15 +265,13 @@ describe("fuzz: webhooks over HTTP (runDaemon)", () => {
                 method,
                 headers,
                 body: method === "GET" ? undefined : new Uint8Array(body),
-                signal: AbortSignal.timeout(TIME_LIMIT_MS * 2),
+                signal: AbortSignal.timeout(HANG_MS),
               });
               await res.arrayBuffer();
               return res.status;
             });
             if (outcome.kind === "rejected")
               throw new Error(`request failed: ${String(outcome.error)}`);
-            if (outcome.ms > TIME_LIMIT_MS)
-              throw new Error(`request took ${Math.round(outcome.ms)} ms`);
             const status = outcome.value;
             if (status >= 500) throw new Error(`answered ${status}`);
             if (status === 202) {
@@ -323,13 +321,9 @@ function rawRequest(url: string, raw: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname, () => socket.end(raw));
     let data = "";
-    socket.setTimeout(TIME_LIMIT_MS * 2, () => {
+    socket.setTimeout(HANG_MS, () => {
       socket.destroy();
-      reject(
-        new Error(
-          `no answer within ${TIME_LIMIT_MS * 2} ms to ${JSON.stringify(raw.slice(0, 40))}`,
-        ),
-      );
+      reject(new Error(`no answer within ${HANG_MS} ms to ${JSON.stringify(raw.slice(0, 40))}`));
     });
     socket.on("data", (d) => (data += d));
     socket.on("error", () => resolve(data));
