@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runApply } from "../dist/apply/run-apply.js";
-import { AuditLog } from "../dist/audit/log.js";
+import { AuditLog } from "../dist/audit-log/log.js";
 import { lightsailClientFactory } from "../dist/lightsail/client.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
 import { gitRepo, spawnEmulator } from "./lib.mjs";

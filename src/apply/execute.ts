@@ -12,7 +12,7 @@
  * confirms that what was reported deleted is gone.
  */
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
-import type { AuditLog } from "../audit/log.js";
+import type { AuditLog } from "../audit-log/log.js";
 import { mapBounded } from "../core/map-bounded.js";
 import type { LiveSnapshot, Plan, PlanDeletion } from "../core/model.js";
 import { byRegionAndName } from "../diff/diff.js";

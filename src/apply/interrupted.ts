@@ -7,7 +7,7 @@
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import type { AuditLog } from "../audit/log.js";
+import type { AuditLog } from "../audit-log/log.js";
 import { arnAccount } from "../gate/guards.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { readSnapshot } from "./delete-one.js";

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
-import type { AuditLog } from "../audit/log.js";
+import type { AuditLog } from "../audit-log/log.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";

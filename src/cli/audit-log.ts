@@ -1,6 +1,6 @@
 /** `snapgate audit-log verify <file>`: 0 intact, 1 broken. */
 import type { Command } from "commander";
-import { verifyAuditLog } from "../audit/verify.js";
+import { verifyAuditLog } from "../audit-log/verify.js";
 import { SnapgateError } from "../core/errors.js";
 import { EXIT } from "./exit-codes.js";
 

@@ -1,8 +1,8 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
-import { buildComplianceReport } from "../audit/compliance.js";
-import { renderReportMarkdown } from "../audit/report-markdown.js";
-import { parseReportFormats, writeReports } from "../audit/write-reports.js";
+import { buildComplianceReport } from "../compliance/compliance.js";
+import { renderReportMarkdown } from "../compliance/report-markdown.js";
+import { parseReportFormats, writeReports } from "../compliance/write-reports.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";

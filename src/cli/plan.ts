@@ -1,7 +1,7 @@
 /** `snapgate plan`: dry run — desired vs live, guards, policies, access checks; never deletes. */
 import { appendFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { recordPlan } from "../audit/plan-events.js";
+import { recordPlan } from "../audit-log/plan-events.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { messageOf, refused, SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { AuditLog } from "../audit/log.js";
+import { AuditLog } from "../audit-log/log.js";
 import { defaultStateDir } from "./options.js";
 
 export interface StateFlags {

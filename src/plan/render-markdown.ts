@@ -5,10 +5,17 @@
  * change introduces are shown apart from those already pending on base. Stays
  * under GitHub's comment limit by dropping rows, with an explicit note.
  */
-import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
-import { formatAge, formatSize, mdEscape } from "./format.js";
 
-export const MARKDOWN_LIMIT = 65_000;
+import {
+  fitMarkdown,
+  formatAge,
+  formatSize,
+  MARKDOWN_LIMIT,
+  mdEscape,
+  type RowBudget,
+  truncationNote,
+} from "../core/markdown.js";
+import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
 
 export interface MarkdownOptions {
   planFile?: string;
@@ -16,28 +23,16 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
-  const limit = opts.limit ?? MARKDOWN_LIMIT;
   const total = plan.deletions.length + plan.blocked.length + plan.missing.length;
-  // No row is shorter than ~30 characters, so more than limit/30 rows can never fit.
-  let maxRows = Math.min(total, Math.floor(limit / 30));
-  for (;;) {
-    const text = renderWithRowLimit(plan, opts, maxRows);
-    if (text.length <= limit || maxRows === 0)
-      return text.length <= limit ? text : text.slice(0, limit);
-    maxRows = Math.floor(maxRows * 0.7);
-  }
+  return fitMarkdown(opts.limit ?? MARKDOWN_LIMIT, total, (budget) =>
+    renderWithBudget(plan, opts, budget),
+  );
 }
 
-function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number): string {
+function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget): string {
   const nowMs = Date.parse(plan.createdAt);
   const prMode = plan.source.base !== null;
-  const budget = { left: maxRows, omitted: 0 };
-  const take = <T>(rows: readonly T[]): T[] => {
-    const kept = rows.slice(0, Math.max(0, budget.left));
-    budget.left -= kept.length;
-    budget.omitted += rows.length - kept.length;
-    return kept;
-  };
+  const take = <T>(rows: readonly T[]): T[] => budget.take(rows);
   const s = plan.summary;
   const out: string[] = [];
   out.push(
@@ -111,12 +106,7 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
     for (const m of take(plan.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
     out.push("");
   }
-  if (budget.omitted > 0) {
-    out.push(
-      `> :warning: **Truncated:** ${budget.omitted} rows are not shown to stay under the comment size limit. The plan file holds every entry.`,
-      "",
-    );
-  }
+  out.push(...truncationNote(budget, "The plan file"));
   out.push(`Plan digest: \`${plan.digest}\``, "");
   if (s.deletions > 0) {
     out.push(

@@ -3,8 +3,9 @@
  * reason), every reason under a blocked one, then a summary. Colour only when
  * asked (the CLI asks on a TTY).
  */
+
+import { formatAge, formatSize } from "../core/markdown.js";
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
-import { formatAge, formatSize } from "./format.js";
 
 export interface TextOptions {
   color: boolean;

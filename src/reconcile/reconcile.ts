@@ -7,8 +7,8 @@
 
 import type { ApplyResult } from "../apply/execute.js";
 import { runApply } from "../apply/run-apply.js";
-import type { AuditLog } from "../audit/log.js";
-import { recordPlan } from "../audit/plan-events.js";
+import type { AuditLog } from "../audit-log/log.js";
+import { recordPlan } from "../audit-log/plan-events.js";
 import { messageOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import type { ClientFactory } from "../lightsail/client.js";

@@ -10,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { AuditRecord } from "../../src/audit/log.js";
+import type { AuditRecord } from "../../src/audit-log/log.js";
 import {
   type FleetSeedInput,
   type RunningEmulator,

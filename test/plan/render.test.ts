@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { MARKDOWN_LIMIT } from "../../src/core/markdown.js";
 import type { Inventory, LiveSnapshot, Plan } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
 import { runGate } from "../../src/gate/gate.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { planDigest } from "../../src/plan/digest.js";
 import { renderGithub } from "../../src/plan/render-github.js";
-import { MARKDOWN_LIMIT, renderMarkdown } from "../../src/plan/render-markdown.js";
+import { renderMarkdown } from "../../src/plan/render-markdown.js";
 import { renderText } from "../../src/plan/render-text.js";
 import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 

@@ -16,8 +16,8 @@ import {
 import type { ApplyResult } from "../../src/apply/execute.js";
 import { type JournalEntry, journalPath } from "../../src/apply/journal.js";
 import { runApply } from "../../src/apply/run-apply.js";
-import { AuditLog, type AuditRecord } from "../../src/audit/log.js";
-import { type VerifyResult, verifyAuditLog } from "../../src/audit/verify.js";
+import { AuditLog, type AuditRecord } from "../../src/audit-log/log.js";
+import { type VerifyResult, verifyAuditLog } from "../../src/audit-log/verify.js";
 import type { Plan } from "../../src/core/model.js";
 import {
   type CallRecord,

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { AuditLog } from "../../src/audit/log.js";
+import { AuditLog } from "../../src/audit-log/log.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { reconcileOnce } from "../../src/reconcile/reconcile.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";

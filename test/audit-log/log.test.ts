@@ -2,8 +2,8 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { AuditLog } from "../../src/audit/log.js";
-import { verifyAuditLog } from "../../src/audit/verify.js";
+import { AuditLog } from "../../src/audit-log/log.js";
+import { verifyAuditLog } from "../../src/audit-log/verify.js";
 
 async function freshLog(n: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "snapgate-audit-"));
@@ -124,7 +124,7 @@ describe("audit log hash chain", () => {
     const rec = JSON.parse(ls[0]!);
     rec.name = "forged";
     const { hash: _h, ...body } = rec;
-    const { recordHash } = await import("../../src/audit/log.js");
+    const { recordHash } = await import("../../src/audit-log/log.js");
     rec.hash = recordHash(rec.prev, body);
     ls[0] = JSON.stringify(rec);
     await writeFile(file, `${ls.join("\n")}\n`);

@@ -12,8 +12,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type ComplianceReport, SNAPSHOT_CLASSES } from "../../src/audit/compliance.js";
-import { writeReports } from "../../src/audit/write-reports.js";
+import { type ComplianceReport, SNAPSHOT_CLASSES } from "../../src/compliance/compliance.js";
+import { writeReports } from "../../src/compliance/write-reports.js";
 import { desired } from "../helpers/fleet.js";
 import { reportFor, showcaseFleet } from "./report-fixture.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildComplianceReport } from "../../src/audit/compliance.js";
+import { buildComplianceReport } from "../../src/compliance/compliance.js";
 import type { Plan } from "../../src/core/model.js";
 import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 import { EXPECTED_CLASSES, mixedFleet, POLICY_DIGEST, reportFor } from "./report-fixture.js";

@@ -4,7 +4,7 @@
  * access stubs standing in for the wasm policy and the access rules.
  */
 
-import { buildComplianceReport } from "../../src/audit/compliance.js";
+import { buildComplianceReport } from "../../src/compliance/compliance.js";
 import type { DesiredState, Inventory, LiveSnapshot, PolicyInput } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
 import { type GateStages, runGate } from "../../src/gate/gate.js";

@@ -3,10 +3,16 @@
  * snapshots, most actionable first. Stays under the 65,000-character comment
  * limit by dropping rows (never the summary), with an explicit note.
  */
-import { formatAge, formatSize, mdEscape } from "../plan/format.js";
+import {
+  fitMarkdown,
+  formatAge,
+  formatSize,
+  MARKDOWN_LIMIT,
+  mdEscape,
+  type RowBudget,
+  truncationNote,
+} from "../core/markdown.js";
 import type { ComplianceReport, ReportSnapshot, SnapshotClass } from "./compliance.js";
-
-export const REPORT_MARKDOWN_LIMIT = 65_000;
 
 export interface ReportMarkdownOptions {
   limit?: number;
@@ -37,25 +43,15 @@ export function renderReportMarkdown(
   report: ComplianceReport,
   opts: ReportMarkdownOptions = {},
 ): string {
-  const limit = opts.limit ?? REPORT_MARKDOWN_LIMIT;
-  let maxRows = report.snapshots.length + report.missing.length + report.warnings.length;
-  for (;;) {
-    const text = renderWithRowLimit(report, maxRows);
-    if (text.length <= limit) return text;
-    if (maxRows === 0) return `${text.slice(0, Math.max(0, limit - 1))}\n`;
-    maxRows = Math.floor(maxRows * 0.7);
-  }
+  const total = report.snapshots.length + report.missing.length + report.warnings.length;
+  return fitMarkdown(opts.limit ?? MARKDOWN_LIMIT, total, (budget) =>
+    renderWithBudget(report, budget),
+  );
 }
 
-function renderWithRowLimit(report: ComplianceReport, maxRows: number): string {
+function renderWithBudget(report: ComplianceReport, budget: RowBudget): string {
   const nowMs = Date.parse(report.generatedAt);
-  const budget = { left: maxRows, omitted: 0 };
-  const take = <T>(rows: readonly T[]): T[] => {
-    const kept = rows.slice(0, Math.max(0, budget.left));
-    budget.left -= kept.length;
-    budget.omitted += rows.length - kept.length;
-    return kept;
-  };
+  const take = <T>(rows: readonly T[]): T[] => budget.take(rows);
   const c = report.summary.classes;
   const verdict = report.compliant ? ":white_check_mark: compliant" : ":x: **not compliant**";
   const out: string[] = [
@@ -122,12 +118,7 @@ function renderWithRowLimit(report: ComplianceReport, maxRows: number): string {
       out.push(`- \`${w.region}\` \`${w.name}\`: ${mdEscape(w.message)}`);
     out.push("");
   }
-  if (budget.omitted > 0) {
-    out.push(
-      `> :warning: **Truncated:** ${budget.omitted} rows are not shown to stay under the size limit. report.json holds every entry.`,
-      "",
-    );
-  }
+  out.push(...truncationNote(budget, "report.json"));
   out.push(`Plan digest: \`${report.planDigest}\``);
   return `${out.join("\n")}\n`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderJunit, xmlEscape } from "../../src/audit/report-junit.js";
+import { renderJunit, xmlEscape } from "../../src/compliance/report-junit.js";
 import type { GateStages } from "../../src/gate/gate.js";
 import { desired, set, snap } from "../helpers/fleet.js";
 import { mixedFleet, reportFor } from "./report-fixture.js";

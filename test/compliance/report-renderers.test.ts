@@ -2,12 +2,13 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ComplianceReport } from "../../src/audit/compliance.js";
-import { renderReportHtml, scriptSafeJson } from "../../src/audit/report-html.js";
-import { renderReportJson } from "../../src/audit/report-json.js";
-import { REPORT_MARKDOWN_LIMIT, renderReportMarkdown } from "../../src/audit/report-markdown.js";
-import { parseReportFormats, writeReports } from "../../src/audit/write-reports.js";
+import type { ComplianceReport } from "../../src/compliance/compliance.js";
+import { renderReportHtml, scriptSafeJson } from "../../src/compliance/report-html.js";
+import { renderReportJson } from "../../src/compliance/report-json.js";
+import { renderReportMarkdown } from "../../src/compliance/report-markdown.js";
+import { parseReportFormats, writeReports } from "../../src/compliance/write-reports.js";
 import { SnapgateError } from "../../src/core/errors.js";
+import { MARKDOWN_LIMIT as REPORT_MARKDOWN_LIMIT } from "../../src/core/markdown.js";
 import { daysAgo, desired, set, snap } from "../helpers/fleet.js";
 import { mixedFleet, reportFor } from "./report-fixture.js";
 
