@@ -1,5 +1,5 @@
 /**
- * The audit log (SPEC §6): JSON lines, one record per event, each carrying
+ * The audit log: JSON lines, one record per event, each carrying
  * `prev` (the previous record's hash) and `hash` = sha256(prev + canonical
  * record). Every append is flushed to disk before it returns, and appends
  * from several processes are serialised with a short-held lock file so the

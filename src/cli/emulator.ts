@@ -1,4 +1,4 @@
-/** `snapgate emulator`: the local Lightsail API (SPEC §7), until SIGTERM. */
+/** `snapgate emulator`: the local Lightsail API, until SIGTERM. */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { startEmulator } from "../emulator/index.js";
 

@@ -1,6 +1,6 @@
 import { isSnapgateError, messageOf } from "../core/errors.js";
 
-/** Exit codes, SPEC §2. */
+/** Exit codes, as the README's command table documents them. */
 export const EXIT = {
   ok: 0,
   error: 1,

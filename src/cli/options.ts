@@ -1,4 +1,4 @@
-/** Flags shared by several commands, and their environment fallbacks (SPEC §1, §6). */
+/** Flags shared by several commands, and their environment fallbacks. */
 
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
@@ -9,7 +9,7 @@ export { defaultCacheDir, defaultStateDir };
 
 /**
  * The git cache: --cache-dir; else inside the state dir when one was chosen
- * (SPEC §6: the state dir holds the git cache); else the user's cache dir.
+ * (the state dir holds the git cache); else the user's cache dir.
  */
 export function cacheDirFor(flags: { cacheDir?: string; stateDir?: string }): string {
   if (flags.cacheDir) return flags.cacheDir;

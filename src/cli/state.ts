@@ -7,7 +7,7 @@ export interface StateFlags {
   auditLog?: string;
 }
 
-/** Where state lives (SPEC §6): --state-dir / SNAPGATE_STATE_DIR, and --audit-log. */
+/** Where state lives: --state-dir / SNAPGATE_STATE_DIR, and --audit-log. */
 export function resolveState(flags: StateFlags): { stateDir: string; audit: AuditLog } {
   const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
   const file = flags.auditLog ? path.resolve(flags.auditLog) : path.join(stateDir, "audit.jsonl");

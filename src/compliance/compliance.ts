@@ -1,5 +1,5 @@
 /**
- * The compliance report of `snapgate audit` (SPEC §2, issue 7): every live
+ * The compliance report of `snapgate audit`: every live
  * snapshot put into exactly one class, plus missing declared snapshots and
  * policy warnings. Pure: the same plan, inventory, diff, desired state and
  * `nowMs` give the same report. It never decides anything itself — it reads

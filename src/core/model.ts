@@ -151,7 +151,7 @@ export interface MissingSnapshot {
   name: string;
 }
 
-// ─── policy input (SPEC §5) ─────────────────────────────────────────────────
+// ─── policy input ─────────────────────────────────────────────────
 
 export interface PolicyInput {
   snapshot: {
@@ -190,7 +190,7 @@ export interface PolicyVerdict {
   warn: readonly string[];
 }
 
-// ─── plan document (SPEC §4) ────────────────────────────────────────────────
+// ─── plan document ────────────────────────────────────────────────
 
 export interface PlanSource {
   repo: string;
@@ -219,7 +219,7 @@ export interface PlanBlocked {
   name: string;
   reason: CandidateReason;
   blockedBy: readonly Block[];
-  /** for review only (not in SPEC §4's minimum): what the snapshot is */
+  /** for review only (beyond the plan format's minimum): what the snapshot is */
   arn?: string;
   fromDisk?: string | null;
   createdAt?: string;

@@ -1,4 +1,4 @@
-/** Desired state: the repository's YAML → the DesiredState model (SPEC §3). */
+/** Desired state: the repository's YAML → the DesiredState model. */
 
 export { MAX_FILE_BYTES, MAX_NESTING } from "../core/yaml-limits.js";
 export { parseDuration } from "./duration.js";

@@ -1,5 +1,5 @@
 /**
- * The zod schemas of the two document kinds (SPEC §3). Every object is strict,
+ * The zod schemas of the two document kinds. Every object is strict,
  * so an unknown or misspelt key is an error rather than a silently ignored
  * setting. Defaults when a field is left out:
  *

@@ -1,5 +1,5 @@
 /**
- * Desired vs live (SPEC §3), a pure function:
+ * Desired vs live, a pure function:
  *   in scope   = live snapshots in the configured regions that match `scope`
  *   desired    = in-scope snapshots named in `keep` or kept by a `retain` rule
  *   candidates = in scope − desired (protected ones are still listed: the gate

@@ -1,5 +1,5 @@
 /**
- * The fleet seed (SPEC §7) as a zod schema: account, principals with their IAM
+ * The fleet seed as a zod schema: account, principals with their IAM
  * policies, regions with disks and snapshots, and optional faults.
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * The tag-based access check (SPEC §3): a candidate passes when it matches at
+ * The tag-based access check: a candidate passes when it matches at
  * least one allow rule (or there are none) and no deny rule, and — when the
  * repo names an IAM policy document — that document allows
  * lightsail:DeleteDiskSnapshot on the snapshot's ARN with its tags. Every

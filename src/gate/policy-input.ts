@@ -1,5 +1,5 @@
 /**
- * Builds the SPEC §5 policy input for each candidate: the snapshot with its
+ * Builds the policy input for each candidate: the snapshot with its
  * age, its source disk, its siblings and the plan. Sibling facts are computed
  * once per plan, not per candidate.
  */

@@ -1,5 +1,5 @@
 /**
- * Turns gate decisions into the plan document (SPEC §4). Pure: the same
+ * Turns gate decisions into the plan document. Pure: the same
  * inputs, including `nowMs`, give a byte-identical plan.
  */
 import type {

@@ -21,7 +21,7 @@ import { materialiseCommit } from "./materialise.js";
 import { cacheKeyFor, normaliseRepo, redactorFor, redactUrl } from "./repo-url.js";
 import type { TreeLimits } from "./tree.js";
 
-/** What snapgate reads from a desired-state repository (SPEC §3); nothing else is written out. */
+/** What snapgate reads from a desired-state repository; nothing else is written out. */
 export const MATERIALISED_PATHS: readonly string[] = [
   "snapgate.yaml",
   "snapshots",

@@ -1,4 +1,4 @@
-/** The git source of the desired state (SPEC §2–§3): see checkout.ts. */
+/** The git source of the desired state: see checkout.ts. */
 export {
   type CheckoutOptions,
   checkoutSource,

@@ -1,6 +1,6 @@
 import type { PolicyInput, PolicyVerdict } from "../../core/model.js";
 
-/** The entrypoint every policy bundle must provide (SPEC §5). */
+/** The entrypoint every policy bundle must provide. */
 export const POLICY_ENTRYPOINT = "snapgate/deletion";
 
 /** Where a policy comes from: the pack shipped with snapgate, or a path inside the repo. */
