@@ -69,7 +69,7 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-export function emptyCounts(): Record<ItemOutcome, number> {
+export function emptyOutcomeCounts(): Record<ItemOutcome, number> {
   return { deleted: 0, absent: 0, skipped: 0, denied: 0, failed: 0 };
 }
 
@@ -176,7 +176,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     await confirmGone(reads, plan, items, persist);
   }
 
-  const counts = emptyCounts();
+  const counts = emptyOutcomeCounts();
   for (const i of items) counts[i.outcome]++;
   return {
     planDigest: plan.digest,

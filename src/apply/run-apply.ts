@@ -12,7 +12,7 @@ import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
 import type { Plan } from "../core/model.js";
 import { rateLimitedClients } from "./call.js";
-import { type ApplyItem, type ApplyResult, emptyCounts, executePlan } from "./execute.js";
+import { type ApplyItem, type ApplyResult, emptyOutcomeCounts, executePlan } from "./execute.js";
 import { settleInterrupted } from "./interrupted.js";
 import { Journal, journalPath, openMarkerPath } from "./journal.js";
 import { preflight } from "./preflight.js";
@@ -58,7 +58,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       startedAt: now,
       finishedAt: now,
       items: [],
-      counts: emptyCounts(),
+      counts: emptyOutcomeCounts(),
       throttled: 0,
     };
   }

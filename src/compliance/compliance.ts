@@ -114,7 +114,7 @@ export interface ComplianceInput {
   nowMs: number;
 }
 
-export function emptyCounts(): ClassCounts {
+export function emptyClassCounts(): ClassCounts {
   return { desired: 0, "would-delete": 0, blocked: 0, protected: 0, "out-of-scope": 0 };
 }
 
@@ -258,14 +258,19 @@ function summarise(
   warnings: number,
   configuredRegions: readonly string[],
 ): ReportSummary {
-  const classes = emptyCounts();
+  const classes = emptyClassCounts();
   const regions = new Map<string, RegionSummary>();
   const disks = new Map<string, DiskSummary>();
   const configured = new Set(configuredRegions);
   const region = (name: string) => {
     let r = regions.get(name);
     if (!r) {
-      r = { region: name, configured: configured.has(name), classes: emptyCounts(), missing: 0 };
+      r = {
+        region: name,
+        configured: configured.has(name),
+        classes: emptyClassCounts(),
+        missing: 0,
+      };
       regions.set(name, r);
     }
     return r;
@@ -277,7 +282,7 @@ function summarise(
     const dk = `${s.region}\u0000${s.fromDisk ?? ""}`;
     let d = disks.get(dk);
     if (!d) {
-      d = { region: s.region, disk: s.fromDisk, classes: emptyCounts() };
+      d = { region: s.region, disk: s.fromDisk, classes: emptyClassCounts() };
       disks.set(dk, d);
     }
     d.classes[s.class]++;

@@ -24,10 +24,6 @@ export const ERROR_STATUS = {
 
 export type ErrorType = keyof typeof ERROR_STATUS;
 
-export function isErrorType(name: string): name is ErrorType {
-  return Object.hasOwn(ERROR_STATUS, name);
-}
-
 /** The `code` member each Lightsail exception carries (the SDK copies it onto the error). */
 const ERROR_CODE: Record<ErrorType, string> = {
   AccessDeniedException: "AccessDenied",

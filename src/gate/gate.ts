@@ -122,7 +122,3 @@ function checkAccessSafely(access: AccessCheck, s: LiveSnapshot) {
     return { allowed: false as const, reasons: [`access check error: ${messageOf(err)}`] };
   }
 }
-
-export function isApproved(d: Decision): boolean {
-  return d.blockedBy.length === 0;
-}

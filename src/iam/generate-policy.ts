@@ -31,7 +31,7 @@ export const READ_ACTIONS = [
 
 const DELETE = "lightsail:DeleteDiskSnapshot";
 
-export interface PolicySource {
+export interface IamPolicyInputs {
   account: string;
   regions: readonly string[];
   scope: ScopeSpec;
@@ -39,7 +39,7 @@ export interface PolicySource {
   access: AccessSpec;
 }
 
-export function generateIamPolicy(spec: PolicySource): IamPolicyDocument {
+export function generateIamPolicy(spec: IamPolicyInputs): IamPolicyDocument {
   const statements: IamStatement[] = [
     { Sid: "ReadInventory", Effect: "Allow", Action: [...READ_ACTIONS], Resource: "*" },
   ];

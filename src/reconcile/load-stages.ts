@@ -8,7 +8,7 @@ import path from "node:path";
 import { badInput, SnapgateError } from "../core/errors.js";
 import type { DesiredState } from "../core/model.js";
 import { decodeUtf8 } from "../core/utf8.js";
-import { checkAccess } from "../gate/access.js";
+import { accessCheck, accessRulesFor } from "../gate/access.js";
 import type { GateStages } from "../gate/gate.js";
 import { loadPolicyBundle } from "../gate/policy/index.js";
 import { parseIamPolicy } from "../iam/evaluate.js";
@@ -29,10 +29,9 @@ export async function loadGateStages(
       : { kind: "path", repoDir, relPath: policy.bundle },
     { ...policy.data },
   );
-  const iamPolicy = access.iamPolicy ? await readIamPolicy(repoDir, access.iamPolicy) : undefined;
-  const rules = { allow: access.allow, deny: access.deny, iamPolicy };
+  const iamDocument = access.iamPolicy ? await readIamPolicy(repoDir, access.iamPolicy) : undefined;
   return {
-    gate: { policy: engine, access: (s) => checkAccess(rules, s) },
+    gate: { policy: engine, access: accessCheck(accessRulesFor(access, iamDocument)) },
     policyDigest: engine.digest,
   };
 }
@@ -73,5 +72,5 @@ async function readIamPolicy(repoDir: string, rel: string) {
     );
   }
   const text = decoded.text;
-  return { file: rel, document: parseIamPolicy(rel, text) };
+  return parseIamPolicy(rel, text);
 }

@@ -4,7 +4,7 @@ import type { AccessSpec, LiveSnapshot, TagMatch, Tags } from "../../src/core/mo
 import { accessRulesFor, checkAccess } from "../../src/gate/access.js";
 import { matchesTags } from "../../src/gate/match-tags.js";
 import { evaluateIam, parseIamPolicy } from "../../src/iam/evaluate.js";
-import { generateIamPolicy, type PolicySource } from "../../src/iam/generate-policy.js";
+import { generateIamPolicy, type IamPolicyInputs } from "../../src/iam/generate-policy.js";
 
 const ACCOUNT = "111122223333";
 
@@ -26,7 +26,7 @@ function snapshot(
 }
 
 /** What snapgate itself decides for a candidate: in scope (region + tags), not protected, access allowed. */
-function snapgateAllows(spec: PolicySource, s: LiveSnapshot): boolean {
+function snapgateAllows(spec: IamPolicyInputs, s: LiveSnapshot): boolean {
   return (
     spec.regions.includes(s.region) &&
     matchesTags(s.tags, spec.scope.matchTags) &&
@@ -35,7 +35,7 @@ function snapgateAllows(spec: PolicySource, s: LiveSnapshot): boolean {
   );
 }
 
-function iamAllows(spec: PolicySource, s: LiveSnapshot): boolean {
+function iamAllows(spec: IamPolicyInputs, s: LiveSnapshot): boolean {
   const decision = evaluateIam(generateIamPolicy(spec), {
     action: "lightsail:DeleteDiskSnapshot",
     resource: s.arn,
@@ -50,7 +50,7 @@ const access = (allow: Tags[], deny: Tags[]): AccessSpec => ({
   deny: deny.map(match),
 });
 
-const EXAMPLE: PolicySource = {
+const EXAMPLE: IamPolicyInputs = {
   account: ACCOUNT,
   regions: ["us-east-1", "eu-west-2"],
   scope: { matchTags: { "managed-by": "snapgate" } },
@@ -178,7 +178,7 @@ describe("generateIamPolicy", () => {
   });
 
   it("merges scope and rule tags: a concrete value beats *, a contradiction drops the statement", () => {
-    const spec: PolicySource = {
+    const spec: IamPolicyInputs = {
       account: ACCOUNT,
       regions: ["us-east-1"],
       scope: { matchTags: { team: "*", "managed-by": "snapgate" } },
@@ -259,7 +259,7 @@ describe("the generated policy agrees with snapgate's own checks", () => {
 
     fc.assert(
       fc.property(spec, fc.array(snap, { minLength: 1, maxLength: 10 }), (sp, snaps) => {
-        const source: PolicySource = {
+        const source: IamPolicyInputs = {
           account: ACCOUNT,
           regions: sp.regions,
           scope: { matchTags: sp.scope },

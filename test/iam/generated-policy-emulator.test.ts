@@ -16,13 +16,13 @@ import type { LiveSnapshot } from "../../src/core/model.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { accessRulesFor, checkAccess } from "../../src/gate/access.js";
 import { matchesTags } from "../../src/gate/match-tags.js";
-import { generateIamPolicy, type PolicySource } from "../../src/iam/generate-policy.js";
+import { generateIamPolicy, type IamPolicyInputs } from "../../src/iam/generate-policy.js";
 
 const ACCOUNT = "111122223333";
 const KEY = "AKIDRECONCILER";
 const SECRET = "reconciler-secret";
 
-const SPEC: PolicySource = {
+const SPEC: IamPolicyInputs = {
   account: ACCOUNT,
   regions: ["us-east-1", "eu-west-2"],
   scope: { matchTags: { "managed-by": "snapgate" } },

@@ -22,11 +22,6 @@ const VERIFIERS: Record<Receiver, { header: string; verify: Verifier }> = {
   generic: { header: GENERIC_SIGNATURE_HEADER, verify: verifyGenericSignature },
 };
 
-/** The lowercase header name that carries the receiver's signature or token. */
-export function signatureHeaderOf(receiver: Receiver): string {
-  return VERIFIERS[receiver].header;
-}
-
 /** Verify a request for `receiver` from its (Node-style, lowercase) headers. */
 export function verifyRequest(
   receiver: Receiver,
