@@ -13,11 +13,11 @@ import {
   GetOperationCommand,
   type Operation,
 } from "@aws-sdk/client-lightsail";
+import { fingerprint } from "../core/fingerprint.js";
 import type { LiveSnapshot, PlanDeletion } from "../core/model.js";
 import { classifyError, describeError } from "../lightsail/classify.js";
 import type { LightsailSender } from "../lightsail/client.js";
 import { toLiveSnapshot } from "../lightsail/normalize.js";
-import { fingerprint } from "../plan/fingerprint.js";
 import { callWithRetry, DEFAULT_RETRY, sleep } from "./call.js";
 import type { ItemOutcome, OperationRecord } from "./journal.js";
 import type { AdaptiveRateLimiter } from "./rate-limiter.js";

@@ -13,13 +13,13 @@
  */
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
 import type { AuditLog } from "../audit-log/log.js";
+import { snapshotKey } from "../core/keys.js";
 import { mapBounded } from "../core/map-bounded.js";
 import type { LiveSnapshot, Plan, PlanDeletion } from "../core/model.js";
-import { byRegionAndName } from "../diff/diff.js";
+import { byRegionAndName } from "../core/order.js";
 import { classifyError, describeError } from "../lightsail/classify.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listSnapshots } from "../lightsail/inventory.js";
-import { planKey } from "../plan/build.js";
 import { rateLimitedClients } from "./call.js";
 import {
   type DeleteContext,
@@ -98,7 +98,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       detail: r.detail,
       operations: r.operations,
     });
-    await journal.result(planKey(d), r.outcome, r.detail, r.operations);
+    await journal.result(snapshotKey(d), r.outcome, r.detail, r.operations);
   };
 
   const record = async (d: PlanDeletion, r: ItemResult) => {
@@ -115,7 +115,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   };
 
   const pending = plan.deletions.filter((d) => {
-    const prior = journal.state(planKey(d))?.result;
+    const prior = journal.state(snapshotKey(d))?.result;
     if (prior && FINAL_OUTCOMES.has(prior.outcome)) {
       const item = {
         region: d.region,
@@ -135,7 +135,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     if (!aborted && opts.signal?.aborted)
       aborted = "shutting down: items not started are left for the next run";
     if (aborted) return;
-    const key = planKey(d);
+    const key = snapshotKey(d);
     const ctx: DeleteContext = {
       reads: reads(d.region),
       raw: opts.clients(d.region),
@@ -205,11 +205,11 @@ async function confirmGone(
   const regions = [...new Set(deleted.map((i) => i.region))];
   const lists = await mapBounded(regions, 8, (r) => listSnapshots(reads, r));
   const still = new Map<string, LiveSnapshot>();
-  for (const s of lists.flat()) still.set(planKey(s), s);
-  const planned = new Map(plan.deletions.map((d) => [planKey(d), d]));
+  for (const s of lists.flat()) still.set(snapshotKey(s), s);
+  const planned = new Map(plan.deletions.map((d) => [snapshotKey(d), d]));
   for (const item of deleted) {
-    const s = still.get(planKey(item));
-    const d = planned.get(planKey(item));
+    const s = still.get(snapshotKey(item));
+    const d = planned.get(snapshotKey(item));
     if (s && d && s.arn === d.arn) {
       item.outcome = "failed";
       item.detail = `${item.detail}, but the snapshot is still listed afterwards`;

@@ -8,7 +8,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AuditLog } from "../audit-log/log.js";
-import { arnAccount } from "../gate/guards.js";
+import { arnAccount } from "../core/arn.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { readSnapshot } from "./delete-one.js";
 import { type ItemOutcome, Journal, journalPath } from "./journal.js";

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { badInput, refused, SnapgateError } from "../core/errors.js";
 import { parseLocatedJson } from "../core/json-located.js";
+import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
 import { RESOURCE_NAME } from "../core/names.js";
 import { decodeUtf8 } from "../core/utf8.js";
@@ -128,7 +129,7 @@ export function parsePlan(file: string, text: string): Plan {
       );
     if (!plan.regions.includes(d.region))
       throw refused(`${where}: region is not one of the plan's regions`);
-    const key = `${d.region}/${d.name}`;
+    const key = snapshotKey(d);
     if (seen.has(key)) throw refused(`${where}: listed twice`);
     seen.add(key);
   });

@@ -5,14 +5,14 @@
  * account differs. Modelled on Atlantis's apply_plan_validator.
  */
 import { refused } from "../core/errors.js";
+import { fingerprint } from "../core/fingerprint.js";
+import { snapshotKey } from "../core/keys.js";
 import type { Decision, DesiredState, LiveSnapshot, Plan } from "../core/model.js";
 import { diff, scopePredicate } from "../diff/diff.js";
 import { type GateStages, runGate } from "../gate/gate.js";
 import { matchesTags } from "../gate/match-tags.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
-import { planKey } from "../plan/build.js";
-import { fingerprint } from "../plan/fingerprint.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { loadGateStages } from "../reconcile/load-stages.js";
 import { assertAccount } from "../reconcile/plan-pipeline.js";
@@ -49,7 +49,7 @@ async function currentVerdicts(
     { desired, inventory, diff: result, commit: plan.source.commit, nowMs: opts.nowMs },
     stages,
   );
-  return new Map(decisions.map((d) => [planKey(d.candidate.snapshot), d]));
+  return new Map(decisions.map((d) => [snapshotKey(d.candidate.snapshot), d]));
 }
 
 /** Allowed clock skew for a plan that claims to come from the future. */
@@ -153,7 +153,7 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
       const access = stages.gate.access(live);
       if (!access.allowed)
         return { outcome: "denied" as const, detail: `access check: ${access.reasons.join("; ")}` };
-      const verdict = verdicts.get(planKey(live));
+      const verdict = verdicts.get(snapshotKey(live));
       if (!verdict || verdict.candidate.snapshot.arn !== live.arn) {
         return {
           outcome: "skipped" as const,

@@ -10,6 +10,7 @@ import type { AuditLog } from "../audit-log/log.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
+import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
 import { rateLimitedClients } from "./call.js";
 import { type ApplyItem, type ApplyResult, emptyOutcomeCounts, executePlan } from "./execute.js";
@@ -98,7 +99,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       account: plan.account,
       deletions: plan.deletions.length,
       trigger: req.trigger ?? { kind: "cli" },
-      resumed: plan.deletions.some((d) => journal.state(`${d.region}/${d.name}`) !== undefined),
+      resumed: plan.deletions.some((d) => journal.state(snapshotKey(d)) !== undefined),
     });
     const result = await executePlan({
       plan,

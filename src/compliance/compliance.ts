@@ -6,8 +6,16 @@
  * the verdicts the diff and the plan already made, and fails closed: an
  * in-scope snapshot the plan forgot to account for is reported as blocked.
  */
-import type { Block, DesiredState, Inventory, LiveSnapshot, Plan, Tags } from "../core/model.js";
-import { byRegionAndName, type DiffResult } from "../diff/diff.js";
+import type {
+  Block,
+  DesiredState,
+  DiffResult,
+  Inventory,
+  LiveSnapshot,
+  Plan,
+  Tags,
+} from "../core/model.js";
+import { byRegionAndName } from "../core/order.js";
 import { describeTagMatch, matchesTags } from "../gate/match-tags.js";
 
 export const REPORT_SCHEMA_VERSION = 1 as const;

@@ -250,3 +250,11 @@ export interface Plan {
   missing: readonly MissingSnapshot[];
   digest: string;
 }
+
+/** Desired vs live: what diff derives and every later stage reads. */
+export interface DiffResult {
+  inScope: readonly LiveSnapshot[];
+  desired: readonly LiveSnapshot[];
+  candidates: readonly Candidate[];
+  missing: readonly MissingSnapshot[];
+}

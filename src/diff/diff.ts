@@ -9,20 +9,15 @@
 import type {
   Candidate,
   DesiredState,
+  DiffResult,
   Inventory,
   LiveSnapshot,
   MissingSnapshot,
   ScopeSpec,
 } from "../core/model.js";
+import { byRegionAndName } from "../core/order.js";
 import { matchesTags } from "../gate/match-tags.js";
 import { keptByRetention } from "./retention.js";
-
-export interface DiffResult {
-  inScope: readonly LiveSnapshot[];
-  desired: readonly LiveSnapshot[];
-  candidates: readonly Candidate[];
-  missing: readonly MissingSnapshot[];
-}
 
 /** The ownership test: snapgate never touches a snapshot for which this is false. */
 export function scopePredicate(
@@ -83,22 +78,6 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
     candidates: candidates.sort(byRegionName),
     missing: missing.sort(byRegionAndName),
   };
-}
-
-/** Order by region, then name (code units: stable across locales). */
-export function byRegionAndName(
-  a: { region: string; name: string },
-  b: { region: string; name: string },
-) {
-  return a.region < b.region
-    ? -1
-    : a.region > b.region
-      ? 1
-      : a.name < b.name
-        ? -1
-        : a.name > b.name
-          ? 1
-          : 0;
 }
 
 function byRegionName(a: Candidate, b: Candidate): number {

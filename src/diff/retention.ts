@@ -7,24 +7,8 @@
  * - a rule with both `newest` and `maxAge` keeps what either keeps.
  */
 import type { LiveSnapshot, RetainRule, SnapshotSet } from "../core/model.js";
+import { byNewest, createdAtMs } from "../core/order.js";
 import { matchesTags } from "../gate/match-tags.js";
-
-/** Parsed creation times, memoised: sorting 100k snapshots would otherwise parse millions of dates. */
-const parsedCreatedAt = new WeakMap<LiveSnapshot, number>();
-
-export function createdAtMs(s: LiveSnapshot): number {
-  let ms = parsedCreatedAt.get(s);
-  if (ms === undefined) {
-    ms = Date.parse(s.createdAt);
-    parsedCreatedAt.set(s, ms);
-  }
-  return ms;
-}
-
-/** Newest first; ties broken by name so the order is total and stable. */
-export function byNewest(a: LiveSnapshot, b: LiveSnapshot): number {
-  return createdAtMs(b) - createdAtMs(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
 
 /** In-scope snapshots grouped by region and source disk, built once per plan. */
 export type DiskIndex = ReadonlyMap<string, readonly LiveSnapshot[]>;

@@ -9,12 +9,12 @@ import type {
   Block,
   Decision,
   DesiredState,
+  DiffResult,
   Inventory,
   LiveSnapshot,
   PolicyInput,
   PolicyVerdict,
 } from "../core/model.js";
-import type { DiffResult } from "../diff/diff.js";
 import { scopePredicate } from "../diff/diff.js";
 import {
   addBlock,

@@ -2,8 +2,10 @@
  * Built-in guards: checks no policy can override. Each returns blocks per
  * candidate (by index); a failing plan-level guard blocks every candidate.
  */
+
+import { arnAccount } from "../core/arn.js";
 import type { Block, Candidate, LiveSnapshot, ReconcilerSpec } from "../core/model.js";
-import { createdAtMs } from "../diff/retention.js";
+import { createdAtMs } from "../core/order.js";
 import { matchesTags } from "./match-tags.js";
 
 export type BlocksByCandidate = Map<Candidate, Block[]>;
@@ -18,19 +20,6 @@ export function addBlock(blocks: BlocksByCandidate, c: Candidate, block: Block):
   const list = blocks.get(c);
   if (list) list.push(block);
   else blocks.set(c, [block]);
-}
-
-/** Account of an ARN (`arn:aws:lightsail:<region>:<account>:…`), or undefined. */
-export function arnAccount(arn: string): string | undefined {
-  // arn:partition:service:region:account:resource — the text between the 4th and 5th colon
-  // (found with indexOf: this runs for every live snapshot of every plan)
-  let at = -1;
-  for (let colon = 0; colon < 4; colon++) {
-    at = arn.indexOf(":", at + 1);
-    if (at === -1) return undefined;
-  }
-  const end = arn.indexOf(":", at + 1);
-  return end === -1 ? arn.slice(at + 1) : arn.slice(at + 1, end);
 }
 
 /** Protected snapshots are never deleted, whatever git or policy says. */

@@ -4,7 +4,7 @@
  * once per plan, not per candidate.
  */
 import type { Candidate, Inventory, LiveDisk, LiveSnapshot, PolicyInput } from "../core/model.js";
-import { byNewest } from "../diff/retention.js";
+import { byNewest } from "../core/order.js";
 import { sourceKey } from "./guards.js";
 
 const DAY_MS = 86_400_000;

@@ -2,17 +2,19 @@
  * Turns gate decisions into the plan document. Pure: the same
  * inputs, including `nowMs`, give a byte-identical plan.
  */
+
+import { fingerprint } from "../core/fingerprint.js";
+import { snapshotKey } from "../core/keys.js";
 import type {
   Decision,
+  DiffResult,
   Inventory,
   Plan,
   PlanBlocked,
   PlanDeletion,
   PlanSource,
 } from "../core/model.js";
-import type { DiffResult } from "../diff/diff.js";
 import { withDigest } from "./digest.js";
-import { fingerprint } from "./fingerprint.js";
 
 export const PLAN_FORMAT_VERSION = 1 as const;
 
@@ -29,15 +31,11 @@ export interface PlanParts {
   onBase?: ReadonlySet<string>;
 }
 
-export function planKey(x: { region: string; name: string }): string {
-  return `${x.region}/${x.name}`;
-}
-
 export function buildPlan(parts: PlanParts): Plan {
   const deletions: PlanDeletion[] = [];
   const blocked: PlanBlocked[] = [];
   const onBase = (x: { region: string; name: string }) =>
-    parts.onBase === undefined ? {} : { onBase: parts.onBase.has(planKey(x)) };
+    parts.onBase === undefined ? {} : { onBase: parts.onBase.has(snapshotKey(x)) };
 
   for (const d of parts.decisions) {
     const s = d.candidate.snapshot;

@@ -4,14 +4,15 @@
  * one function; dry-run is simply "stop after build-plan".
  */
 import type { Logger } from "pino";
+import { arnAccount } from "../core/arn.js";
 import { refused } from "../core/errors.js";
-import type { Block, DesiredState, Inventory, Plan } from "../core/model.js";
-import { type DiffResult, diff } from "../diff/diff.js";
+import { snapshotKey } from "../core/keys.js";
+import type { Block, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
+import { diff } from "../diff/diff.js";
 import { type GateStages, gate } from "../gate/gate.js";
-import { arnAccount } from "../gate/guards.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
-import { buildPlan, planKey } from "../plan/build.js";
+import { buildPlan } from "../plan/build.js";
 import { checkoutSource, redactUrl, type SourceCheckout } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
 import { loadGateStages } from "./load-stages.js";
@@ -63,7 +64,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     const decisions = gated.decisions;
     // PR mode: what was already a deletion candidate on base, against the same live state.
     const onBase = baseDesired
-      ? new Set(diff(baseDesired, inventory, nowMs).candidates.map((c) => planKey(c.snapshot)))
+      ? new Set(diff(baseDesired, inventory, nowMs).candidates.map((c) => snapshotKey(c.snapshot)))
       : undefined;
     const plan = await steps.run("build-plan", () =>
       buildPlan({

@@ -203,7 +203,7 @@ describe("apply", () => {
     world = await makeWorld();
     const { plan: p, inventory } = await plan(world);
     const kept = inventory.snapshots.find((s) => s.name === "web-1")!;
-    const { fingerprint } = await import("../../src/plan/fingerprint.js");
+    const { fingerprint } = await import("../../src/core/fingerprint.js");
     const { withDigest } = await import("../../src/plan/digest.js");
     const { digest: _d, ...rest } = p;
     const forged = withDigest({

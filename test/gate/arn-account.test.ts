@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arnAccount } from "../../src/gate/guards.js";
+import { arnAccount } from "../../src/core/arn.js";
 
 describe("arnAccount", () => {
   it("reads the account field of snapshot and disk ARNs", () => {

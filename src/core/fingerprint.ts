@@ -1,5 +1,5 @@
-import { digestOf } from "../core/canonical-json.js";
-import type { LiveSnapshot } from "../core/model.js";
+import { digestOf } from "./canonical-json.js";
+import type { LiveSnapshot } from "./model.js";
 
 /**
  * What apply compares before deleting: if any of these changed since the plan
