@@ -73,7 +73,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       clients: reads(),
     });
     if (req.confirm && !(await req.confirm(plan)))
-      throw refused("apply cancelled: the confirmation did not match");
+      throw refused("apply cancelled: the confirmation did not match", "Cancelled");
     // After preflight: the credentials are proven to be the plan's account.
     const settled = await settleInterrupted({
       stateDir: req.stateDir,
@@ -134,6 +134,7 @@ async function withApplyLock<T>(stateDir: string, plan: Plan, fn: () => Promise<
   if (!attempt.ok) {
     throw refused(
       `another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`,
+      "LockHeld",
     );
   }
   try {

@@ -97,9 +97,10 @@ export function registerServeCommand(program: Command): void {
       interval,
       log,
       resolveHead: () => resolveRef({ repo: flags.repo, ref: branchRef(flags.branch), cacheDir }),
-      reconcile: (trigger) =>
+      reconcile: (trigger, context) =>
         reconcileOnce(
           {
+            log: context.log,
             repo: flags.repo,
             branch: flags.branch,
             cacheDir,

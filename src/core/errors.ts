@@ -2,8 +2,10 @@
  * One error type for the whole program. A `code` says what went wrong in a
  * stable, machine-readable way; `issues` carry every located input problem so
  * the user sees all of them at once. The CLI maps codes to exit codes in one
- * place (src/cli/exit-codes.ts).
+ * place (src/cli/exit-codes.ts). A refusal that must cross a boundary as an
+ * exception (the CLI's edge) carries its reason code (core/outcome.ts).
  */
+import type { ReasonCode, Refusal, RefusalCode } from "./outcome.js";
 
 export type ErrorCode =
   /** bad input from a file, flag or request: YAML, schema, names, plan file, webhook body */
@@ -33,16 +35,20 @@ export class SnapgateError extends Error {
   override readonly name = "SnapgateError";
   readonly code: ErrorCode;
   readonly issues: readonly InputIssue[];
+  /** for a refusal: which one (the outcome's reason code) */
+  readonly refusal: RefusalCode | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
     issues: readonly InputIssue[] = [],
     cause?: unknown,
+    refusal?: RefusalCode,
   ) {
     super(message, cause === undefined ? undefined : { cause });
     this.code = code;
     this.issues = issues;
+    this.refusal = refusal;
   }
 
   /** The message a user reads: the summary, then one located line per issue. */
@@ -89,8 +95,28 @@ export function badInput(all: readonly InputIssue[], summary?: string): Snapgate
   return new SnapgateError("BadInput", message, issues);
 }
 
-export function refused(message: string): SnapgateError {
-  return new SnapgateError("Refused", message);
+export function refused(message: string, code: RefusalCode = "PlanInvalid"): SnapgateError {
+  return new SnapgateError("Refused", message, [], undefined, code);
+}
+
+/** A refusal value as the exception the CLI's edge reports (exit 1). */
+export function refusalError(r: Refusal): SnapgateError {
+  return refused(r.message, r.code);
+}
+
+/** The outcome reason code of anything a run threw. */
+export function reasonOf(err: unknown): ReasonCode {
+  if (!(err instanceof SnapgateError)) return "Internal";
+  switch (err.code) {
+    case "Refused":
+      return err.refusal ?? "PlanInvalid";
+    case "BadInput":
+    case "SourceFailed":
+    case "LightsailFailed":
+    case "PolicyFailed":
+    case "Internal":
+      return err.code;
+  }
 }
 
 export function isSnapgateError(err: unknown): err is SnapgateError {

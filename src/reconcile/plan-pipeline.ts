@@ -27,6 +27,8 @@ export interface PlanRequest {
   /** the plan's clock; tests and reproducible runs pass it in */
   nowMs?: number;
   log?: Logger;
+  /** the caller's step runner, so that a failing step is known to it too */
+  steps?: StepRunner;
 }
 
 export interface PlanOutcome {
@@ -41,7 +43,7 @@ export interface PlanOutcome {
 }
 
 export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
-  const steps = new StepRunner(req.log);
+  const steps = req.steps ?? new StepRunner(req.log);
   const nowMs = req.nowMs ?? Date.now();
   const checkout = await steps.run("checkout", () =>
     checkoutSource({ repo: req.repo, ref: req.ref, base: req.base, cacheDir: req.cacheDir }),
@@ -107,6 +109,7 @@ export function assertAccount(desired: DesiredState, inventory: Inventory): void
   if (foreign) {
     throw refused(
       `account guard: live snapshot ${foreign.region}/${foreign.name} has ARN ${foreign.arn}, which belongs to account ${arnAccount(foreign.arn)}, but snapgate.yaml says spec.account "${desired.spec.account}"; refusing to plan against the wrong account`,
+      "AccountMismatch",
     );
   }
 }

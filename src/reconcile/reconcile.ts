@@ -5,15 +5,18 @@
  * `spec.apply.autoApplyBranches`, `spec.suspend` and the plan-level guards.
  */
 
+import type { Logger } from "pino";
 import type { ApplyResult } from "../apply/execute.js";
 import { runApply } from "../apply/run-apply.js";
 import type { AuditLog } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
-import { messageOf } from "../core/errors.js";
+import { messageOf, reasonOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
+import { outcomeKindOf, type ReasonCode } from "../core/outcome.js";
 import type { ClientFactory } from "../lightsail/client.js";
-import type { ReconcileResult, ReconcileTrigger } from "../serve/types.js";
 import { makePlan } from "./plan-pipeline.js";
+import { type StepName, StepRunner } from "./steps.js";
+import type { ReconcileResult, ReconcileTrigger } from "./types.js";
 
 export interface ReconcileOptions {
   repo: string;
@@ -31,9 +34,22 @@ export interface ReconcileOptions {
   now?: () => number;
   /** aborted on shutdown: an apply in progress stops starting new deletions */
   signal?: AbortSignal;
+  /** step logs go here (serve's logger) */
+  log?: Logger;
 }
 
-export type ApplyDecision = { apply: true } | { apply: false; reason: string };
+export type ApplyDecision =
+  | { apply: true }
+  | {
+      apply: false;
+      code:
+        | "NothingToDelete"
+        | "NotAutoApplyBranch"
+        | "Suspended"
+        | "PlanLevelGuard"
+        | "SignatureInvalid";
+      reason: string;
+    };
 
 export function decideAutoApply(
   branch: string,
@@ -41,12 +57,18 @@ export function decideAutoApply(
   plan: Plan,
   planLevelBlocked: boolean,
 ): ApplyDecision {
-  if (spec.suspend) return { apply: false, reason: "spec.suspend is true" };
+  if (spec.suspend) return { apply: false, code: "Suspended", reason: "spec.suspend is true" };
   if (!spec.apply.autoApplyBranches.includes(branch)) {
-    return { apply: false, reason: `branch ${branch} is not in spec.apply.autoApplyBranches` };
+    return {
+      apply: false,
+      code: "NotAutoApplyBranch",
+      reason: `branch ${branch} is not in spec.apply.autoApplyBranches`,
+    };
   }
-  if (planLevelBlocked) return { apply: false, reason: "a plan-level guard blocked the plan" };
-  if (plan.deletions.length === 0) return { apply: false, reason: "nothing to delete" };
+  if (planLevelBlocked)
+    return { apply: false, code: "PlanLevelGuard", reason: "a plan-level guard blocked the plan" };
+  if (plan.deletions.length === 0)
+    return { apply: false, code: "NothingToDelete", reason: "nothing to delete" };
   return { apply: true };
 }
 
@@ -64,6 +86,7 @@ export async function reconcileOnce(
   trigger: ReconcileTrigger,
 ): Promise<ReconcileResult> {
   const now = opts.now ?? Date.now;
+  const steps = new StepRunner(opts.log);
   let commit: string | null = null;
   try {
     const outcome = await makePlan({
@@ -72,6 +95,7 @@ export async function reconcileOnce(
       cacheDir: opts.cacheDir,
       clients: opts.planClients,
       nowMs: now(),
+      steps,
     });
     const { plan, desired } = outcome;
     commit = plan.source.commit;
@@ -83,25 +107,43 @@ export async function reconcileOnce(
       outcome.planLevelBlocks.length > 0,
     );
     if (decision.apply && opts.verifyCommit) {
-      const problem = await opts.verifyCommit(commit);
-      if (problem) decision = { apply: false, reason: `commit signature: ${problem}` };
+      const verify = opts.verifyCommit;
+      const planned = commit;
+      const problem = await steps.run("verify-commit", () => verify(planned));
+      if (problem)
+        decision = {
+          apply: false,
+          code: "SignatureInvalid",
+          reason: `commit signature: ${problem}`,
+        };
     }
     let applied: ApplyResult | undefined;
     if (decision.apply) {
-      applied = await runApply({
-        plan,
-        clients: opts.applyClients,
-        audit: opts.audit,
-        stateDir: opts.stateDir,
-        cacheDir: opts.cacheDir,
-        nowMs: now(),
-        concurrency: opts.concurrency,
-        rate: opts.rate,
-        trigger,
-        signal: opts.signal,
-      });
+      applied = await steps.run("apply", () =>
+        runApply({
+          plan,
+          clients: opts.applyClients,
+          audit: opts.audit,
+          stateDir: opts.stateDir,
+          cacheDir: opts.cacheDir,
+          nowMs: now(),
+          concurrency: opts.concurrency,
+          rate: opts.rate,
+          trigger,
+          signal: opts.signal,
+        }),
+      );
     }
     const ok = !applied?.aborted;
+    const reason: ReasonCode = applied
+      ? applied.aborted
+        ? "Aborted"
+        : applied.counts.failed + applied.counts.denied + applied.counts.skipped > 0
+          ? "AppliedWithFailures"
+          : "Applied"
+      : decision.apply
+        ? "Internal"
+        : decision.code;
     await opts.audit.append("reconcile", {
       trigger,
       commit,
@@ -110,6 +152,8 @@ export async function reconcileOnce(
       ...(decision.apply ? {} : { notAppliedBecause: decision.reason }),
       ...(applied ? { counts: applied.counts } : {}),
       ok,
+      outcome: outcomeKindOf(reason),
+      reason,
     });
     return {
       commit,
@@ -132,12 +176,29 @@ export async function reconcileOnce(
       blocks: blockCounts(plan),
       commitTime: outcome.checkout.committedAt,
       ...(applied?.aborted ? { error: applied.aborted } : {}),
+      outcome: { kind: outcomeKindOf(reason), reason, steps: steps.records },
     };
   } catch (err) {
     const error = messageOf(err);
-    await opts.audit.append("reconcile", { trigger, commit, ok: false, error }).catch(() => {});
-    return { commit, ok: false, error };
+    const step = steps.failed;
+    const reason = failureReason(err, step);
+    const kind = outcomeKindOf(reason);
+    await opts.audit
+      .append("reconcile", { trigger, commit, ok: false, error, outcome: kind, reason, step })
+      .catch(() => {});
+    return {
+      commit,
+      ok: false,
+      error,
+      outcome: { kind, reason, ...(step ? { step } : {}), steps: steps.records },
+    };
   }
+}
+
+/** A Lightsail error while listing is the listing's failure: it is retried soon. */
+function failureReason(err: unknown, step: StepName | undefined): ReasonCode {
+  const reason = reasonOf(err);
+  return reason === "LightsailFailed" && step === "list-live" ? "ListLiveFailed" : reason;
 }
 
 /**

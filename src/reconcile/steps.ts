@@ -12,7 +12,9 @@ export type StepName =
   | "list-live"
   | "diff"
   | "gate"
-  | "build-plan";
+  | "build-plan"
+  | "verify-commit"
+  | "apply";
 
 export interface StepRecord {
   step: StepName;
@@ -23,6 +25,11 @@ export interface StepRecord {
 export class StepRunner {
   readonly records: StepRecord[] = [];
   constructor(private readonly log: Logger | undefined) {}
+
+  /** The step that failed, when one did. */
+  get failed(): StepName | undefined {
+    return this.records.find((r) => !r.ok)?.step;
+  }
 
   async run<T>(step: StepName, fn: () => T | Promise<T>): Promise<T> {
     const start = performance.now();

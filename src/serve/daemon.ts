@@ -6,12 +6,18 @@
  */
 import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
+import { outcomeKindOf, type ReasonCode, retryKindOf } from "../core/outcome.js";
+import {
+  BLOCK_KINDS,
+  type ReconcileOutcome,
+  type ReconcileResult,
+  type ReconcileTrigger,
+} from "../reconcile/types.js";
 import { redactUrl } from "../source/repo-url.js";
 import { createMetrics, type SnapgateMetrics } from "./metrics.js";
 import { Poller } from "./poller.js";
 import { ReconcileQueue } from "./queue.js";
 import { type StatusSnapshot, startServer } from "./server.js";
-import { BLOCK_KINDS, type ReconcileResult, type ReconcileTrigger } from "./types.js";
 
 export interface ReconcileContext {
   metrics: SnapgateMetrics;
@@ -34,7 +40,13 @@ export interface DaemonOptions {
   log: Logger;
   /** injectable for tests (jitter) */
   random?: () => number;
+  /** first delay before a transient failure is retried; doubles per attempt up to the interval */
+  retryBaseMs?: number;
 }
+
+/** A transient failure is retried after this, doubling per attempt (capped by the interval). */
+const RETRY_BASE_MS = 5_000;
+const RETRY_CAP_MS = 5 * 60_000;
 
 export interface DaemonStatus extends StatusSnapshot {
   repo: string;
@@ -48,6 +60,7 @@ export interface DaemonStatus extends StatusSnapshot {
     durationMs: number;
     trigger: ReconcileTrigger;
     error?: string;
+    outcome: Omit<ReconcileOutcome, "steps">;
   } | null;
   lastPlanSummary: Record<string, unknown> | null;
   lastApply: {
@@ -84,6 +97,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let lastPlanSummary: DaemonStatus["lastPlanSummary"] = null;
   let lastApply: DaemonStatus["lastApply"] = null;
   let reconciles = 0;
+  // A terminal failure (bad input, a bad signature) fails the same way until the branch moves.
+  let terminalCommit: string | null = null;
+  const retry = new RetryTimer(
+    opts.retryBaseMs ?? RETRY_BASE_MS,
+    Math.min(RETRY_CAP_MS, opts.interval > 0 ? opts.interval : RETRY_CAP_MS),
+    (attempt) => queue.trigger({ kind: "retry", attempt }),
+  );
 
   const queue = new ReconcileQueue({
     log,
@@ -95,21 +115,34 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     onResult: (trigger, result, durationMs) => {
       reconciles += 1;
       const at = new Date().toISOString();
+      const outcome = outcomeOf(result);
       lastResult = {
         ok: result.ok,
         commit: result.commit,
         at,
         durationMs: Math.round(durationMs),
         trigger,
+        outcome: {
+          kind: outcome.kind,
+          reason: outcome.reason,
+          ...(outcome.step ? { step: outcome.step } : {}),
+        },
       };
+      const next = retryKindOf(outcome.reason);
+      terminalCommit = next === "terminal" ? result.commit : null;
+      if (next === "transient") retry.schedule(log, outcome.reason);
+      else retry.reset();
       if (result.error !== undefined) lastResult.error = result.error;
       if (result.planSummary) lastPlanSummary = result.planSummary;
       if (result.applied) lastApply = { commit: result.commit, at, ...result.applied };
-      recordResult(metrics, result, durationMs);
+      recordResult(metrics, result, outcome, durationMs);
       const line = {
         trigger,
         commit: result.commit,
         ok: result.ok,
+        outcome: outcome.kind,
+        reason: outcome.reason,
+        ...(outcome.step ? { step: outcome.step } : {}),
         durationMs: Math.round(durationMs),
       };
       if (result.ok) log.info(line, "reconcile finished");
@@ -117,7 +150,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     },
   });
 
-  const lastReconciledCommit = () => (lastResult?.ok ? lastResult.commit : null);
+  // What the poller compares the head with: a commit that failed terminally counts as
+  // reconciled, so it is not fetched and parsed again every interval until the branch moves.
+  const lastReconciledCommit = () => (lastResult?.ok ? lastResult.commit : terminalCommit);
   const poller =
     opts.interval > 0 && opts.resolveHead
       ? new Poller({
@@ -170,6 +205,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     idle: () => queue.idle(),
     stop: () => {
       stopping ??= (async () => {
+        retry.reset();
         const closed = server.close();
         await poller?.stop();
         await queue.drain();
@@ -180,9 +216,54 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   };
 }
 
-function recordResult(metrics: SnapgateMetrics, result: ReconcileResult, durationMs: number): void {
-  const outcome = !result.ok ? "failed" : result.applied ? "applied" : "planned";
-  metrics.recordReconcile(outcome, durationMs / 1000);
+/** The run's typed outcome; a reconcile body without one is judged by ok and applied. */
+function outcomeOf(result: ReconcileResult): Omit<ReconcileOutcome, "steps"> {
+  if (result.outcome) return result.outcome;
+  const reason: ReasonCode = !result.ok
+    ? "Internal"
+    : result.applied
+      ? "Applied"
+      : "NothingToDelete";
+  return { kind: outcomeKindOf(reason), reason };
+}
+
+/** Retries a transient failure soon, backing off, with one timer at a time. */
+class RetryTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+
+  constructor(
+    private readonly baseMs: number,
+    private readonly capMs: number,
+    private readonly fire: (attempt: number) => void,
+  ) {}
+
+  schedule(log: Logger, reason: ReasonCode): void {
+    if (this.timer) return;
+    this.attempt += 1;
+    const delay = Math.min(this.capMs, this.baseMs * 2 ** (this.attempt - 1));
+    log.warn({ reason, attempt: this.attempt, delayMs: delay }, "transient failure: retrying soon");
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.fire(this.attempt);
+    }, delay);
+    this.timer.unref();
+  }
+
+  reset(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.attempt = 0;
+  }
+}
+
+function recordResult(
+  metrics: SnapgateMetrics,
+  result: ReconcileResult,
+  outcome: Omit<ReconcileOutcome, "steps">,
+  durationMs: number,
+): void {
+  metrics.recordReconcile(outcome.kind, outcome.reason, durationMs / 1000);
   if (result.applied) {
     metrics.recordDeletions("deleted", result.applied.deleted);
     metrics.recordDeletions("failed", result.applied.failed);

@@ -1,4 +1,5 @@
-/** Public surface of `snapgate serve` for the CLI and the reconcile code. */
+/** Public surface of `snapgate serve` for the CLI. */
+
 export {
   type DaemonOptions,
   type DaemonStatus,
@@ -9,7 +10,6 @@ export {
 export {
   createMetrics,
   type DeletionOutcome,
-  type ReconcileOutcome,
   type SnapgateMetrics,
 } from "./metrics.js";
 export { Poller, parseInterval } from "./poller.js";
@@ -17,4 +17,3 @@ export { type PushEvent, parsePushEvent, sameRepository } from "./push-event.js"
 export { ReconcileQueue } from "./queue.js";
 export { readSecretsFile, secretsFrom } from "./secrets.js";
 export { type RunningServer, type ServerOptions, startServer } from "./server.js";
-export * from "./types.js";

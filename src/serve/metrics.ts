@@ -5,14 +5,13 @@
  * names and values stay consistent.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { BlockKind, Receiver } from "./types.js";
-
-export type ReconcileOutcome = "applied" | "planned" | "failed";
+import type { OutcomeKind, ReasonCode } from "../core/outcome.js";
+import type { BlockKind, Receiver } from "../reconcile/types.js";
 export type DeletionOutcome = "deleted" | "failed" | "skipped";
 
 export interface SnapgateMetrics {
   readonly registry: Registry;
-  recordReconcile(result: ReconcileOutcome, durationSeconds: number): void;
+  recordReconcile(result: OutcomeKind, reason: ReasonCode, durationSeconds: number): void;
   recordDeletions(outcome: DeletionOutcome, count: number): void;
   recordBlocks(kind: BlockKind, count: number): void;
   setLastAppliedCommitTimestamp(epochSeconds: number): void;
@@ -30,8 +29,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
 
   const reconciles = new Counter({
     name: "snapgate_reconciles_total",
-    help: "Reconcile runs by result (applied, planned, failed).",
+    help: "Reconcile runs by result (applied, planned, refused, failed).",
     labelNames: ["result"] as const,
+    registers,
+  });
+  const outcomes = new Counter({
+    name: "snapgate_reconcile_outcomes_total",
+    help: "Reconcile runs by result and reason code (e.g. refused/LockHeld, failed/ListLiveFailed).",
+    labelNames: ["result", "reason"] as const,
     registers,
   });
   const duration = new Histogram({
@@ -69,15 +74,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
     registers,
   });
   // Initialise the common series so dashboards see zeros rather than gaps.
-  for (const result of ["applied", "planned", "failed"]) reconciles.labels(result).inc(0);
+  for (const result of ["applied", "planned", "refused", "failed"])
+    reconciles.labels(result).inc(0);
   for (const outcome of ["deleted", "failed", "skipped"]) deletions.labels(outcome).inc(0);
   queueDepth.set(0);
 
   return {
     registry,
     contentType: registry.contentType,
-    recordReconcile: (result, seconds) => {
+    recordReconcile: (result, reason, seconds) => {
       reconciles.labels(result).inc();
+      outcomes.labels(result, reason).inc();
       duration.observe(Math.max(0, seconds));
     },
     recordDeletions: (outcome, count) => {

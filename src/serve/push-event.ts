@@ -8,7 +8,7 @@
 import { badInput, type InputIssue, type SnapgateError } from "../core/errors.js";
 import { type LocatedJson, parseLocatedJson } from "../core/json-located.js";
 import { decodeUtf8 } from "../core/utf8.js";
-import type { Receiver } from "./types.js";
+import type { Receiver } from "../reconcile/types.js";
 
 export { sameRepository } from "./same-repository.js";
 

@@ -12,7 +12,7 @@
  * shutdown is not held hostage by a run that has not begun.
  */
 import type { Logger } from "pino";
-import type { ReconcileResult, ReconcileTrigger } from "./types.js";
+import type { ReconcileResult, ReconcileTrigger } from "../reconcile/types.js";
 
 export interface ReconcileQueueOptions {
   run: (trigger: ReconcileTrigger) => Promise<ReconcileResult>;

@@ -6,10 +6,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { RECEIVERS, type Receiver, type ReconcileTrigger } from "../reconcile/types.js";
 import { DeliveryCache } from "./delivery-cache.js";
 import type { SnapgateMetrics } from "./metrics.js";
 import { MAX_BODY_BYTES } from "./read-body.js";
-import { RECEIVERS, type Receiver, type ReconcileTrigger } from "./types.js";
 import { handleWebhook, type WebhookContext } from "./webhook.js";
 
 /** What /status shows; `ready` also drives /readyz. */

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import { formatIssue } from "../core/errors.js";
+import type { Receiver, ReconcileTrigger } from "../reconcile/types.js";
 import type { DeliveryCache } from "./delivery-cache.js";
 import {
   type BodyMediaType,
@@ -17,7 +18,6 @@ import {
 } from "./push-event.js";
 import { readBody } from "./read-body.js";
 import { sameRepository } from "./same-repository.js";
-import type { Receiver, ReconcileTrigger } from "./types.js";
 import { verifyRequest } from "./verify/index.js";
 
 export interface WebhookContext {

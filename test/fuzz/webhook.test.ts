@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { SnapgateError } from "../../src/core/errors.js";
 import { runDaemon } from "../../src/serve/daemon.js";
 import { parsePushEvent } from "../../src/serve/push-event.js";
-import type { Receiver, ReconcileTrigger } from "../../src/serve/types.js";
+import type { Receiver, ReconcileTrigger } from "../../src/reconcile/types.js";
 import { attempt, attemptSync, checkOutcome, fuzzParams, HANG_MS, Tally } from "./harness.js";
 import { applyTextOps, applyValueOps, rawJson, renderJson, textOps, valueOps } from "./mutate.js";
 

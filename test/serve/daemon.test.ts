@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { ReconcileResult, ReconcileTrigger } from "../../src/reconcile/types.js";
 import { type RunningDaemon, runDaemon } from "../../src/serve/daemon.js";
-import type { ReconcileResult, ReconcileTrigger } from "../../src/serve/types.js";
 import { delivery, HEAD, post, REPO, SECRET, silentLog } from "./helpers.js";
 
 let daemon: RunningDaemon | undefined;

@@ -1,9 +1,9 @@
 /** Shared bits for the serve tests: a silent logger, signing, and a stub server around a recording queue. */
 import { createHmac } from "node:crypto";
 import { pino } from "pino";
+import type { Receiver, ReconcileTrigger } from "../../src/reconcile/types.js";
 import { createMetrics } from "../../src/serve/metrics.js";
 import { type RunningServer, type StatusSnapshot, startServer } from "../../src/serve/server.js";
-import type { Receiver, ReconcileTrigger } from "../../src/serve/types.js";
 
 export const SECRET = "test-secret-0123456789abcdef";
 export const OTHER_SECRET = "another-secret-9876543210fedcba";

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ReconcileTrigger } from "../../src/reconcile/types.js";
 import { type RunningDaemon, runDaemon } from "../../src/serve/daemon.js";
-import type { ReconcileTrigger } from "../../src/serve/types.js";
 import { SECRET, silentLog } from "./helpers.js";
 
 const run = promisify(execFile);

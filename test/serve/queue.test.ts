@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { ReconcileResult, ReconcileTrigger } from "../../src/reconcile/types.js";
 import { ReconcileQueue } from "../../src/serve/queue.js";
-import type { ReconcileResult, ReconcileTrigger } from "../../src/serve/types.js";
 
 /** A run that blocks until released, so tests control when it ends. */
 function gatedRuns() {

@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Receiver } from "../../src/serve/types.js";
+import type { Receiver } from "../../src/reconcile/types.js";
 import {
   delivery,
   HEAD,

@@ -1,5 +1,5 @@
 /** One verifier per receiver, all with the same shape: (secrets, raw body, header) → boolean. */
-import type { Receiver } from "../types.js";
+import type { Receiver } from "../../reconcile/types.js";
 import { GENERIC_SIGNATURE_HEADER, verifyGenericSignature } from "./generic.js";
 import { GITEA_SIGNATURE_HEADER, verifyGiteaSignature } from "./gitea.js";
 import { GITHUB_SIGNATURE_HEADER, verifyGithubSignature } from "./github.js";

@@ -1,7 +1,9 @@
 /**
- * The contract between the daemon (src/serve/**) and the reconcile body (the
- * lead's plan/apply code): what started a run, and what the run reports back.
+ * The contract between the daemon (src/serve/) and the reconcile: what started
+ * a run, and what the run reports back — its typed outcome included.
  */
+import type { OutcomeKind, ReasonCode } from "../core/outcome.js";
+import type { StepName, StepRecord } from "./steps.js";
 
 export type Receiver = "github" | "gitlab" | "gitea" | "generic";
 export const RECEIVERS: readonly Receiver[] = ["github", "gitlab", "gitea", "generic"];
@@ -10,6 +12,8 @@ export const RECEIVERS: readonly Receiver[] = ["github", "gitlab", "gitea", "gen
 export type ReconcileTrigger =
   | { kind: "start"; coalesced?: number }
   | { kind: "poll"; commit: string; coalesced?: number }
+  /** a transient failure is retried soon, with backoff */
+  | { kind: "retry"; attempt: number; coalesced?: number }
   | {
       kind: "webhook";
       receiver: Receiver;
@@ -21,6 +25,14 @@ export type ReconcileTrigger =
 
 export type BlockKind = "policy" | "access" | "guard" | "protect";
 export const BLOCK_KINDS: readonly BlockKind[] = ["policy", "access", "guard", "protect"];
+
+/** How a run ended: the kind, the reason code, the step that failed (if one did), the step timings. */
+export interface ReconcileOutcome {
+  kind: OutcomeKind;
+  reason: ReasonCode;
+  step?: StepName;
+  steps: readonly StepRecord[];
+}
 
 export interface ReconcileResult {
   /** the commit that was reconciled; null when the run failed before resolving one */
@@ -36,4 +48,6 @@ export interface ReconcileResult {
   commitTime?: string | number;
   /** human-readable failure, when ok is false */
   error?: string;
+  /** the typed outcome (absent only from reconcile bodies that predate it, e.g. test doubles) */
+  outcome?: ReconcileOutcome;
 }
