@@ -1,5 +1,6 @@
 /** The git source of the desired state (SPEC §2–§3): see checkout.ts. */
 export {
+  branchesContaining,
   type CheckoutOptions,
   checkoutSource,
   MATERIALISED_PATHS,
