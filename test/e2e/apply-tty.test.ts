@@ -46,7 +46,18 @@ function applyOnTty(planFile: string, repo: string, env: NodeJS.ProcessEnv, answ
   return new Promise<{ code: number; out: string }>((resolve, reject) => {
     const child = spawn(
       "python3",
-      ["-c", PTY_DRIVER, "to continue:", answer, process.execPath, CLI, "apply", planFile, "--repo", repo],
+      [
+        "-c",
+        PTY_DRIVER,
+        "to continue:",
+        answer,
+        process.execPath,
+        CLI,
+        "apply",
+        planFile,
+        "--repo",
+        repo,
+      ],
       { env: { ...process.env, NODE_NO_WARNINGS: "1", ...env } },
     );
     let out = "";

@@ -93,7 +93,14 @@ describe("two applies of the same plan", () => {
   for (const offsetMs of [0, 150]) {
     it(`started ${offsetMs} ms apart: exactly-once deletion, the other refuses with the lock message or finds everything done`, async () => {
       const w = await smallWorld();
-      const args = ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS, "--format", "json"];
+      const args = [
+        "apply",
+        w.dirs.planFile,
+        ...repoArgs(w.dirs),
+        ...APPLY_ARGS,
+        "--format",
+        "json",
+      ];
       const a = track(spawnCli(args, w.env));
       if (offsetMs) await sleep(offsetMs);
       const b = track(spawnCli(args, w.env));
@@ -150,14 +157,19 @@ describe("the account lock", () => {
   it("a lock left by a SIGKILLed apply (dead pid) does not block the next apply", async () => {
     const w = await smallWorld();
     const lock = lockPath(w.dirs.stateDir, ACCOUNT);
-    const first = track(spawnCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env));
+    const first = track(
+      spawnCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env),
+    );
     await waitForFile(lock);
     await first.kill();
     const left = JSON.parse(await readFile(lock, "utf8")) as { pid: number; host: string };
     expect(left.pid).toBe(first.pid);
     expect(left.host).toBe(os.hostname());
 
-    const next = await runCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env);
+    const next = await runCli(
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS],
+      w.env,
+    );
     expect(next.stderr).not.toMatch(/holds the lock/);
     expect(next.code).toBe(0);
     expectExactlyOnce(w);
@@ -226,7 +238,10 @@ describe("the account lock", () => {
     // Once the holder is gone the lock is stale and the next apply proceeds.
     holder.kill("SIGKILL");
     await new Promise((r) => holder.once("exit", r));
-    const after = await runCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env);
+    const after = await runCli(
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS],
+      w.env,
+    );
     expect(after.code).toBe(0);
     expectExactlyOnce(w);
   });

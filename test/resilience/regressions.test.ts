@@ -81,7 +81,10 @@ describe("resume after a journaled delete that did not take", () => {
     const journal = await Journal.open(journalPath(dirs.stateDir, plan.digest));
     await journal.result(key, "deleted", "deleted (op-1 Succeeded)", []);
 
-    const r = await runCli(["apply", dirs.planFile, ...repoArgs(dirs), ...APPLY_ARGS, "--format", "json"], env);
+    const r = await runCli(
+      ["apply", dirs.planFile, ...repoArgs(dirs), ...APPLY_ARGS, "--format", "json"],
+      env,
+    );
     const reported = (
       JSON.parse(r.stdout) as { items: { region: string; name: string; outcome: string }[] }
     ).items;

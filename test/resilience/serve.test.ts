@@ -173,7 +173,10 @@ describe("serve", () => {
     const serve = await startServe(w);
     expect(await waitForDeletes(w.emulator, 1, serve.proc)).toBe(true);
 
-    const during = await runCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env);
+    const during = await runCli(
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS],
+      w.env,
+    );
     expect(
       w.emulator.deletedSnapshots().length,
       "serve finished before the CLI tried",
