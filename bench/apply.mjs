@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { runApply } from "../dist/apply/run-apply.js";
 import { AuditLog } from "../dist/audit-log/log.js";
 import { lightsailClientFactory } from "../dist/lightsail/client.js";
+import { stsIdentityProbe } from "../dist/lightsail/sts.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
 import { gitRepo, spawnEmulator } from "./lib.mjs";
 
@@ -92,6 +93,8 @@ async function scenario(label, faults, target) {
     const result = await runApply({
       plan,
       clients: lightsailClientFactory({ endpoint: emulator.url, maxAttempts: 1 }),
+      repo: dir,
+      identity: stsIdentityProbe({ endpoint: emulator.url }),
       audit: new AuditLog(path.join(stateDir, "audit.jsonl")),
       stateDir,
       cacheDir,

@@ -51,6 +51,8 @@ export interface ApplyResult {
   throttled: number;
   /** deletes a crash interrupted under earlier plans, re-read and recorded by this run */
   settled?: SettledItem[];
+  /** what was applied: the plan's source, in the repository the operator named (runApply sets it) */
+  source?: Plan["source"];
 }
 
 export interface ExecuteOptions {

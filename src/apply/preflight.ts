@@ -16,13 +16,13 @@ import { listInventory } from "../lightsail/inventory.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { loadGateStages } from "../reconcile/load-stages.js";
 import { assertAccount } from "../reconcile/plan-pipeline.js";
-import { checkoutSource, normaliseRepo, redactUrl, resolveRef } from "../source/index.js";
+import { branchesContaining, checkoutSource, redactUrl, resolveRef } from "../source/index.js";
 import type { DeleteContext } from "./delete-one.js";
 
 export interface PreflightOptions {
   cacheDir: string;
-  /** the repository URL with credentials, when the plan holds a redacted one */
-  repo?: string;
+  /** the repository the operator named (bindRepository): every git question goes to it */
+  repo: string;
   nowMs: number;
   /** refuse unless the plan's commit is the current tip of this branch */
   requireBranch?: string;
@@ -64,30 +64,9 @@ function isShaRef(ref: string, commit: string): boolean {
   return /^[0-9a-f]{7,64}$/.test(ref) && commit.startsWith(ref);
 }
 
-/** The plan stores the repo with credentials redacted; --repo supplies the real one. */
-function repoFor(plan: Plan, override: string | undefined): string {
-  if (override === undefined) {
-    if (plan.source.repo.includes("***@")) {
-      throw refused(
-        `the plan's repository ${plan.source.repo} had credentials redacted: pass the full URL with --repo`,
-      );
-    }
-    return plan.source.repo;
-  }
-  if (
-    redactUrl(override) !== plan.source.repo &&
-    normaliseRepo(override) !== normaliseRepo(plan.source.repo)
-  ) {
-    throw refused(
-      `--repo ${redactUrl(override)} is not the repository the plan was made from (${plan.source.repo})`,
-    );
-  }
-  return override;
-}
-
 export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Preflight> {
   const { source } = plan;
-  const repo = repoFor(plan, opts.repo);
+  const { repo } = opts;
   const checkout = await checkoutSource({ repo, ref: source.commit, cacheDir: opts.cacheDir });
   try {
     const desired = await loadDesiredFromDir(checkout.dir);
@@ -117,10 +96,30 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
       }
     }
     if (opts.requireBranch !== undefined) {
-      const tip = await resolveRef({ repo, ref: opts.requireBranch, cacheDir: opts.cacheDir });
+      const tip = await resolveRef({
+        repo,
+        // a branch, never a tag or a sha that happens to carry the name
+        ref: opts.requireBranch.startsWith("refs/heads/")
+          ? opts.requireBranch
+          : `refs/heads/${opts.requireBranch}`,
+        cacheDir: opts.cacheDir,
+      });
       if (tip !== source.commit) {
         throw refused(
-          `--require-branch ${opts.requireBranch}: the plan was made for ${source.commit.slice(0, 12)} but ${opts.requireBranch} is at ${tip.slice(0, 12)}; plan the current tip of ${opts.requireBranch}`,
+          `--require-branch ${opts.requireBranch}: the plan was made for ${source.commit.slice(0, 12)} but ${opts.requireBranch} is at ${tip.slice(0, 12)} in ${redactUrl(repo)}; plan the current tip of ${opts.requireBranch}`,
+        );
+      }
+    } else {
+      // Any commit the cache holds can be checked out, a bare sha ref never "moves":
+      // only a commit some branch of the operator's repository contains is applied.
+      const branches = await branchesContaining({
+        repo,
+        commit: source.commit,
+        cacheDir: opts.cacheDir,
+      });
+      if (branches.length === 0) {
+        throw refused(
+          `the plan's commit ${source.commit} is on no branch of ${redactUrl(repo)} (unmerged and no longer on its branch, force-pushed away, or reachable only from a tag or a sha); refusing: plan a commit of a branch`,
         );
       }
     }

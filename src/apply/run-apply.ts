@@ -12,12 +12,16 @@ import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
 import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
+import type { IdentityProbe } from "../lightsail/sts.js";
+import { redactUrl } from "../source/index.js";
+import { proveAccount } from "./account-proof.js";
 import { rateLimitedClients } from "./call.js";
 import { type ApplyItem, type ApplyResult, emptyOutcomeCounts, executePlan } from "./execute.js";
 import { settleInterrupted } from "./interrupted.js";
 import { Journal, journalPath, openMarkerPath } from "./journal.js";
 import { preflight } from "./preflight.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
+import { bindRepository } from "./repo-binding.js";
 
 export interface ApplyRequest {
   plan: Plan;
@@ -29,10 +33,15 @@ export interface ApplyRequest {
   concurrency: number;
   rate: number;
   requireBranch?: string;
-  /** the repository URL with credentials, when the plan's is redacted */
-  repo?: string;
+  /**
+   * The repository the operator named (--repo, SNAPGATE_REPO, serve's --repo):
+   * the plan must come from it, and every git question goes to it. Undefined is refused.
+   */
+  repo: string | undefined;
+  /** who the credentials belong to (sts:GetCallerIdentity): must be the plan's account */
+  identity: IdentityProbe;
   /** asked after every check passed and before the first delete; false → refused */
-  confirm?: (plan: Plan) => Promise<boolean>;
+  confirm?: (plan: Plan, source: Plan["source"]) => Promise<boolean>;
   onItem?: (item: ApplyItem, done: number, total: number) => void;
   /** how the run was started, for the audit log (cli, serve, demo) */
   trigger?: Record<string, unknown>;
@@ -49,6 +58,8 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   const { plan } = req;
   const runId = randomUUID();
   const reads = () => rateLimitedClients(req.clients, new AdaptiveRateLimiter(req.rate));
+  const repo = bindRepository(plan, req.repo);
+  const source = { ...plan.source, repo: redactUrl(repo) };
   if (plan.deletions.length === 0) {
     // Nothing is done, not even settling earlier crashes: without preflight the
     // plan's account is unproven, and a NotFound from the wrong account would
@@ -61,20 +72,22 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       items: [],
       counts: emptyOutcomeCounts(),
       throttled: 0,
+      source,
     };
   }
 
   return withApplyLock(req.stateDir, plan, async () => {
+    // First, before settling anything or deleting: the credentials are the plan's account's.
+    const caller = await proveAccount(plan, req.identity);
     const checks = await preflight(plan, {
       cacheDir: req.cacheDir,
       nowMs: req.nowMs,
       requireBranch: req.requireBranch,
-      repo: req.repo,
+      repo,
       clients: reads(),
     });
-    if (req.confirm && !(await req.confirm(plan)))
+    if (req.confirm && !(await req.confirm(plan, source)))
       throw refused("apply cancelled: the confirmation did not match", "Cancelled");
-    // After preflight: the credentials are proven to be the plan's account.
     const settled = await settleInterrupted({
       stateDir: req.stateDir,
       account: plan.account,
@@ -97,6 +110,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       repo: plan.source.repo,
       policyDigest: plan.policy.digest,
       account: plan.account,
+      caller: caller.arn,
       deletions: plan.deletions.length,
       trigger: req.trigger ?? { kind: "cli" },
       resumed: plan.deletions.some((d) => journal.state(snapshotKey(d)) !== undefined),
@@ -124,7 +138,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       throttled: result.throttled,
       ...(result.aborted ? { aborted: result.aborted } : {}),
     });
-    return settled.length > 0 ? { ...result, settled } : result;
+    return settled.length > 0 ? { ...result, source, settled } : { ...result, source };
   });
 }
 

@@ -7,6 +7,7 @@ import { runApply } from "../apply/run-apply.js";
 import { refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
+import { stsIdentityProbe } from "../lightsail/sts.js";
 import { EXIT } from "./exit-codes.js";
 import {
   cacheDirFor,
@@ -57,11 +58,15 @@ export function registerApplyCommand(program: Command): void {
           "--require-branch <branch>",
           "refuse unless the plan's commit is the current tip of <branch>",
         )
-        .option("--repo <url>", "the repository URL with credentials, when the plan's is redacted")
+        .option(
+          "--repo <url|path>",
+          "the repository the plan must come from (env SNAPGATE_REPO); required: the plan file's own is not trusted",
+        )
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (file: string, flags: ApplyFlags) => {
     const plan = await readPlanFile(file);
+    const repo = flags.repo ?? process.env.SNAPGATE_REPO;
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     if (!flags.autoApprove && !interactive) {
       throw refused("no TTY to confirm on: pass --auto-approve to apply without confirmation");
@@ -78,7 +83,8 @@ export function registerApplyCommand(program: Command): void {
       concurrency: flags.concurrency,
       rate: flags.rate,
       requireBranch: flags.requireBranch,
-      repo: flags.repo,
+      repo,
+      identity: stsIdentityProbe({ endpoint: flags.endpointUrl }),
       confirm: flags.autoApprove ? undefined : confirmOnTty,
       onItem: progress.onItem,
       trigger: { kind: "cli", planFile: file },
@@ -100,12 +106,19 @@ export function registerApplyCommand(program: Command): void {
   });
 }
 
+/** `repo@commit (ref R, base B)`: what the plan was made from, as the operator named it. */
+export function describeSource(source: Plan["source"]): string {
+  const base = source.base ? `, base ${source.base.slice(0, 12)}` : "";
+  return `${source.repo}@${source.commit.slice(0, 12)} (ref ${source.ref}${base})`;
+}
+
 /** aws-nuke style: the user types the account id to go ahead. */
-async function confirmOnTty(plan: Plan): Promise<boolean> {
+async function confirmOnTty(plan: Plan, source: Plan["source"]): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     process.stdout.write(
-      `About to delete ${plan.deletions.length} snapshot(s) in account ${plan.account} (${plan.regions.join(", ")}), plan ${plan.digest.slice(0, 19)}…\n`,
+      `About to delete ${plan.deletions.length} snapshot(s) in account ${plan.account} (${plan.regions.join(", ")}), plan ${plan.digest.slice(0, 19)}…\n` +
+        `from ${describeSource(source)}\n`,
     );
     const answer = await rl.question(`Type the account id (${plan.account}) to continue: `);
     return answer.trim() === plan.account;
@@ -154,6 +167,9 @@ export function renderResult(r: ApplyResult, listItems = true): string {
   }
   lines.push(
     "",
+    ...(r.source
+      ? [`Applied ${describeSource(r.source)}, plan ${r.planDigest.slice(0, 19)}…`]
+      : []),
     `Apply: ${c.deleted} deleted, ${c.absent} already absent, ${c.skipped} skipped, ${c.denied} denied, ${c.failed} failed${r.throttled ? ` (${r.throttled} throttled requests absorbed)` : ""}.`,
   );
   return `${lines.join("\n")}\n`;

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
+import { stsIdentityProbe } from "../lightsail/sts.js";
 import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
@@ -86,6 +87,7 @@ export function registerServeCommand(program: Command): void {
     // One client per region for the daemon's lifetime (connections and credentials are reused).
     const planClients = lightsailClientFactory({ endpoint: flags.endpointUrl });
     const applyClients = lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 });
+    const identity = stsIdentityProbe({ endpoint: flags.endpointUrl });
     // SIGTERM: stop starting deletions, let those in flight finish, then exit.
     const shutdown = new AbortController();
     const daemon = await runDaemon({
@@ -108,6 +110,7 @@ export function registerServeCommand(program: Command): void {
             audit,
             planClients,
             applyClients,
+            identity,
             concurrency: flags.concurrency,
             rate: flags.rate,
             now: clockNow,

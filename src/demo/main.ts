@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: "test",
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_LIGHTSAIL: emulator.url,
+      AWS_ENDPOINT_URL_STS: emulator.url,
       SNAPGATE_STATE_DIR: stateDir,
       XDG_CACHE_HOME: path.join(work, "cache"),
       NODE_NO_WARNINGS: "1",
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
         args: ["plan", "--repo", repo, "--ref", "main", "--out", planFile, "--detailed-exitcode"],
         ok: [0, 2],
       },
-      { args: ["apply", planFile, "--auto-approve"], ok: [0, 5] },
+      { args: ["apply", planFile, "--repo", repo, "--auto-approve"], ok: [0, 5] },
       { args: ["audit", "--repo", repo, "--ref", "main", "--report-dir", reports], ok: [0, 4] },
       { args: ["audit-log", "verify", path.join(stateDir, "audit.jsonl")], ok: [0] },
     ];

@@ -3,6 +3,7 @@
  * async-completion timers, the call log and the deletion log. One instance per
  * running emulator (no module-level state), handed to every operation.
  */
+import { createHash } from "node:crypto";
 import { evaluateIam } from "../iam/evaluate.js";
 import type { IamPolicyDocument, IamRequest } from "../iam/types.js";
 import type { Faults } from "./faults.js";
@@ -74,6 +75,27 @@ export class Engine {
 
   secretOf(accessKeyId: string): string | undefined {
     return this.principals.get(accessKeyId)?.secretAccessKey;
+  }
+
+  /**
+   * Who a key belongs to, as sts:GetCallerIdentity reports it: the built-in
+   * "test" key is the account's root user, a seeded key an IAM user named after it.
+   */
+  identityOf(accessKeyId: string): { userId: string; account: string; arn: string } | undefined {
+    if (!this.principals.has(accessKeyId)) return undefined;
+    const account = this.account;
+    if (accessKeyId === "test")
+      return { userId: account, account, arn: `arn:aws:iam::${account}:root` };
+    const suffix = createHash("sha256")
+      .update(accessKeyId)
+      .digest("hex")
+      .slice(0, 17)
+      .toUpperCase();
+    return {
+      userId: `AIDA${suffix}`,
+      account,
+      arn: `arn:aws:iam::${account}:user/${accessKeyId}`,
+    };
   }
 
   /** Throws AccessDeniedException unless the principal's policy allows the request. */

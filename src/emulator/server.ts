@@ -1,5 +1,6 @@
 /**
- * The HTTP face of the emulator: POST / with AWS JSON 1.1, SigV4 verification,
+ * The HTTP face of the emulator: POST / with AWS JSON 1.1 (and STS's query
+ * protocol, told apart by its form-encoded body: see sts.ts), SigV4 verification,
  * injected faults, dispatch to an operation, and an AWS-shaped answer (with
  * x-amzn-RequestId) for every request, errors included. Never crashes on input.
  */
@@ -11,6 +12,7 @@ import type { CallRecord, Engine } from "./engine.js";
 import { OPERATIONS } from "./ops/index.js";
 import { CONTENT_TYPE, invalidInput, LightsailError, TARGET_PREFIX } from "./protocol.js";
 import type { SigV4Verifier } from "./sigv4.js";
+import { answerSts, isQueryRequest, STS_CONTENT_TYPE } from "./sts.js";
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -60,6 +62,17 @@ async function handle(
   let payload: unknown;
   try {
     const body = await readBody(req);
+    if (isQueryRequest(req)) {
+      const answer = await answerSts(engine, verifier, req, body, call, requestId);
+      engine.logCall(call);
+      res.writeHead(answer.status, {
+        "content-type": STS_CONTENT_TYPE,
+        "x-amzn-RequestId": requestId,
+        "content-length": Buffer.byteLength(answer.xml),
+      });
+      res.end(answer.xml);
+      return;
+    }
     payload = await dispatch(engine, verifier, req, body, call, latency);
   } catch (err) {
     const error =

@@ -26,8 +26,21 @@ const AUTH_PATTERN =
   /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
-const unauthenticated = (message: string) =>
-  new LightsailError("UnauthenticatedException", message);
+/** Why a signature was refused: each protocol names the failure its own way (STS: error codes). */
+export type SigV4FailureReason = "missing" | "malformed" | "unknown-key" | "mismatch";
+
+/** A Lightsail UnauthenticatedException that also says why, for protocols with finer error codes. */
+export class SigV4Rejection extends LightsailError {
+  constructor(
+    readonly reason: SigV4FailureReason,
+    message: string,
+  ) {
+    super("UnauthenticatedException", message);
+  }
+}
+
+const unauthenticated = (message: string, reason: SigV4FailureReason = "mismatch") =>
+  new SigV4Rejection(reason, message);
 
 export class SigV4Verifier {
   private readonly signers = new Map<string, SignatureV4>();
@@ -37,20 +50,29 @@ export class SigV4Verifier {
     private readonly maxSkewMs = 15 * 60_000,
   ) {}
 
-  async verify(req: ReceivedRequest, nowMs: number): Promise<VerifiedCaller> {
+  /** `expectedService`: the signing name of the service the request is for (`lightsail`, `sts`). */
+  async verify(
+    req: ReceivedRequest,
+    nowMs: number,
+    expectedService = "lightsail",
+  ): Promise<VerifiedCaller> {
     const auth = header(req.headers, "authorization");
-    if (auth === undefined) throw unauthenticated("Missing Authentication Token");
+    if (auth === undefined) throw unauthenticated("Missing Authentication Token", "missing");
     const m = AUTH_PATTERN.exec(auth.trim());
-    if (!m) throw unauthenticated("The Authorization header is not a valid SigV4 header.");
+    if (!m)
+      throw unauthenticated("The Authorization header is not a valid SigV4 header.", "malformed");
     const [, accessKeyId, scopeDate, region, service, signedList, signature] =
       m as unknown as string[];
-    if (service !== "lightsail")
+    if (service !== expectedService)
       throw unauthenticated(
-        `Credential should be scoped to service 'lightsail', not '${service}'.`,
+        `Credential should be scoped to service '${expectedService}', not '${service}'.`,
       );
     const secret = this.secretOf(accessKeyId as string);
     if (secret === undefined) {
-      throw unauthenticated("The security token included in the request is invalid.");
+      throw unauthenticated(
+        "The security token included in the request is invalid.",
+        "unknown-key",
+      );
     }
     const amzDate = header(req.headers, "x-amz-date");
     const d = amzDate === undefined ? null : AMZ_DATE.exec(amzDate);
@@ -61,7 +83,8 @@ export class SigV4Verifier {
       throw unauthenticated("Signature expired.");
 
     const signedHeaders = (signedList as string).split(";");
-    if (!signedHeaders.includes("host")) throw unauthenticated("The host header must be signed.");
+    if (!signedHeaders.includes("host"))
+      throw unauthenticated("The host header must be signed.", "malformed");
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) {
       const value = header(req.headers, name);
@@ -76,7 +99,7 @@ export class SigV4Verifier {
       throw unauthenticated("The x-amz-content-sha256 header does not match the body.");
     }
 
-    const resigned = await this.signer(accessKeyId as string, secret).sign(
+    const resigned = await this.signer(accessKeyId as string, secret, service as string).sign(
       {
         method: req.method,
         protocol: "http:",
@@ -106,14 +129,14 @@ export class SigV4Verifier {
     return { accessKeyId: accessKeyId as string, region: region as string };
   }
 
-  private signer(accessKeyId: string, secretAccessKey: string): SignatureV4 {
-    const key = `${accessKeyId}\u0000${secretAccessKey}`;
+  private signer(accessKeyId: string, secretAccessKey: string, service: string): SignatureV4 {
+    const key = `${accessKeyId}\u0000${secretAccessKey}\u0000${service}`;
     let signer = this.signers.get(key);
     if (!signer) {
       signer = new SignatureV4({
         credentials: { accessKeyId, secretAccessKey },
         region: "us-east-1",
-        service: "lightsail",
+        service,
         sha256: Sha256,
         applyChecksum: false,
       });

@@ -3,7 +3,9 @@
  * the reconciler's scope, protect and access rules, so that what snapgate
  * checks locally is what AWS enforces:
  *
- *   ReadInventory      the Get* calls snapgate makes (no resource types: "*")
+ *   ReadInventory      the Get* calls snapgate makes (no resource types: "*"), and
+ *                      sts:GetCallerIdentity, by which apply proves the plan's account
+ *                      (AWS answers it without a permission; listing it says it is needed)
  *   DeleteAllowRuleN   one Allow per access allow rule (DeleteInScope when there are none),
  *                      on the configured regions' DiskSnapshot ARNs, requiring the scope's
  *                      tags and the rule's tags
@@ -27,6 +29,7 @@ export const READ_ACTIONS = [
   "lightsail:GetOperations",
   "lightsail:GetOperationsForResource",
   "lightsail:GetRegions",
+  "sts:GetCallerIdentity",
 ] as const;
 
 const DELETE = "lightsail:DeleteDiskSnapshot";

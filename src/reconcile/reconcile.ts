@@ -14,6 +14,7 @@ import { messageOf, reasonOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode } from "../core/outcome.js";
 import type { ClientFactory } from "../lightsail/client.js";
+import type { IdentityProbe } from "../lightsail/sts.js";
 import { makePlan } from "./plan-pipeline.js";
 import { type StepName, StepRunner } from "./steps.js";
 import type { ReconcileResult, ReconcileTrigger } from "./types.js";
@@ -27,6 +28,8 @@ export interface ReconcileOptions {
   /** clients for planning (SDK retries) and for apply (no SDK retries: apply retries itself) */
   planClients: ClientFactory;
   applyClients: ClientFactory;
+  /** sts:GetCallerIdentity: apply proves the plan's account with it before any delete */
+  identity: IdentityProbe;
   concurrency: number;
   rate: number;
   /** verify the commit's signature before applying; returns a reason when it fails */
@@ -129,6 +132,9 @@ export async function reconcileOnce(
           nowMs: now(),
           concurrency: opts.concurrency,
           rate: opts.rate,
+          // serve's own --repo: the plan was just made from it, and is bound to it like any other
+          repo: opts.repo,
+          identity: opts.identity,
           trigger,
           signal: opts.signal,
         }),

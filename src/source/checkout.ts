@@ -17,6 +17,7 @@ import {
   resolveInCache,
 } from "./cache-repo.js";
 import { parseCommitObject } from "./commit-info.js";
+import { sourceFailure } from "./git.js";
 import { materialiseCommit } from "./materialise.js";
 import { cacheKeyFor, normaliseRepo, redactorFor, redactUrl } from "./repo-url.js";
 import type { TreeLimits } from "./tree.js";
@@ -132,6 +133,43 @@ export async function resolveRef(opts: SourceOptions & { ref: string }): Promise
   return withCacheRepo(url, opts, async (repo) => {
     const defaults = await fetchWithDefaultBranch(repo, isDefaultRef(opts.ref));
     return (await pinRef(repo, opts.ref, defaults)).commit;
+  });
+}
+
+/**
+ * Re-fetches and returns the branches (`refs/heads/*` of the remote) whose
+ * history contains `commit`; empty when none does — an unmerged commit one
+ * branch no longer holds (force-pushed away), or one only a tag or a bare sha
+ * reaches. The commit must already be in the cache (a checkout of it put it there).
+ */
+export async function branchesContaining(
+  opts: SourceOptions & { commit: string },
+): Promise<string[]> {
+  const url = normaliseRepo(opts.repo);
+  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(opts.commit)) {
+    throw new SnapgateError("SourceFailed", `"${opts.commit}" is not a full commit sha`);
+  }
+  return withCacheRepo(url, opts, async (repo) => {
+    await fetchAll(repo);
+    let out: string;
+    try {
+      out = await repo.git.text([
+        "for-each-ref",
+        "--format=%(refname)",
+        `--contains=${opts.commit}`,
+        "refs/heads/",
+      ]);
+    } catch (err) {
+      throw sourceFailure(
+        `cannot tell which branches of ${repo.display} contain ${opts.commit.slice(0, 12)}`,
+        err,
+        repo.redact,
+      );
+    }
+    return out
+      .split("\n")
+      .filter((line) => line.startsWith("refs/heads/"))
+      .map((line) => line.slice("refs/heads/".length));
   });
 }
 

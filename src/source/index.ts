@@ -1,5 +1,6 @@
 /** The git source of the desired state: see checkout.ts. */
 export {
+  branchesContaining,
   type CheckoutOptions,
   checkoutSource,
   MATERIALISED_PATHS,

@@ -9,6 +9,7 @@ import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog } from "../../src/audit-log/log.js";
 import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
 
@@ -33,6 +34,8 @@ async function applyWith(faults: Fault[]): Promise<{ result: ApplyResult; w: Wor
   for (const f of faults) w.emulator.faults.script(f);
   const result = await runApply({
     plan,
+    repo: w.repo.dir,
+    identity: stsIdentityProbe({ endpoint: w.emulator.url }),
     clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
     audit: new AuditLog(path.join(w.stateDir, "audit.jsonl")),
     stateDir: w.stateDir,
@@ -151,6 +154,8 @@ describe("apply: one classification table for every outcome", () => {
     const audit = new AuditLog(path.join(w.stateDir, "audit.jsonl"));
     const result = await runApply({
       plan,
+      repo: w.repo.dir,
+      identity: stsIdentityProbe({ endpoint: w.emulator.url }),
       clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
       audit,
       stateDir: w.stateDir,

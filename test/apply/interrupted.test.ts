@@ -15,6 +15,7 @@ import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import { renderResult } from "../../src/cli/apply.js";
 import type { Plan } from "../../src/core/model.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { ACCOUNT, makeWorld, NOW_MS, type World, webSet } from "../helpers/scenario.js";
 
@@ -128,6 +129,8 @@ describe("settling deletes interrupted under an earlier plan", () => {
     const apply = (plan: Plan) =>
       runApply({
         plan,
+        repo: world!.repo.dir,
+        identity: stsIdentityProbe({ endpoint: world!.emulator.url }),
         clients,
         audit,
         stateDir: world!.stateDir,

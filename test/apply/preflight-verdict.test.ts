@@ -28,7 +28,12 @@ describe("preflight's recheck", () => {
       nowMs: NOW_MS,
     });
     expect(plan.deletions.map((d) => d.name)).toContain("web-old");
-    const { recheck } = await preflight(plan, { cacheDir: world.cacheDir, nowMs: NOW_MS, clients });
+    const { recheck } = await preflight(plan, {
+      cacheDir: world.cacheDir,
+      nowMs: NOW_MS,
+      clients,
+      repo: world.repo.dir,
+    });
     const out = await clients("us-east-1").send(
       new GetDiskSnapshotCommand({ diskSnapshotName: "web-old" }),
     );

@@ -4,6 +4,7 @@
  * module), which answers the prompt.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
@@ -41,11 +42,22 @@ sys.stdout.write(seen.decode("utf-8", "replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
 
-function applyOnTty(planFile: string, env: NodeJS.ProcessEnv, answer: string) {
+function applyOnTty(planFile: string, repo: string, env: NodeJS.ProcessEnv, answer: string) {
   return new Promise<{ code: number; out: string }>((resolve, reject) => {
     const child = spawn(
       "python3",
-      ["-c", PTY_DRIVER, "to continue:", answer, process.execPath, CLI, "apply", planFile],
+      [
+        "-c",
+        PTY_DRIVER,
+        "to continue:",
+        answer,
+        process.execPath,
+        CLI,
+        "apply",
+        planFile,
+        "--repo",
+        repo,
+      ],
       { env: { ...process.env, NODE_NO_WARNINGS: "1", ...env } },
     );
     let out = "";
@@ -61,6 +73,7 @@ async function planned(w: World) {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_LIGHTSAIL: w.emulator.url,
+    AWS_ENDPOINT_URL_STS: w.emulator.url,
     SNAPGATE_STATE_DIR: w.stateDir,
     XDG_CACHE_HOME: w.cacheDir,
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
@@ -75,8 +88,11 @@ describe("apply on a TTY", () => {
   it("asks for the account id and deletes once it is typed", async () => {
     world = await makeWorld();
     const { env, planFile } = await planned(world);
-    const r = await applyOnTty(planFile, env, ACCOUNT);
+    const r = await applyOnTty(planFile, world.repo.dir, env, ACCOUNT);
     expect(r.out).toContain(`About to delete 2 snapshot(s) in account ${ACCOUNT}`);
+    // the prompt names what is applied: the operator's repository at the plan's commit
+    const { source } = JSON.parse(readFileSync(planFile, "utf8"));
+    expect(r.out).toContain(`from ${world.repo.dir}@${source.commit.slice(0, 12)} (ref main)`);
     expect(r.out).toContain(`Type the account id (${ACCOUNT}) to continue:`);
     expect(r.code).toBe(0);
     expect(
@@ -90,7 +106,7 @@ describe("apply on a TTY", () => {
   it("refuses and deletes nothing when the answer is not the account id", async () => {
     world = await makeWorld();
     const { env, planFile } = await planned(world);
-    const r = await applyOnTty(planFile, env, "yes");
+    const r = await applyOnTty(planFile, world.repo.dir, env, "yes");
     expect(r.code).toBe(1);
     expect(r.out).toContain("apply cancelled: the confirmation did not match");
     expect(world.emulator.calls().filter((c) => c.operation === "DeleteDiskSnapshot")).toEqual([]);

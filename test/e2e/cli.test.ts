@@ -19,6 +19,7 @@ function envFor(w: World): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_LIGHTSAIL: w.emulator.url,
+    AWS_ENDPOINT_URL_STS: w.emulator.url,
     SNAPGATE_STATE_DIR: w.stateDir,
     XDG_CACHE_HOME: w.cacheDir,
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
@@ -53,12 +54,15 @@ describe("snapgate CLI", () => {
     expect(p.stdout).toMatch(/x us-east-1\s+web-held/);
     expect(p.stdout).toContain("Plan: 2 to delete, 2 blocked, 0 missing");
 
-    const noTty = await runCli(["apply", planFile], env);
+    const noTty = await runCli(["apply", planFile, "--repo", world.repo.dir], env);
     expect(noTty.code).toBe(1);
     expect(noTty.stderr).toContain("--auto-approve");
     expect(world.emulator.deletedSnapshots()).toEqual([]);
 
-    const a = await runCli(["apply", planFile, "--auto-approve", "--format", "json"], env);
+    const a = await runCli(
+      ["apply", planFile, "--repo", world.repo.dir, "--auto-approve", "--format", "json"],
+      env,
+    );
     expect(a.code).toBe(0);
     const result = JSON.parse(a.stdout);
     expect(result.counts).toMatchObject({ deleted: 2, failed: 0 });
@@ -114,7 +118,7 @@ describe("snapgate CLI", () => {
     await runCli(["plan", "--repo", world.repo.dir, "--out", planFile], env);
     const text = await readFile(planFile, "utf8");
     await writeFile(planFile, text.replace('"web-older"', '"web-1"'));
-    const r = await runCli(["apply", planFile, "--auto-approve"], env);
+    const r = await runCli(["apply", planFile, "--repo", world.repo.dir, "--auto-approve"], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/digest does not match/);
     expect(world.emulator.deletedSnapshots()).toEqual([]);
@@ -163,7 +167,10 @@ describe("snapgate CLI", () => {
     world = await makeWorld();
     const planFile = path.join(world.stateDir, "..", "broken.json");
     await writeFile(planFile, '{\n  "formatVersion": 1,\n  "createdAt": oops\n}\n');
-    const r = await runCli(["apply", planFile, "--auto-approve"], envFor(world));
+    const r = await runCli(
+      ["apply", planFile, "--repo", world.repo.dir, "--auto-approve"],
+      envFor(world),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/broken\.json:3:\d+: invalid JSON/);
   });

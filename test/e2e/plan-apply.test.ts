@@ -10,6 +10,7 @@ import { AuditLog } from "../../src/audit-log/log.js";
 import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import type { Plan } from "../../src/core/model.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { serializePlan } from "../../src/plan/build.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
@@ -35,6 +36,8 @@ async function apply(w: World, p: Plan, nowMs = NOW_MS + 60_000) {
   const audit = new AuditLog(path.join(w.stateDir, "audit.jsonl"));
   const result = await runApply({
     plan: p,
+    repo: w.repo.dir,
+    identity: stsIdentityProbe({ endpoint: w.emulator.url }),
     clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
     audit,
     stateDir: w.stateDir,

@@ -61,6 +61,7 @@ async function setup(featureKeep = webSet(["web-1"])): Promise<Setup> {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_LIGHTSAIL: world.emulator.url,
+    AWS_ENDPOINT_URL_STS: world.emulator.url,
     XDG_CACHE_HOME: world.cacheDir,
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
   };

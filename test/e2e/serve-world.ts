@@ -211,6 +211,7 @@ export async function makeServeWorld(opts: {
           AWS_SECRET_ACCESS_KEY: "test",
           AWS_REGION: "us-east-1",
           AWS_ENDPOINT_URL_LIGHTSAIL: emulator.url,
+          AWS_ENDPOINT_URL_STS: emulator.url,
           SNAPGATE_STATE_DIR: stateDir,
           XDG_CACHE_HOME: cacheDir,
           SNAPGATE_WEBHOOK_SECRET: "",

@@ -15,25 +15,24 @@ function aws(
   args: string[],
   secret = "test",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return awsCli(["lightsail", ...args, "--region", "eu-west-2"], { secret });
+}
+
+/** Any AWS CLI command against the emulator, with the given key (default the built-in test key). */
+function awsCli(
+  args: string[],
+  key: { id?: string; secret?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       AWS,
-      [
-        "lightsail",
-        ...args,
-        "--endpoint-url",
-        emulator.url,
-        "--region",
-        "eu-west-2",
-        "--output",
-        "json",
-      ],
+      [...args, "--endpoint-url", emulator.url, "--output", "json"],
       {
         env: {
           PATH: process.env.PATH,
           HOME: "/nonexistent",
-          AWS_ACCESS_KEY_ID: "test",
-          AWS_SECRET_ACCESS_KEY: secret,
+          AWS_ACCESS_KEY_ID: key.id ?? "test",
+          AWS_SECRET_ACCESS_KEY: key.secret ?? "test",
           AWS_CONFIG_FILE: "/dev/null",
           AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
           AWS_PAGER: "",
@@ -55,6 +54,9 @@ beforeAll(async () => {
     pageSize: 2,
     seed: {
       account: "111122223333",
+      principals: [
+        { accessKeyId: "AKIDREADER", secretAccessKey: "reader-secret", policy: { Statement: [] } },
+      ],
       regions: {
         "eu-west-2": {
           disks: [{ name: "db-data", sizeInGb: 32 }],
@@ -116,5 +118,42 @@ describe("the AWS CLI cannot tell the emulator from Lightsail", () => {
     const r = await aws(["get-disk-snapshots"], "wrong-secret");
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/UnauthenticatedException/);
+  });
+});
+
+describe("aws sts get-caller-identity against the emulator's port", () => {
+  it("names the account and the principal of the key (query protocol, SigV4 for sts)", async () => {
+    const root = await awsCli(["sts", "get-caller-identity", "--region", "us-east-1"]);
+    expect(root.stderr).toBe("");
+    expect(JSON.parse(root.stdout)).toEqual({
+      UserId: "111122223333",
+      Account: "111122223333",
+      Arn: "arn:aws:iam::111122223333:root",
+    });
+    // no IAM permission is needed to ask who you are, as on AWS
+    const user = await awsCli(["sts", "get-caller-identity", "--region", "eu-west-2"], {
+      id: "AKIDREADER",
+      secret: "reader-secret",
+    });
+    expect(user.code).toBe(0);
+    expect(JSON.parse(user.stdout)).toMatchObject({
+      Account: "111122223333",
+      Arn: "arn:aws:iam::111122223333:user/AKIDREADER",
+      UserId: expect.stringMatching(/^AIDA[0-9A-Z]{17}$/),
+    });
+  });
+
+  it("a wrong secret or an unknown key is refused with STS's own error codes", async () => {
+    const wrong = await awsCli(["sts", "get-caller-identity", "--region", "us-east-1"], {
+      secret: "wrong",
+    });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/\(SignatureDoesNotMatch\) when calling the GetCallerIdentity/);
+    const unknown = await awsCli(["sts", "get-caller-identity", "--region", "us-east-1"], {
+      id: "AKIDNOBODY",
+      secret: "x",
+    });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/\(InvalidClientTokenId\) when calling the GetCallerIdentity/);
   });
 });

@@ -38,6 +38,7 @@ function envFor(stateDir: string): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_LIGHTSAIL: emulator.url,
+    AWS_ENDPOINT_URL_STS: emulator.url,
     SNAPGATE_STATE_DIR: stateDir,
     XDG_CACHE_HOME: path.join(stateDir, "cache"),
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
@@ -134,7 +135,7 @@ describe("fuzz: the built CLI on bad input", () => {
       const file = path.join(stateDir, `bad-${i}.json`);
       writeFileSync(file, text);
       const r = await runCli(
-        ["apply", file, "--auto-approve"],
+        ["apply", file, "--repo", repo.dir, "--auto-approve"],
         envFor(path.join(root, `apply-${i}`)),
       );
       expect(r.code, r.stderr).toBe(1);

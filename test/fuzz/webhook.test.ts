@@ -11,9 +11,9 @@ import fc from "fast-check";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SnapgateError } from "../../src/core/errors.js";
+import type { Receiver, ReconcileTrigger } from "../../src/reconcile/types.js";
 import { runDaemon } from "../../src/serve/daemon.js";
 import { parsePushEvent } from "../../src/serve/push-event.js";
-import type { Receiver, ReconcileTrigger } from "../../src/reconcile/types.js";
 import { attempt, attemptSync, checkOutcome, fuzzParams, HANG_MS, Tally } from "./harness.js";
 import { applyTextOps, applyValueOps, rawJson, renderJson, textOps, valueOps } from "./mutate.js";
 

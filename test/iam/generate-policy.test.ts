@@ -75,6 +75,7 @@ describe("generateIamPolicy", () => {
             "lightsail:GetOperations",
             "lightsail:GetOperationsForResource",
             "lightsail:GetRegions",
+            "sts:GetCallerIdentity",
           ],
           Resource: "*",
         },

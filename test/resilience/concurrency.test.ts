@@ -24,6 +24,7 @@ import {
   type Dirs,
   makeDirs,
   makePlan,
+  repoArgs,
   type WorldShape,
 } from "./world.js";
 
@@ -92,7 +93,14 @@ describe("two applies of the same plan", () => {
   for (const offsetMs of [0, 150]) {
     it(`started ${offsetMs} ms apart: exactly-once deletion, the other refuses with the lock message or finds everything done`, async () => {
       const w = await smallWorld();
-      const args = ["apply", w.dirs.planFile, ...APPLY_ARGS, "--format", "json"];
+      const args = [
+        "apply",
+        w.dirs.planFile,
+        ...repoArgs(w.dirs),
+        ...APPLY_ARGS,
+        "--format",
+        "json",
+      ];
       const a = track(spawnCli(args, w.env));
       if (offsetMs) await sleep(offsetMs);
       const b = track(spawnCli(args, w.env));
@@ -130,7 +138,7 @@ describe("two applies of the same plan", () => {
 
   it("the second apply after the first finished deletes nothing and exits 0", async () => {
     const w = await smallWorld();
-    const args = ["apply", w.dirs.planFile, ...APPLY_ARGS];
+    const args = ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS];
     expect((await runCli(args, w.env)).code).toBe(0);
     const callsBefore = w.emulator
       .calls()
@@ -149,14 +157,19 @@ describe("the account lock", () => {
   it("a lock left by a SIGKILLed apply (dead pid) does not block the next apply", async () => {
     const w = await smallWorld();
     const lock = lockPath(w.dirs.stateDir, ACCOUNT);
-    const first = track(spawnCli(["apply", w.dirs.planFile, ...APPLY_ARGS], w.env));
+    const first = track(
+      spawnCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env),
+    );
     await waitForFile(lock);
     await first.kill();
     const left = JSON.parse(await readFile(lock, "utf8")) as { pid: number; host: string };
     expect(left.pid).toBe(first.pid);
     expect(left.host).toBe(os.hostname());
 
-    const next = await runCli(["apply", w.dirs.planFile, ...APPLY_ARGS], w.env);
+    const next = await runCli(
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS],
+      w.env,
+    );
     expect(next.stderr).not.toMatch(/holds the lock/);
     expect(next.code).toBe(0);
     expectExactlyOnce(w);
@@ -180,7 +193,7 @@ describe("the account lock", () => {
       }),
     );
 
-    const args = ["apply", w.dirs.planFile, ...APPLY_ARGS];
+    const args = ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS];
     const results = await Promise.all([
       track(spawnCli(args, w.env)).done,
       track(spawnCli(args, w.env)).done,
@@ -212,7 +225,7 @@ describe("the account lock", () => {
     await writeFile(lock, JSON.stringify(owner));
 
     for (let i = 0; i < 2; i++) {
-      const r = await runCli(["apply", w.dirs.planFile, ...APPLY_ARGS], w.env);
+      const r = await runCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(
         `another apply holds the lock for account ${ACCOUNT}: pid ${holder.pid} on ${os.hostname()} since 2026-11-27T07:59:00.000Z`,
@@ -225,7 +238,10 @@ describe("the account lock", () => {
     // Once the holder is gone the lock is stale and the next apply proceeds.
     holder.kill("SIGKILL");
     await new Promise((r) => holder.once("exit", r));
-    const after = await runCli(["apply", w.dirs.planFile, ...APPLY_ARGS], w.env);
+    const after = await runCli(
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS],
+      w.env,
+    );
     expect(after.code).toBe(0);
     expectExactlyOnce(w);
   });
@@ -242,7 +258,7 @@ describe("the account lock", () => {
       token: "remote",
     };
     await writeFile(lock, JSON.stringify(owner));
-    const r = await runCli(["apply", w.dirs.planFile, ...APPLY_ARGS], w.env);
+    const r = await runCli(["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS], w.env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`pid ${owner.pid} on ${owner.host}`);
     expect(JSON.parse(await readFile(lock, "utf8"))).toEqual(owner);

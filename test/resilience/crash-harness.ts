@@ -42,6 +42,8 @@ export interface CrashOptions {
   emulator: RunningEmulator;
   plan: Plan;
   planFile: string;
+  /** the repository apply is told the plan comes from (--repo) */
+  repo: string;
   stateDir: string;
   env: NodeJS.ProcessEnv;
   killPoints: number;
@@ -111,7 +113,7 @@ async function waitForTrigger(
 export async function crashUntilDone(opts: CrashOptions): Promise<CrashReport> {
   const { emulator, plan } = opts;
   const total = plan.deletions.length;
-  const args = ["apply", opts.planFile, ...(opts.applyArgs ?? APPLY_ARGS)];
+  const args = ["apply", opts.planFile, "--repo", opts.repo, ...(opts.applyArgs ?? APPLY_ARGS)];
   const kills: KillPoint[] = [];
   const nonZeroExits: CrashReport["nonZeroExits"] = [];
   const maxRuns = opts.killPoints + 10;

@@ -50,6 +50,7 @@ describe("apply survives SIGKILL at random points (in-process emulator)", () => 
       emulator,
       plan,
       planFile: dirs.planFile,
+      repo: dirs.repo.dir,
       stateDir: dirs.stateDir,
       env,
       killPoints: KILL_POINTS,

@@ -13,7 +13,7 @@ import { runCli } from "../helpers/cli.js";
 import { APPLY_ARGS } from "./crash-harness.js";
 import { auditProblems, finalResults, readAudit, readJournal } from "./evidence.js";
 import { type CliProcess, sleep, spawnCli, waitForOutput } from "./proc.js";
-import { bigFleet, cliEnv, makeDirs, makePlan } from "./world.js";
+import { bigFleet, cliEnv, makeDirs, makePlan, repoArgs } from "./world.js";
 
 // A fixed default keeps CI reproducible; set SNAPGATE_CRASH_SEED to explore other schedules.
 const SEED = Number(process.env.SNAPGATE_CRASH_SEED ?? 20261127);
@@ -81,7 +81,7 @@ describe("apply and the emulator both SIGKILLed (emulator as a subprocess)", () 
     let unkilledFailures = 0;
     // Three runs that end non-zero on their own mean apply does not converge: stop early.
     for (let run = 1; run <= 12 && !exitedOk && unkilledFailures < 3; run++) {
-      const apply = spawnCli(["apply", dirs.planFile, ...APPLY_ARGS], env);
+      const apply = spawnCli(["apply", dirs.planFile, ...repoArgs(dirs), ...APPLY_ARGS], env);
       running.push(apply);
       let exited = false;
       void apply.done.then(() => (exited = true));

@@ -16,7 +16,15 @@ import { runCli } from "../helpers/cli.js";
 import { APPLY_ARGS } from "./crash-harness.js";
 import { finalResults, readJournal } from "./evidence.js";
 import { spawnCli, waitForOutput } from "./proc.js";
-import { approvedName, bigFleet, cliEnv, makeDirs, makePlan, type WorldShape } from "./world.js";
+import {
+  approvedName,
+  bigFleet,
+  cliEnv,
+  makeDirs,
+  makePlan,
+  repoArgs,
+  type WorldShape,
+} from "./world.js";
 
 const TINY: WorldShape = { approvedPerRegion: 3, keptPerRegion: 4, outOfScopePerRegion: 1 };
 
@@ -49,7 +57,7 @@ describe("resume after a journaled delete that did not take", () => {
     const codes: number[] = [];
     const outputs: string[] = [];
     for (let run = 0; run < 2 && codes.at(-1) !== 0; run++) {
-      const r = await runCli(["apply", dirs.planFile, ...APPLY_ARGS], env);
+      const r = await runCli(["apply", dirs.planFile, ...repoArgs(dirs), ...APPLY_ARGS], env);
       codes.push(r.code);
       outputs.push(r.stdout);
     }
@@ -73,7 +81,10 @@ describe("resume after a journaled delete that did not take", () => {
     const journal = await Journal.open(journalPath(dirs.stateDir, plan.digest));
     await journal.result(key, "deleted", "deleted (op-1 Succeeded)", []);
 
-    const r = await runCli(["apply", dirs.planFile, ...APPLY_ARGS, "--format", "json"], env);
+    const r = await runCli(
+      ["apply", dirs.planFile, ...repoArgs(dirs), ...APPLY_ARGS, "--format", "json"],
+      env,
+    );
     const reported = (
       JSON.parse(r.stdout) as { items: { region: string; name: string; outcome: string }[] }
     ).items;

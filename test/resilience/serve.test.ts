@@ -20,6 +20,7 @@ import {
   isApprovedName,
   makeDirs,
   makePlan,
+  repoArgs,
   type WorldShape,
 } from "./world.js";
 
@@ -172,7 +173,10 @@ describe("serve", () => {
     const serve = await startServe(w);
     expect(await waitForDeletes(w.emulator, 1, serve.proc)).toBe(true);
 
-    const during = await runCli(["apply", w.dirs.planFile, ...APPLY_ARGS], w.env);
+    const during = await runCli(
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS],
+      w.env,
+    );
     expect(
       w.emulator.deletedSnapshots().length,
       "serve finished before the CLI tried",
@@ -191,7 +195,7 @@ describe("serve", () => {
       .calls()
       .filter((c) => c.operation === "DeleteDiskSnapshot").length;
     const after = await runCli(
-      ["apply", w.dirs.planFile, ...APPLY_ARGS, "--format", "json"],
+      ["apply", w.dirs.planFile, ...repoArgs(w.dirs), ...APPLY_ARGS, "--format", "json"],
       w.env,
     );
     expect(after.code, after.stderr).toBe(0);

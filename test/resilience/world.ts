@@ -128,6 +128,11 @@ export interface Dirs {
   planFile: string;
 }
 
+/** apply names the repository the plan must come from: the world's own. */
+export function repoArgs(dirs: Pick<Dirs, "repo">): string[] {
+  return ["--repo", dirs.repo.dir];
+}
+
 export function makeDirs(shape: WorldShape = BIG, autoApply = false): Dirs {
   const root = tempDir("snapgate-resilience-");
   return {
@@ -148,6 +153,7 @@ export function cliEnv(dirs: Dirs, endpoint: string): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_LIGHTSAIL: endpoint,
+    AWS_ENDPOINT_URL_STS: endpoint,
     SNAPGATE_STATE_DIR: dirs.stateDir,
     XDG_CACHE_HOME: dirs.cacheDir,
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),

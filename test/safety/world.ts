@@ -27,6 +27,7 @@ import {
   startEmulator,
 } from "../../src/emulator/index.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeRepo, tempDir } from "../helpers/git-repo.js";
 import { HOUR_MS, type Mutation, NOW_MS, type TargetRef, type WorldModel } from "./model.js";
@@ -270,6 +271,8 @@ export async function runWorld(model: WorldModel): Promise<Observation> {
     try {
       result = await runApply({
         plan,
+        repo: repo.dir,
+        identity: stsIdentityProbe({ endpoint: emulator.url }),
         clients: faultyClients(
           lightsailClientFactory({ endpoint: emulator.url, maxAttempts: 1 }),
           lost,

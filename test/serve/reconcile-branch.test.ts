@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit-log/log.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { reconcileOnce } from "../../src/reconcile/reconcile.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
@@ -39,6 +40,7 @@ function reconcile(w: World) {
       audit: new AuditLog(path.join(w.stateDir, "audit.jsonl")),
       planClients: clients,
       applyClients: clients,
+      identity: stsIdentityProbe({ endpoint: w.emulator.url }),
       concurrency: 1,
       rate: 50,
       now: () => NOW_MS,
