@@ -14,7 +14,7 @@ import type {
   MissingSnapshot,
   ScopeSpec,
 } from "../core/model.js";
-import { matchesTags } from "../gate/match-tags.js";
+import { matchesTagsUnanimously } from "../gate/match-tags.js";
 import { keptByRetention } from "./retention.js";
 
 export interface DiffResult {
@@ -33,7 +33,7 @@ export function scopePredicate(
   const regionSet = new Set(regions);
   return (s) =>
     regionSet.has(s.region) &&
-    matchesTags(s.tags, scope.matchTags) &&
+    matchesTagsUnanimously(s.tags, scope.matchTags) &&
     (pattern === undefined || pattern.test(s.name));
 }
 
