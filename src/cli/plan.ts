@@ -50,7 +50,10 @@ export function registerPlanCommand(program: Command): void {
           oneOf("--format", PLAN_FORMATS),
           "text",
         )
-        .option("--detailed-exitcode", "exit 2 when deletions are pending")
+        .option(
+          "--detailed-exitcode",
+          "exit 2 when deletions are pending or keep names are not live",
+        )
         .option("--github-step-summary", "also append the markdown plan to $GITHUB_STEP_SUMMARY")
         .option("--cache-dir <dir>", "git cache directory"),
     ),
@@ -85,7 +88,9 @@ export function registerPlanCommand(program: Command): void {
       planFile: flags.out,
     });
     process.stdout.write(output);
-    process.exitCode =
-      flags.detailedExitcode && plan.summary.deletions > 0 ? EXIT.pending : EXIT.ok;
+    // A `keep` name that is not live is a change to look at too: often a typo whose
+    // snapshot the near-miss guard now blocks.
+    const pending = plan.summary.deletions > 0 || plan.summary.missing > 0;
+    process.exitCode = flags.detailedExitcode && pending ? EXIT.pending : EXIT.ok;
   });
 }

@@ -16,7 +16,7 @@ import type {
   Tags,
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
-import { describeTagMatch, matchesTags } from "../gate/match-tags.js";
+import { describeTagMatch, matchesTagsUnanimously } from "../gate/match-tags.js";
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
@@ -252,7 +252,7 @@ function driftMessage(reason: string): string {
 /** Which part of `scope` a snapshot in a configured region fails. */
 function scopeMiss(desired: DesiredState, s: LiveSnapshot): string {
   const { scope } = desired.spec;
-  if (!matchesTags(s.tags, scope.matchTags)) {
+  if (!matchesTagsUnanimously(s.tags, scope.matchTags)) {
     return `does not match scope.matchTags (${describeTagMatch(scope.matchTags)})`;
   }
   if (scope.namePattern !== undefined)

@@ -16,7 +16,7 @@ import type {
   ScopeSpec,
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
-import { matchesTags } from "../gate/match-tags.js";
+import { matchesTagsUnanimously } from "../gate/match-tags.js";
 import { keptByRetention } from "./retention.js";
 
 /** The ownership test: snapgate never touches a snapshot for which this is false. */
@@ -28,7 +28,7 @@ export function scopePredicate(
   const regionSet = new Set(regions);
   return (s) =>
     regionSet.has(s.region) &&
-    matchesTags(s.tags, scope.matchTags) &&
+    matchesTagsUnanimously(s.tags, scope.matchTags) &&
     (pattern === undefined || pattern.test(s.name));
 }
 

@@ -4,11 +4,13 @@
  * - `newest: N` ranks only `completed` snapshots (the N most recent usable
  *   backups), and a tie on createdAt at the boundary keeps every tied one;
  * - `maxAge` is inclusive: a snapshot exactly maxAge old is still kept;
- * - a rule with both `newest` and `maxAge` keeps what either keeps.
+ * - a rule with both `newest` and `maxAge` keeps what either keeps;
+ * - `matchTags` keys compare case-insensitively; a snapshot whose case-folded
+ *   duplicate keys disagree is ranked under both readings and kept by either.
  */
 import type { LiveSnapshot, RetainRule, SnapshotSet } from "../core/model.js";
 import { byNewest, createdAtMs } from "../core/order.js";
-import { matchesTags } from "../gate/match-tags.js";
+import { matchesTags, matchesTagsUnanimously } from "../gate/match-tags.js";
 
 /** In-scope snapshots grouped by region and source disk, built once per plan. */
 export type DiskIndex = ReadonlyMap<string, readonly LiveSnapshot[]>;
@@ -27,11 +29,6 @@ export function indexByDisk(snapshots: readonly LiveSnapshot[]): DiskIndex {
     else index.set(key, [s]);
   }
   return index;
-}
-
-function ruleCandidates(rule: RetainRule, region: string, index: DiskIndex) {
-  const ofDisk = index.get(diskKey(region, rule.fromDisk)) ?? [];
-  return rule.matchTags ? ofDisk.filter((s) => matchesTags(s.tags, rule.matchTags!)) : ofDisk;
 }
 
 /** The newest N completed snapshots, plus any tied with the Nth on createdAt. */
@@ -53,12 +50,26 @@ export function keptByRule(
   index: DiskIndex,
   nowMs: number,
 ): LiveSnapshot[] {
-  const matching = ruleCandidates(rule, region, index);
+  const ofDisk = index.get(diskKey(region, rule.fromDisk)) ?? [];
+  const { matchTags } = rule;
+  if (matchTags === undefined) return [...keptFrom(rule, ofDisk, nowMs)];
+  const anyReading = ofDisk.filter((s) => matchesTags(s.tags, matchTags));
+  const kept = keptFrom(rule, anyReading, nowMs);
+  // A snapshot tagged `tier=monthly` and `Tier=daily` matches `tier: monthly` under one
+  // reading only, and with `newest` either pool can push a snapshot out of the other's
+  // top N: keep what either reading keeps.
+  const unanimous = anyReading.filter((s) => matchesTagsUnanimously(s.tags, matchTags));
+  if (unanimous.length !== anyReading.length)
+    for (const s of keptFrom(rule, unanimous, nowMs)) kept.add(s);
+  return [...kept];
+}
+
+function keptFrom(rule: RetainRule, matching: readonly LiveSnapshot[], nowMs: number) {
   const kept = new Set<LiveSnapshot>();
   if (rule.newest !== undefined) for (const s of keptByNewest(rule.newest, matching)) kept.add(s);
   if (rule.maxAgeMs !== undefined)
     for (const s of keptByAge(rule.maxAgeMs, nowMs, matching)) kept.add(s);
-  return [...kept];
+  return kept;
 }
 
 /** Every snapshot that some retain rule of some set keeps. */

@@ -5,15 +5,15 @@
  * lightsail:DeleteDiskSnapshot on the snapshot's ARN with its tags. Every
  * reason that blocks is returned, each naming the rule or statement.
  *
- * IAM looks tag keys up case-insensitively while snapgate's rules compare
- * them exactly, so a snapshot whose tag key differs from a rule key only in
- * case is refused rather than guessed about.
+ * Tag keys compare case-insensitively, as IAM looks them up (see
+ * match-tags.ts): a deny rule matches when any tag folding to its key has
+ * the value, an allow rule only when every such tag has it.
  */
 import { SnapgateError } from "../core/errors.js";
-import type { AccessSpec, LiveSnapshot, TagMatch, Tags } from "../core/model.js";
+import type { AccessSpec, LiveSnapshot, TagMatch } from "../core/model.js";
 import { evaluateIam } from "../iam/evaluate.js";
 import type { IamPolicyDocument } from "../iam/types.js";
-import { describeTagMatch, matchesTags } from "./match-tags.js";
+import { describeTagMatch, matchesTags, matchesTagsUnanimously } from "./match-tags.js";
 
 export const DELETE_ACTION = "lightsail:DeleteDiskSnapshot";
 
@@ -30,19 +30,16 @@ export function checkAccess(access: AccessRules, snapshot: LiveSnapshot): Access
   const reasons: string[] = [];
   const { tags } = snapshot;
 
-  for (const clash of caseClashes(tags, [...access.allow, ...access.deny])) {
-    reasons.push(
-      `tag key "${clash.tag}" differs only in case from access rule key "${clash.rule}" (IAM compares tag keys case-insensitively; rename the tag or the rule)`,
-    );
-  }
-
   access.deny.forEach((rule, i) => {
     if (matchesTags(tags, rule.matchTags)) {
       reasons.push(`access deny rule #${i + 1} (${describeTagMatch(rule.matchTags)}) matches`);
     }
   });
 
-  if (access.allow.length > 0 && !access.allow.some((rule) => matchesTags(tags, rule.matchTags))) {
+  if (
+    access.allow.length > 0 &&
+    !access.allow.some((rule) => matchesTagsUnanimously(tags, rule.matchTags))
+  ) {
     const rules = access.allow.map((rule) => describeTagMatch(rule.matchTags)).join("; ");
     reasons.push(`no access allow rule matches (rules: ${rules})`);
   }
@@ -86,16 +83,4 @@ export function accessRulesFor(spec: AccessSpec, iamDocument?: IamPolicyDocument
 /** checkAccess bound to one set of rules: the shape the gate's access stage takes. */
 export function accessCheck(access: AccessRules): (snapshot: LiveSnapshot) => AccessDecision {
   return (snapshot) => checkAccess(access, snapshot);
-}
-
-function caseClashes(tags: Tags, rules: readonly TagMatch[]): { tag: string; rule: string }[] {
-  const ruleKeys = new Set(rules.flatMap((r) => Object.keys(r.matchTags)));
-  const clashes: { tag: string; rule: string }[] = [];
-  for (const rule of ruleKeys) {
-    const lower = rule.toLowerCase();
-    for (const tag of Object.keys(tags)) {
-      if (tag !== rule && tag.toLowerCase() === lower) clashes.push({ tag, rule });
-    }
-  }
-  return clashes;
 }

@@ -19,6 +19,7 @@ import { scopePredicate } from "../diff/diff.js";
 import {
   addBlock,
   type BlocksByCandidate,
+  keepNearMissGuard,
   minSnapshotsGuard,
   ownershipGuard,
   planLevelGuards,
@@ -64,9 +65,10 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
   const candidates = diff.candidates;
   const blocks: BlocksByCandidate = new Map();
 
-  // 1. protect and ownership: per candidate, never overridable.
+  // 1. protect, ownership and keep typos: per candidate, never overridable.
   protectGuard(spec, candidates, blocks);
   ownershipGuard(spec, candidates, scopePredicate(spec.scope, spec.regions), blocks);
+  keepNearMissGuard(diff.missing, candidates, blocks);
 
   // 2. plan-level guards count what protect left deletable.
   const deletable = candidates.filter((c) => !blocks.has(c));

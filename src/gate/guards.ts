@@ -4,9 +4,16 @@
  */
 
 import { arnAccount } from "../core/arn.js";
-import type { Block, Candidate, LiveSnapshot, ReconcilerSpec } from "../core/model.js";
+import type {
+  Block,
+  Candidate,
+  LiveSnapshot,
+  MissingSnapshot,
+  ReconcilerSpec,
+} from "../core/model.js";
 import { createdAtMs } from "../core/order.js";
 import { matchesTags } from "./match-tags.js";
+import { isNearMiss } from "./near-miss.js";
 
 export type BlocksByCandidate = Map<Candidate, Block[]>;
 
@@ -35,6 +42,28 @@ export function protectGuard(
       addBlock(blocks, c, {
         kind: "protect",
         message: `protected: matches protect.matchTags (${describeTags(protect.matchTags)})`,
+      });
+    }
+  }
+}
+
+/**
+ * A typo in `keep` must not delete the snapshot it meant to keep: a candidate
+ * whose name is a near miss (near-miss.ts) of a `keep` name that is not live
+ * in its region is blocked, naming both.
+ */
+export function keepNearMissGuard(
+  missing: readonly MissingSnapshot[],
+  candidates: readonly Candidate[],
+  blocks: BlocksByCandidate,
+) {
+  if (missing.length === 0) return;
+  for (const c of candidates) {
+    for (const m of missing) {
+      if (m.region !== c.snapshot.region || !isNearMiss(m.name, c.snapshot.name)) continue;
+      addBlock(blocks, c, {
+        kind: "guard",
+        message: `keep: ${JSON.stringify(m.name)} is not live; did you mean ${JSON.stringify(c.snapshot.name)}?`,
       });
     }
   }

@@ -40,6 +40,17 @@ describe("diff: scope", () => {
     const r = diff(desired({ scope: { matchTags: { owner: "*" } } }, [set()]), inv(fleet), NOW);
     expect(names(r.inScope)).toEqual(["a", "b"]);
   });
+
+  it("compares scope tag keys case-insensitively; keys folding to one must all match", () => {
+    const fleet = [
+      snap({ name: "upper", tags: { "Managed-By": "snapgate" } }),
+      snap({ name: "both-agree", tags: { "managed-by": "snapgate", "MANAGED-BY": "snapgate" } }),
+      snap({ name: "both-disagree", tags: { "managed-by": "snapgate", "Managed-By": "other" } }),
+      snap({ name: "value-case", tags: { "managed-by": "Snapgate" } }),
+    ];
+    const r = diff(desired({}, [set()]), inv(fleet), NOW);
+    expect(names(r.inScope)).toEqual(["both-agree", "upper"]);
+  });
 });
 
 describe("diff: keep and missing", () => {
@@ -159,6 +170,37 @@ describe("diff: retention rules", () => {
     );
     expect(names(r.desired)).toEqual(["at-boundary"]);
     expect(candidateNames(r)).toEqual(["just-older", "young-untiered"]);
+  });
+
+  it("retain matchTags compares keys case-insensitively and keeps what either reading of folded duplicates keeps", () => {
+    const fleet = [
+      snap({
+        name: "plain",
+        createdAt: daysAgo(3),
+        tags: { "managed-by": "snapgate", Tier: "monthly" },
+      }),
+      // matches tier: monthly only if one of its two tier keys may decide
+      snap({
+        name: "ambiguous",
+        createdAt: daysAgo(1),
+        tags: { "managed-by": "snapgate", tier: "monthly", TIER: "daily" },
+      }),
+      snap({
+        name: "daily",
+        createdAt: daysAgo(2),
+        tags: { "managed-by": "snapgate", tier: "daily" },
+      }),
+    ];
+    const r = diff(
+      desired({}, [
+        set({ retain: [{ fromDisk: "web-data", newest: 1, matchTags: { tier: "monthly" } }] }),
+      ]),
+      inv(fleet),
+      NOW,
+    );
+    // any-reading ranks [ambiguous, plain] → keeps ambiguous; unanimous ranks [plain] → keeps plain
+    expect(names(r.desired)).toEqual(["ambiguous", "plain"]);
+    expect(candidateNames(r)).toEqual(["daily"]);
   });
 
   it("a rule with both newest and maxAge keeps what either keeps", () => {

@@ -79,12 +79,27 @@ describe("checkAccess with tag rules", () => {
     expect(checkAccess(rules([], []), snapshot("h", { env: "prod" }))).toEqual({ allowed: true });
   });
 
-  it("refuses a tag key that differs from a rule key only in case", () => {
+  it("refuses a tag key that differs from a deny rule key only in case: the rule matches", () => {
     expect(checkAccess(spec, snapshot("i", { team: "storage", Env: "prod" }))).toEqual({
       allowed: false,
-      reasons: [
-        'tag key "Env" differs only in case from access rule key "env" (IAM compares tag keys case-insensitively; rename the tag or the rule)',
-      ],
+      reasons: ["access deny rule #1 (env=prod) matches"],
+    });
+  });
+
+  it("an allow rule matches a key differing only in case, as IAM does", () => {
+    expect(checkAccess(spec, snapshot("j", { TEAM: "storage", env: "dev" }))).toEqual({
+      allowed: true,
+    });
+  });
+
+  it("keys folding to one: a deny rule matches if any does, an allow rule only if all do", () => {
+    expect(checkAccess(spec, snapshot("k", { team: "storage", env: "dev", ENV: "prod" }))).toEqual({
+      allowed: false,
+      reasons: ["access deny rule #1 (env=prod) matches"],
+    });
+    expect(checkAccess(spec, snapshot("l", { team: "storage", Team: "web" }))).toEqual({
+      allowed: false,
+      reasons: ["no access allow rule matches (rules: team=storage)"],
     });
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { describeTagMatch, matchesTags } from "../../src/gate/match-tags.js";
+import {
+  describeTagMatch,
+  matchesTags,
+  matchesTagsUnanimously,
+} from "../../src/gate/match-tags.js";
 
 describe("matchesTags", () => {
   it("needs every key, with the same value", () => {
@@ -17,9 +21,26 @@ describe("matchesTags", () => {
     expect(matchesTags({}, { "legal-hold": "*" })).toBe(false);
   });
 
-  it("compares keys and values exactly", () => {
-    expect(matchesTags({ Team: "storage" }, { team: "storage" })).toBe(false);
-    expect(matchesTags({ team: "Storage" }, { team: "storage" })).toBe(false);
+  it("compares keys case-insensitively, as IAM does, and values exactly", () => {
+    for (const match of [matchesTags, matchesTagsUnanimously]) {
+      expect(match({ Team: "storage" }, { team: "storage" })).toBe(true);
+      expect(match({ team: "storage" }, { TEAM: "storage" })).toBe(true);
+      expect(match({ "Legal-Hold": "case-99" }, { "legal-hold": "*" })).toBe(true);
+      expect(match({ team: "Storage" }, { team: "storage" })).toBe(false);
+      expect(match({ Team: "Storage" }, { team: "storage" })).toBe(false);
+    }
+  });
+
+  it("two keys folding to one: any may match for a block, every one must for a grant", () => {
+    const both = { env: "dev", Env: "prod" };
+    expect(matchesTags(both, { env: "prod" })).toBe(true);
+    expect(matchesTags(both, { ENV: "dev" })).toBe(true);
+    expect(matchesTagsUnanimously(both, { env: "prod" })).toBe(false);
+    expect(matchesTagsUnanimously(both, { env: "dev" })).toBe(false);
+    expect(matchesTagsUnanimously({ env: "dev", ENV: "dev" }, { Env: "dev" })).toBe(true);
+    // "*" asks only for presence, which every folded key has
+    expect(matchesTagsUnanimously(both, { env: "*" })).toBe(true);
+    expect(matchesTagsUnanimously({}, { env: "*" })).toBe(false);
   });
 
   it("an empty rule matches everything", () => {
@@ -30,6 +51,8 @@ describe("matchesTags", () => {
   it("is not fooled by inherited properties", () => {
     expect(matchesTags({}, { toString: "*" })).toBe(false);
     expect(matchesTags({}, { constructor: "*" })).toBe(false);
+    expect(matchesTagsUnanimously({}, { toString: "*" })).toBe(false);
+    expect(matchesTagsUnanimously({}, { Constructor: "*" })).toBe(false);
   });
 
   it("describes a rule as people write it", () => {

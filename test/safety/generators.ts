@@ -41,6 +41,39 @@ const snapshotTags: fc.Arbitrary<Tags> = fc
   })
   .map(compactTags);
 
+/**
+ * Tag keys as people type them: rule keys are lower-case, while a snapshot's
+ * keys are sometimes `Legal-Hold` or `ENV`, and now and then a second key
+ * folding to the same one (`env` next to `ENV`, Lightsail keys being
+ * case-sensitive) carries another value.
+ */
+const KEY_CASES = [
+  (k: string) => k,
+  (k: string) => k.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase()),
+  (k: string) => k.toUpperCase(),
+];
+
+const mixedCaseTags: fc.Arbitrary<Tags> = fc
+  .record({
+    tags: snapshotTags,
+    cases: fc.array(fc.constantFrom(0, 0, 0, 0, 1, 2), { minLength: 5, maxLength: 5 }),
+    twin: fc.option(
+      fc.record({
+        key: fc.constantFrom("env", "team", "tier", "legal-hold", "managed-by"),
+        value: fc.constantFrom("prod", "dev", "storage", "web", "monthly", "daily", "case-2"),
+      }),
+      { nil: undefined, freq: 5 },
+    ),
+  })
+  .map(({ tags, cases, twin }) => {
+    const out: Tags = {};
+    Object.entries(tags).forEach(([k, v], i) => {
+      out[KEY_CASES[cases[i] ?? 0]!(k)] = v;
+    });
+    if (twin) out[twin.key.toUpperCase()] = twin.value;
+    return out;
+  });
+
 function compactTags(t: Record<string, string | undefined>): Tags {
   const out: Tags = {};
   for (const [k, v] of Object.entries(t)) if (v !== undefined) out[k] = v;
@@ -62,7 +95,7 @@ const snapshotBody = fc.record({
   ageDays: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 400 })),
   ageHours: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 23 })),
   sizeInGb: fc.integer({ min: 8, max: 64 }),
-  tags: snapshotTags,
+  tags: mixedCaseTags,
 });
 
 type SnapshotBody = typeof snapshotBody extends fc.Arbitrary<infer T> ? T : never;
@@ -85,7 +118,18 @@ const regionBody = fc.record({
   }),
 });
 
-const keepRef = fc.record({ live: fc.boolean(), index: fc.nat({ max: 50 }) });
+/** A keep entry: a live name, a name no snapshot ever had, or a typo of a live name. */
+const keepRef = fc.record({
+  kind: fc.constantFrom("live", "live", "live", "ghost", "ghost", "typo") as fc.Arbitrary<
+    "live" | "ghost" | "typo"
+  >,
+  index: fc.nat({ max: 50 }),
+});
+
+/** A typo no live name can equal (live names are lower-case and end in a digit). */
+function typoOf(name: string, index: number): string {
+  return index % 2 === 0 ? name.toUpperCase().replace("-", "_") : `${name}x`;
+}
 
 const retainRule: fc.Arbitrary<RetainModel> = fc
   .record({
@@ -192,7 +236,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     set: fc.constantFrom<Tags>(
       {},
       { "legal-hold": "case-2" },
+      { "Legal-Hold": "case-3" },
       { env: "prod" },
+      { ENV: "prod" },
       { tier: "monthly" },
       { team: "web" },
     ),
@@ -307,11 +353,11 @@ export const worldArbitrary = (options: WorldOptions = {}): fc.Arbitrary<WorldMo
           const d = desired[i]!;
           const keep = [
             ...new Set(
-              d.keep.map((k) =>
-                k.live && r.snapshots.length > 0
-                  ? r.snapshots[k.index % r.snapshots.length]!.name
-                  : `ghost-${k.index % 4}`,
-              ),
+              d.keep.map((k) => {
+                const named = r.snapshots[k.index % Math.max(1, r.snapshots.length)]?.name;
+                if (k.kind === "ghost" || named === undefined) return `ghost-${k.index % 4}`;
+                return k.kind === "live" ? named : typoOf(named, k.index);
+              }),
             ),
           ];
           for (let s = 0; s < d.setCount; s++) {

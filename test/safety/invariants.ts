@@ -4,7 +4,8 @@
  * clause it breaks, so a shrunk counterexample says exactly what went wrong.
  *
  *  P  the plan: approved ∪ blocked = the reference candidates, protected and
- *     access-denied ones blocked with their kind, guards and policy respected
+ *     access-denied ones blocked with their kind, near misses of a keep name
+ *     that is not live blocked by a guard, guards and policy respected
  *  1  every deleted snapshot was a legal, planned deletion (same ARN)
  *  2  nothing outside the plan was the target of DeleteDiskSnapshot
  *  3  nothing deleted twice; after any delete call that was not definitely
@@ -40,6 +41,9 @@ function checkPlan(model: WorldModel, obs: Observation, ref: Reference, out: str
   for (const k of ref.accessDenied)
     if (!blocks.get(k)?.includes("access"))
       out.push(`P: access-denied ${k} is not blocked with kind "access"`);
+  for (const k of ref.nearMiss)
+    if (!blocks.get(k)?.includes("guard"))
+      out.push(`P: ${k} looks like a keep name that is not live, yet is not blocked by a guard`);
 
   const live = new Map(obs.beforePlan.map((s) => [keyOf(s), s]));
   const { guards, minAgeDays } = model.reconciler;

@@ -13,6 +13,8 @@ export class SafetyStats {
   injectedErrors = 0;
   throttled = 0;
   applyErrors = 0;
+  /** live snapshots whose tag keys are not all lower-case (`Legal-Hold`, `ENV`) */
+  mixedCaseTagged = 0;
   readonly outcomes: Record<string, number> = {};
   readonly blockKinds: Record<string, number> = {};
 
@@ -24,6 +26,9 @@ export class SafetyStats {
       for (const k of new Set(b.blockedBy.map((x) => blockLabel(x))))
         this.blockKinds[k] = (this.blockKinds[k] ?? 0) + 1;
     this.deleted += obs.deleted.length;
+    this.mixedCaseTagged += obs.beforePlan.filter((s) =>
+      Object.keys(s.tags).some((k) => k !== k.toLowerCase()),
+    ).length;
     this.mutations += obs.armed.mutations.length + obs.armed.duringApply.length;
     this.scriptedFaults += obs.armed.scripted.length;
     this.failedOperations += obs.armed.failDeleteOps.length;
@@ -38,6 +43,7 @@ export class SafetyStats {
   summary(): string {
     return [
       `safety property: ${this.cases} generated cases`,
+      `  fleet: ${this.mixedCaseTagged} snapshots with mixed-case tag keys`,
       `  plan: ${this.approved} approved, ${this.blocked} blocked (by kind: ${JSON.stringify(this.blockKinds)})`,
       `  apply: ${this.deleted} deleted; outcomes ${JSON.stringify(this.outcomes)}; ${this.applyErrors} applies refused/errored`,
       `  faults: ${this.mutations} plan→apply mutations, ${this.scriptedFaults} scripted delete errors, ${this.failedOperations} failed operations, ${this.lostResponses} lost responses, ${this.injectedErrors} ServiceExceptions and ${this.throttled} throttles answered`,
