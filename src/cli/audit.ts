@@ -9,6 +9,7 @@ import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import { cacheDirFor, clockNow, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
+import { printWarning } from "./warnings.js";
 
 interface AuditFlags {
   repo: string;
@@ -49,6 +50,7 @@ export function registerAuditCommand(program: Command): void {
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
       nowMs,
       log: createLogger(),
+      onWarning: printWarning,
     });
     const report = buildComplianceReport({ ...outcome, nowMs });
     const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];

@@ -13,6 +13,7 @@ import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
+import { printWarning } from "./warnings.js";
 
 interface PlanFlags {
   repo: string;
@@ -66,8 +67,9 @@ export function registerPlanCommand(program: Command): void {
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl }),
       nowMs: clockNow(),
       log: createLogger(),
+      onWarning: printWarning,
     });
-    const { plan } = outcome;
+    const { plan, warnings } = outcome;
     await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) {
       const out = flags.out;
@@ -81,11 +83,12 @@ export function registerPlanCommand(program: Command): void {
     if (flags.githubStepSummary) {
       const summaryFile = process.env.GITHUB_STEP_SUMMARY;
       if (!summaryFile) throw refused("--github-step-summary: GITHUB_STEP_SUMMARY is not set");
-      await appendFile(summaryFile, renderMarkdown(plan, { planFile: flags.out }));
+      await appendFile(summaryFile, renderMarkdown(plan, { planFile: flags.out, warnings }));
     }
     const output = renderPlan(plan, flags.format, {
       color: Boolean(process.stdout.isTTY),
       planFile: flags.out,
+      warnings,
     });
     process.stdout.write(output);
     // A `keep` name that is not live is a change to look at too: often a typo whose

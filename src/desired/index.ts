@@ -2,6 +2,16 @@
 
 export { MAX_FILE_BYTES, MAX_NESTING } from "../core/yaml-limits.js";
 export { parseDuration } from "./duration.js";
+export {
+  isYamlName,
+  MAX_SNAPSHOT_DEPTH,
+  MAX_SNAPSHOT_FILES,
+  RECONCILER_NAMES,
+  type ReferencedPaths,
+  referencedPaths,
+  SNAPSHOTS_DIR,
+  unreadYamlWarnings,
+} from "./layout.js";
 export { type DesiredFile, type DesiredFiles, loadDesiredState, RECONCILER_FILE } from "./load.js";
 export { compileNamePattern, MAX_NAME_PATTERN_LENGTH, namePatternProblem } from "./name-pattern.js";
 export { readDesiredFiles } from "./read-files.js";

@@ -14,7 +14,7 @@ export type { DesiredFile } from "./documents.js";
 export interface DesiredFiles {
   /** `snapgate.yaml` (or `.yml`); null when the repository has none */
   reconciler: DesiredFile | null;
-  /** `snapshots/*.yaml` / `*.yml`, in the order sets should be reported */
+  /** every `*.yaml` / `*.yml` under `snapshots/`, in the order sets should be reported */
   snapshotSets: DesiredFile[];
 }
 

@@ -1,8 +1,9 @@
 /**
  * Reads the desired-state files from a checked-out directory: `snapgate.yaml`
- * (or `.yml`) and `snapshots/*.yaml` / `*.yml` (not recursive, sorted). A
- * repository is untrusted input, so symlinks that leave it, non-regular files,
- * files over the size limit and invalid UTF-8 are refused with located errors,
+ * (or `.yml`) and every `*.yaml` / `*.yml` under `snapshots/`, recursively,
+ * sorted by path. A repository is untrusted input, so symlinks that leave it,
+ * symlinked directories, non-regular files, files over the size limit, invalid
+ * UTF-8, too many files and too deep a tree are refused with located errors,
  * all of them at once.
  */
 import { type FileHandle, lstat, open, readdir, realpath, stat } from "node:fs/promises";
@@ -11,11 +12,15 @@ import { badInput, type InputIssue, SnapgateError } from "../core/errors.js";
 import { mapBounded } from "../core/map-bounded.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
+import {
+  isYamlName,
+  MAX_SNAPSHOT_DEPTH,
+  MAX_SNAPSHOT_FILES,
+  RECONCILER_NAMES,
+  SNAPSHOTS_DIR,
+} from "./layout.js";
 import type { DesiredFile, DesiredFiles } from "./load.js";
 
-const RECONCILER_NAMES = ["snapgate.yaml", "snapgate.yml"];
-const SNAPSHOTS_DIR = "snapshots";
-const YAML_FILE = /\.ya?ml$/;
 /** Files read at once: enough to overlap I/O, few enough for any fd limit (a repo may hold thousands). */
 const FILES_AT_ONCE = 16;
 
@@ -72,7 +77,7 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** `snapshots/<name>` for every YAML file directly in snapshots/, sorted by name. */
+/** `snapshots/…` for every YAML file under snapshots/, at any depth up to the limit, sorted by path. */
 async function listSnapshotFiles(root: string, issues: InputIssue[]): Promise<string[]> {
   const dirPath = path.join(root, SNAPSHOTS_DIR);
   if (!(await exists(dirPath))) return [];
@@ -82,9 +87,62 @@ async function listSnapshotFiles(root: string, issues: InputIssue[]): Promise<st
     issues.push({ file: SNAPSHOTS_DIR, message: "is not a directory" });
     return [];
   }
-  const names = (await readdir(resolved)).filter((name) => YAML_FILE.test(name));
-  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return names.map((name) => `${SNAPSHOTS_DIR}/${name}`);
+  const found: string[] = [];
+  const tooMany = await walk(resolved, SNAPSHOTS_DIR, 0, found, issues);
+  if (tooMany) {
+    issues.push({
+      file: SNAPSHOTS_DIR,
+      message: `holds more than ${MAX_SNAPSHOT_FILES} YAML files, the limit: refused`,
+    });
+    return [];
+  }
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Collects YAML paths below `real` (shown as `rel`) into `found`. Only real
+ * directories are entered, so the walk stays inside the repository and cannot
+ * loop; a symlink to a directory is refused rather than silently skipped.
+ * Returns true as soon as more than MAX_SNAPSHOT_FILES were found.
+ */
+async function walk(
+  real: string,
+  rel: string,
+  depth: number,
+  found: string[],
+  issues: InputIssue[],
+): Promise<boolean> {
+  for (const entry of await readdir(real, { withFileTypes: true })) {
+    const entryRel = `${rel}/${entry.name}`;
+    if (isYamlName(entry.name)) {
+      found.push(entryRel); // readOne refuses what is not a regular file inside the repository
+      if (found.length > MAX_SNAPSHOT_FILES) return true;
+    } else if (entry.isDirectory()) {
+      if (depth >= MAX_SNAPSHOT_DEPTH) {
+        issues.push({
+          file: entryRel,
+          message: `is more than ${MAX_SNAPSHOT_DEPTH} directories deep under ${SNAPSHOTS_DIR}/, the limit: refused`,
+        });
+        continue;
+      }
+      const full = path.join(real, entry.name);
+      if (await walk(full, entryRel, depth + 1, found, issues)) return true;
+    } else if (entry.isSymbolicLink() && (await isDirectory(path.join(real, entry.name)))) {
+      issues.push({
+        file: entryRel,
+        message: "is a symlink to a directory, which is not followed: refused",
+      });
+    }
+  }
+  return false;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The real path of `rel`, or null with an issue when it resolves outside the repository. */

@@ -20,6 +20,8 @@ import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
 export interface MarkdownOptions {
   planFile?: string;
   limit?: number;
+  /** run warnings (e.g. YAML files snapgate does not read), shown under the summary */
+  warnings?: readonly string[];
 }
 
 export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
@@ -57,6 +59,12 @@ function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget):
     `| live / in scope / desired | ${s.live} / ${s.inScope} / ${s.desired} |`,
     "",
   );
+  const warnings = opts.warnings ?? [];
+  if (warnings.length > 0) {
+    out.push(`#### :warning: Warnings (${warnings.length})`, "");
+    for (const w of warnings) out.push(`- ${mdEscape(w)}`);
+    out.push("");
+  }
 
   const deletionSection = (title: string, rows: readonly PlanDeletion[]) => {
     if (rows.length === 0) return;

@@ -13,6 +13,8 @@ export interface RenderOptions {
   planFile?: string;
   /** ANSI colour in text output */
   color: boolean;
+  /** run warnings that are not part of the plan document (markdown shows them; other formats leave them to stderr) */
+  warnings?: readonly string[];
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions): string {
@@ -20,7 +22,7 @@ export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions):
     case "json":
       return serializePlan(plan);
     case "markdown":
-      return renderMarkdown(plan, { planFile: opts.planFile });
+      return renderMarkdown(plan, { planFile: opts.planFile, warnings: opts.warnings });
     case "github":
       return renderGithub(plan);
     case "text":

@@ -8,6 +8,7 @@ import { arnAccount } from "../core/arn.js";
 import { refused } from "../core/errors.js";
 import { snapshotKey } from "../core/keys.js";
 import type { Block, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
+import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
 import { type GateStages, gate } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
@@ -29,6 +30,12 @@ export interface PlanRequest {
   log?: Logger;
   /** the caller's step runner, so that a failing step is known to it too */
   steps?: StepRunner;
+  /**
+   * Called with each warning about the repository's layout (a YAML file
+   * snapgate does not read), also when the desired state then fails to load;
+   * default: logged at warn level on `log`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface PlanOutcome {
@@ -40,6 +47,8 @@ export interface PlanOutcome {
   planLevelBlocks: readonly Block[];
   checkout: Pick<SourceCheckout, "repo" | "ref" | "commit" | "author" | "committedAt" | "message">;
   steps: StepRunner["records"];
+  /** the layout warnings passed to `onWarning`, for renderers */
+  warnings: readonly string[];
 }
 
 export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
@@ -48,8 +57,17 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   const checkout = await steps.run("checkout", () =>
     checkoutSource({ repo: req.repo, ref: req.ref, base: req.base, cacheDir: req.cacheDir }),
   );
+  const warn = req.onWarning ?? ((message: string) => req.log?.warn(message));
   try {
-    const desired = await steps.run("load-desired", () => loadDesiredFromDir(checkout.dir));
+    const desired = await steps
+      .run("load-desired", () => loadDesiredFromDir(checkout.dir))
+      .catch((err: unknown) => {
+        // A misplaced file often explains the failure ("Snapgate.yaml" → snapgate.yaml not found).
+        for (const w of unreadYamlWarnings(checkout.unreadFiles)) warn(w);
+        throw err;
+      });
+    const warnings = unreadYamlWarnings(checkout.unreadFiles, referencedPaths(desired.spec));
+    for (const w of warnings) warn(w);
     const baseDesired = checkout.base
       ? await steps.run("load-desired", () => loadDesiredFromDir(checkout.base!.dir))
       : undefined;
@@ -97,6 +115,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
       planLevelBlocks: gated.planLevel,
       checkout: { repo, ref, commit, author, committedAt, message },
       steps: steps.records,
+      warnings,
     };
   } finally {
     await checkout.release();

@@ -22,9 +22,14 @@ import { materialiseCommit } from "./materialise.js";
 import { cacheKeyFor, normaliseRepo, redactorFor, redactUrl } from "./repo-url.js";
 import type { TreeLimits } from "./tree.js";
 
-/** What snapgate reads from a desired-state repository; nothing else is written out. */
+/**
+ * What snapgate reads from a desired-state repository; nothing else is written
+ * out. Both reconciler spellings are written so the reader can accept either
+ * and refuse both together.
+ */
 export const MATERIALISED_PATHS: readonly string[] = [
   "snapgate.yaml",
+  "snapgate.yml",
   "snapshots",
   "policies",
   "iam",
@@ -64,6 +69,8 @@ export interface SourceCheckout {
   message: string;
   /** a temp directory holding exactly the commit's wanted files */
   dir: string;
+  /** the commit's other files (repo-relative paths, not written out): for layout warnings */
+  unreadFiles: readonly string[];
   base: { ref: string; commit: string; dir: string } | null;
   /** removes the temp directories; safe to call more than once */
   release(): Promise<void>;
@@ -90,15 +97,16 @@ export async function checkoutSource(opts: CheckoutOptions): Promise<SourceCheck
     const release = () =>
       Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))).then(() => undefined);
     try {
-      const headDir = await writeCommit(repo, head, limits, dirs);
-      const baseDir = base ? await writeCommit(repo, base, limits, dirs) : undefined;
+      const headTree = await writeCommit(repo, head, limits, dirs);
+      const baseTree = base ? await writeCommit(repo, base, limits, dirs) : undefined;
       return {
         repo: url,
         ref: head.ref,
         commit: head.commit,
         ...parseCommitObject(head.raw.toString("utf8")),
-        dir: headDir,
-        base: base && baseDir ? { ref: base.ref, commit: base.commit, dir: baseDir } : null,
+        dir: headTree.dir,
+        unreadFiles: headTree.notWritten,
+        base: base && baseTree ? { ref: base.ref, commit: base.commit, dir: baseTree.dir } : null,
         release,
       };
     } catch (err) {
@@ -231,12 +239,12 @@ async function writeCommit(
   pinned: PinnedRef,
   limits: TreeLimits,
   dirs: string[],
-): Promise<string> {
+): Promise<{ dir: string; notWritten: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), "snapgate-src-"));
   dirs.push(dir);
   const describe = `${repo.display} at ${pinned.ref} (${pinned.commit.slice(0, 12)})`;
-  await materialiseCommit(repo.git, pinned.commit, dir, limits, describe);
-  return dir;
+  const { notWritten } = await materialiseCommit(repo.git, pinned.commit, dir, limits, describe);
+  return { dir, notWritten };
 }
 
 function notFound(repo: CacheRepo, ref: string): SnapgateError {

@@ -1,5 +1,6 @@
 /**
- * Writes the wanted files of one commit into a directory. Blobs are read with
+ * Writes the wanted files of one commit into a directory and returns the paths
+ * of the commit's other files. Blobs are read with
  * `git cat-file blob`, which never applies .gitattributes filters, eol
  * conversion or smudge commands: the bytes on disk are the bytes in git.
  */
@@ -19,10 +20,10 @@ export async function materialiseCommit(
   dir: string,
   limits: TreeLimits,
   describe: string,
-): Promise<void> {
+): Promise<{ notWritten: string[] }> {
   const listing = await git.text(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]);
   const readLink = async (object: string) => (await git.bytes(["blob", object])).toString("utf8");
-  const { files, issues } = await planFiles(parseLsTree(listing), limits, readLink);
+  const { files, issues, notWritten } = await planFiles(parseLsTree(listing), limits, readLink);
   if (issues.length > 0) {
     const first = issues[0];
     const message =
@@ -55,4 +56,5 @@ export async function materialiseCommit(
   await mapBounded(writes, FILES_AT_ONCE, (w) =>
     writeFile(w.target, w.content, { flag: "wx", mode: 0o644 }),
   );
+  return { notWritten };
 }

@@ -58,20 +58,26 @@ export function isWanted(path: string, wanted: readonly string[]): boolean {
 /**
  * Plans the files to write. `readLink` returns a symlink blob's target text.
  * Symlinks inside the repository are materialised as their target file's
- * content; to a directory or to nothing, they are refused.
+ * content; to a directory or to nothing, they are refused. `notWritten` lists
+ * the other files of the tree (paths only), so callers can warn about files
+ * they would otherwise never see.
  */
 export async function planFiles(
   entries: readonly TreeEntry[],
   limits: TreeLimits,
   readLink: (object: string) => Promise<string>,
-): Promise<{ files: PlannedFile[]; issues: InputIssue[] }> {
+): Promise<{ files: PlannedFile[]; issues: InputIssue[]; notWritten: string[] }> {
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const files: PlannedFile[] = [];
   const issues: InputIssue[] = [];
+  const notWritten: string[] = [];
   const problem = (file: string, message: string) => issues.push({ file, message });
 
   for (const entry of entries) {
-    if (!isWanted(entry.path, limits.paths)) continue;
+    if (!isWanted(entry.path, limits.paths)) {
+      if (entry.type === "blob") notWritten.push(entry.path);
+      continue;
+    }
     const unsafe = unsafePathReason(entry.path);
     if (unsafe) {
       problem(entry.path, unsafe);
@@ -106,7 +112,7 @@ export async function planFiles(
       `files total ${total} bytes, over the ${limits.maxTotalBytes}-byte limit`,
     );
   }
-  return { files, issues };
+  return { files, issues, notWritten };
 }
 
 async function followSymlink(

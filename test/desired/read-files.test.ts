@@ -34,21 +34,24 @@ async function readProblems(): Promise<string[]> {
 }
 
 describe("readDesiredFiles", () => {
-  it("reads snapgate.yaml and snapshots/*.yaml|yml sorted, skipping other files and subdirectories", async () => {
+  it("reads snapgate.yaml and snapshots/**/*.yaml|yml sorted by path, skipping other files", async () => {
     await writeFile(path.join(repo, "snapgate.yaml"), MINIMAL_RECONCILER);
     await writeFile(path.join(repo, "snapshots", "web.yaml"), setYaml("web"));
     await writeFile(path.join(repo, "snapshots", "b-db.yml"), setYaml("db", "eu-west-2"));
     await writeFile(path.join(repo, "snapshots", "README.md"), "# not yaml\n");
     await mkdir(path.join(repo, "snapshots", "nested"));
-    await writeFile(path.join(repo, "snapshots", "nested", "x.yaml"), "not: read\n");
+    // a subdirectory is read too: a set moved into snapshots/prod/ keeps protecting its snapshots
+    await writeFile(path.join(repo, "snapshots", "nested", "x.yaml"), setYaml("nested"));
+    await writeFile(path.join(repo, "snapshots", "nested", "x.yaml.bak"), "not: read\n");
 
     const files = await readDesiredFiles(repo);
     expect(files.reconciler).toStrictEqual({ path: "snapgate.yaml", text: MINIMAL_RECONCILER });
     expect(files.snapshotSets.map((f) => f.path)).toStrictEqual([
       "snapshots/b-db.yml",
+      "snapshots/nested/x.yaml",
       "snapshots/web.yaml",
     ]);
-    expect(loadDesiredState(files).sets.map((s) => s.name)).toStrictEqual(["db", "web"]);
+    expect(loadDesiredState(files).sets.map((s) => s.name)).toStrictEqual(["db", "nested", "web"]);
   });
 
   it("accepts snapgate.yml, a missing snapshots/ dir, and reports a missing reconciler as null", async () => {

@@ -188,7 +188,8 @@ function writeRepo(
       writeFileSync(path.join(root, "snapshots", "README.md"), "\xff\xfe not yaml");
       writeFileSync(path.join(root, "snapshots", ".hidden.yaml.swp"), Buffer.from([0xff]));
       mkdirSync(path.join(root, "snapshots", "nested"));
-      writeFileSync(path.join(root, "snapshots", "nested", "x.yaml"), "{");
+      // subdirectories are read, but only their YAML files: a backup copy is a neighbour too
+      writeFileSync(path.join(root, "snapshots", "nested", "x.yaml.bak"), "{");
       break;
   }
   return expected;

@@ -227,6 +227,29 @@ describe("checkoutSource: only what snapgate reads", () => {
     expect(read(result.dir, "policies/extra.rego")).toBe("package snapgate.deletion\n");
   });
 
+  it("writes snapgate.yml and the nested snapshots/ tree, and names every other file as unread", async () => {
+    const { repo, cacheDir } = fresh();
+    commitFiles(
+      repo,
+      {
+        "snapgate.yml": RECONCILER_YAML,
+        "snapshots/prod/db.yaml": snapshotSet("db", ["db-1"]),
+        "snapshot/typo.yaml": "x\n",
+        "Snapgate.yaml": "x\n",
+        "README.md": "# readme\n",
+      },
+      "layout",
+    );
+    const result = await checkout({ repo, cacheDir });
+    expect(read(result.dir, "snapgate.yml")).toBe(RECONCILER_YAML);
+    expect(read(result.dir, "snapshots/prod/db.yaml")).toBe(snapshotSet("db", ["db-1"]));
+    expect([...result.unreadFiles].sort()).toEqual([
+      "README.md",
+      "Snapgate.yaml",
+      "snapshot/typo.yaml",
+    ]);
+  });
+
   it("writes binary files byte for byte", async () => {
     const { repo, cacheDir } = fresh();
     const bytes = Buffer.from([0, 1, 2, 255, 254, 10, 13, 10, 0]);

@@ -147,6 +147,22 @@ describe("trees", () => {
     ]);
   });
 
+  it("lists the tree's other files (not directories or submodules) so layout warnings can name them", async () => {
+    const entries: TreeEntry[] = [
+      blob("snapgate.yaml"),
+      blob("Snapgate.yaml"),
+      blob("snapshot/db.yaml"),
+      blob("snapshots/ok.yaml"),
+      blob("other/huge.bin", 10_000),
+      { mode: "040000", type: "tree", object: "t", size: 0, path: "other" },
+      { mode: "160000", type: "commit", object: "c", size: 0, path: "vendor/sub" },
+    ];
+    const { files, issues, notWritten } = await planFiles(entries, limits, async () => "");
+    expect(issues).toEqual([]);
+    expect(files.map((f) => f.path)).toEqual(["snapgate.yaml", "snapshots/ok.yaml"]);
+    expect(notWritten).toEqual(["Snapgate.yaml", "snapshot/db.yaml", "other/huge.bin"]);
+  });
+
   it("follows symlink chains inside the tree, checks the size of the final target, stops on loops", async () => {
     const links: Record<string, string> = {
       "obj:snapshots/a.yaml": "b.yaml",
