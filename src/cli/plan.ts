@@ -21,6 +21,7 @@ interface PlanFlags {
   out?: string;
   format: PlanFormat;
   detailedExitcode?: boolean;
+  showKept?: boolean;
   githubStepSummary?: boolean;
   endpointUrl?: string;
   cacheDir?: string;
@@ -51,6 +52,7 @@ export function registerPlanCommand(program: Command): void {
           "text",
         )
         .option("--detailed-exitcode", "exit 2 when deletions are pending")
+        .option("--show-kept", "text: list every kept snapshot with its reasons")
         .option("--github-step-summary", "also append the markdown plan to $GITHUB_STEP_SUMMARY")
         .option("--cache-dir <dir>", "git cache directory"),
     ),
@@ -83,6 +85,7 @@ export function registerPlanCommand(program: Command): void {
     const output = renderPlan(plan, flags.format, {
       color: Boolean(process.stdout.isTTY),
       planFile: flags.out,
+      showKept: flags.showKept,
     });
     process.stdout.write(output);
     process.exitCode =

@@ -128,6 +128,8 @@ export type RetainRule = (
   maxAgeMs?: number;
   /** keep snapshots created within this many milliseconds before the source's newest */
   withinMs?: number;
+  /** within as written (`48h`), for keep reasons */
+  withinText?: string;
   /** restic-style calendar buckets */
   calendar?: CalendarSpec;
   /** the rule matches only snapshots carrying these tags */

@@ -27,9 +27,12 @@ export function parseDuration(text: string): number | null {
 
 export const DURATION_HINT = "use a positive whole number followed by m, h, d or w (e.g. 90d)";
 
-/** The shortest text parseDuration reads back as `ms` (`90d`, `2w`, `48h`), for reasons in plans. */
+/**
+ * A text parseDuration reads back as `ms`, for keep reasons: days first (`7d`,
+ * `90d`, `2w` → `14d`), as retention windows are mostly written in days.
+ */
 export function formatDuration(ms: number): string {
-  for (const unit of ["w", "d", "h", "m"] as const) {
+  for (const unit of ["d", "h", "m"] as const) {
     const perUnit = UNIT_MS[unit] as number;
     if (ms % perUnit === 0) return `${ms / perUnit}${unit}`;
   }

@@ -111,7 +111,7 @@ function toRetainRule(rule: SnapshotSetDocument["spec"]["retain"][number]): Reta
     ...source,
     ...(rule.newest !== undefined && { newest: rule.newest }),
     ...(rule.maxAge !== undefined && { maxAgeMs: rule.maxAge }),
-    ...(rule.within !== undefined && { withinMs: rule.within }),
+    ...(rule.within !== undefined && { withinMs: rule.within.ms, withinText: rule.within.text }),
     ...(rule.calendar !== undefined && { calendar: toCalendar(rule.calendar) }),
     ...(rule.matchTags !== undefined && { matchTags: tags(rule.matchTags) }),
   };

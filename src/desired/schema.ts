@@ -25,6 +25,7 @@ import { z } from "zod";
 import { ACCOUNT_ID } from "../core/names.js";
 import {
   duration,
+  durationWithText,
   nonEmptyTags,
   quote,
   region,
@@ -185,7 +186,7 @@ const retainRule = z
     fromInstance: resourceName.optional(),
     newest: z.int().min(1).optional(),
     maxAge: duration.optional(),
-    within: duration.optional(),
+    within: durationWithText.optional(),
     calendar: calendar.optional(),
     matchTags: tagMap.optional(),
   })

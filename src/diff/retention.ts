@@ -1,13 +1,20 @@
 /**
  * Retention rules: which in-scope snapshots a SnapshotSet's `retain` rules
- * keep. Every choice here errs towards keeping more:
+ * keep, and why. Every choice here errs towards keeping more:
  * - `newest: N` ranks only `completed` snapshots (the N most recent usable
  *   backups), and a tie on createdAt at the boundary keeps every tied one;
  * - `maxAge` is inclusive: a snapshot exactly maxAge old is still kept;
- * - a rule with both `newest` and `maxAge` keeps what either keeps.
+ * - `within: D` keeps every completed snapshot created at most D before the
+ *   source's newest completed one (restic's --keep-within: a stalled source
+ *   keeps its last D of backups however old they are);
+ * - `calendar` keeps restic-style buckets (see calendar.ts);
+ * - a rule keeps what any of its parts keeps.
  */
 import type { LiveSnapshot, RetainRule, SnapshotSet } from "../core/model.js";
+import { formatDuration } from "../desired/duration.js";
 import { matchesTags } from "../gate/match-tags.js";
+import { keptByCalendar } from "./calendar.js";
+import { ruleSource, snapshotSourceKey, sourceKeyOf } from "./source.js";
 
 /** Parsed creation times, memoised: sorting 100k snapshots would otherwise parse millions of dates. */
 const parsedCreatedAt = new WeakMap<LiveSnapshot, number>();
@@ -26,18 +33,14 @@ export function byNewest(a: LiveSnapshot, b: LiveSnapshot): number {
   return createdAtMs(b) - createdAtMs(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/** In-scope snapshots grouped by region and source disk, built once per plan. */
-export type DiskIndex = ReadonlyMap<string, readonly LiveSnapshot[]>;
+/** In-scope snapshots grouped by region and source (disk or instance), built once per plan. */
+export type SourceIndex = ReadonlyMap<string, readonly LiveSnapshot[]>;
 
-export function diskKey(region: string, disk: string): string {
-  return `${region}\u0000${disk}`;
-}
-
-export function indexByDisk(snapshots: readonly LiveSnapshot[]): DiskIndex {
+export function indexBySource(snapshots: readonly LiveSnapshot[]): SourceIndex {
   const index = new Map<string, LiveSnapshot[]>();
   for (const s of snapshots) {
-    if (s.fromDiskName === undefined) continue;
-    const key = diskKey(s.region, s.fromDiskName);
+    const key = snapshotSourceKey(s);
+    if (key === undefined) continue;
     const list = index.get(key);
     if (list) list.push(s);
     else index.set(key, [s]);
@@ -45,50 +48,86 @@ export function indexByDisk(snapshots: readonly LiveSnapshot[]): DiskIndex {
   return index;
 }
 
-function ruleCandidates(rule: RetainRule, region: string, index: DiskIndex) {
-  const ofDisk = index.get(diskKey(region, rule.fromDisk)) ?? [];
-  return rule.matchTags ? ofDisk.filter((s) => matchesTags(s.tags, rule.matchTags!)) : ofDisk;
+/** Why each desired snapshot stays: `keep`, `newest 7`, `daily 2026-11-30`, … */
+export type KeepReasons = Map<LiveSnapshot, string[]>;
+
+export function addReason(reasons: KeepReasons, s: LiveSnapshot, reason: string): void {
+  const list = reasons.get(s);
+  if (!list) reasons.set(s, [reason]);
+  else if (!list.includes(reason)) list.push(reason);
 }
 
-/** The newest N completed snapshots, plus any tied with the Nth on createdAt. */
-function keptByNewest(n: number, snapshots: readonly LiveSnapshot[]): LiveSnapshot[] {
-  const completed = snapshots.filter((s) => s.state === "completed").sort(byNewest);
+function ruleCandidates(rule: RetainRule, region: string, index: SourceIndex) {
+  const ofSource = index.get(sourceKeyOf(region, ruleSource(rule))) ?? [];
+  return rule.matchTags ? ofSource.filter((s) => matchesTags(s.tags, rule.matchTags!)) : ofSource;
+}
+
+/** The newest N of completed (newest first), plus any tied with the Nth on createdAt. */
+function keptByNewest(n: number, completed: readonly LiveSnapshot[]): readonly LiveSnapshot[] {
   if (completed.length <= n) return completed;
   const boundary = createdAtMs(completed[n - 1]!);
-  return completed.filter((s) => createdAtMs(s) >= boundary);
+  let end = n;
+  while (end < completed.length && createdAtMs(completed[end]!) >= boundary) end++;
+  return completed.slice(0, end);
 }
 
-function keptByAge(maxAgeMs: number, nowMs: number, snapshots: readonly LiveSnapshot[]) {
-  return snapshots.filter((s) => nowMs - createdAtMs(s) <= maxAgeMs);
+/** Adds what one rule keeps, with its reasons. */
+export function keepByRule(
+  rule: RetainRule,
+  region: string,
+  index: SourceIndex,
+  nowMs: number,
+  reasons: KeepReasons,
+): void {
+  const matching = ruleCandidates(rule, region, index);
+  if (matching.length === 0) return;
+  const completed = matching.filter((s) => s.state === "completed").sort(byNewest);
+  if (rule.newest !== undefined) {
+    const why = `newest ${rule.newest}`;
+    for (const s of keptByNewest(rule.newest, completed)) addReason(reasons, s, why);
+  }
+  if (rule.maxAgeMs !== undefined) {
+    const why = `maxAge ${formatDuration(rule.maxAgeMs)}`;
+    for (const s of matching)
+      if (nowMs - createdAtMs(s) <= rule.maxAgeMs) addReason(reasons, s, why);
+  }
+  if (rule.withinMs !== undefined && completed.length > 0) {
+    const why = `within ${rule.withinText ?? formatDuration(rule.withinMs)}`;
+    const from = createdAtMs(completed[0]!) - rule.withinMs;
+    for (const s of completed) {
+      if (createdAtMs(s) < from) break;
+      addReason(reasons, s, why);
+    }
+  }
+  if (rule.calendar !== undefined) {
+    for (const k of keptByCalendar(rule.calendar, completed, createdAtMs)) {
+      addReason(reasons, k.snapshot, k.reason);
+    }
+  }
 }
 
 /** Snapshots one rule keeps. */
 export function keptByRule(
   rule: RetainRule,
   region: string,
-  index: DiskIndex,
+  index: SourceIndex,
   nowMs: number,
 ): LiveSnapshot[] {
-  const matching = ruleCandidates(rule, region, index);
-  const kept = new Set<LiveSnapshot>();
-  if (rule.newest !== undefined) for (const s of keptByNewest(rule.newest, matching)) kept.add(s);
-  if (rule.maxAgeMs !== undefined)
-    for (const s of keptByAge(rule.maxAgeMs, nowMs, matching)) kept.add(s);
-  return [...kept];
+  const reasons: KeepReasons = new Map();
+  keepByRule(rule, region, index, nowMs, reasons);
+  return [...reasons.keys()];
 }
 
-/** Every snapshot that some retain rule of some set keeps. */
+/** Every snapshot that some retain rule of some set keeps, with every reason. */
 export function keptByRetention(
   sets: readonly SnapshotSet[],
   inScope: readonly LiveSnapshot[],
   nowMs: number,
-): Set<LiveSnapshot> {
-  const index = indexByDisk(inScope);
-  const kept = new Set<LiveSnapshot>();
+  reasons: KeepReasons = new Map(),
+): KeepReasons {
+  const index = indexBySource(inScope);
   for (const set of sets) {
-    for (const rule of set.retain) {
-      for (const s of keptByRule(rule, set.region, index, nowMs)) kept.add(s);
-    }
+    for (const rule of set.retain) keepByRule(rule, set.region, index, nowMs, reasons);
   }
-  return kept;
+  return reasons;
 }

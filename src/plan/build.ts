@@ -8,9 +8,10 @@ import type {
   Plan,
   PlanBlocked,
   PlanDeletion,
+  PlanKept,
   PlanSource,
 } from "../core/model.js";
-import type { DiffResult } from "../diff/diff.js";
+import { byRegionAndName, type DiffResult } from "../diff/diff.js";
 import { withDigest } from "./digest.js";
 import { fingerprint } from "./fingerprint.js";
 
@@ -89,7 +90,15 @@ export function buildPlan(parts: PlanParts): Plan {
     deletions,
     blocked,
     missing: [...parts.diff.missing],
+    kept: keptList(parts.diff),
   });
+}
+
+/** Every desired snapshot with its reasons, by region and name. */
+function keptList(diff: DiffResult): PlanKept[] {
+  return diff.desired
+    .map((s) => ({ region: s.region, name: s.name, reasons: [...(diff.keptReasons.get(s) ?? [])] }))
+    .sort(byRegionAndName);
 }
 
 /** Serialised plan file: stable key order, two-space indent, trailing newline. */

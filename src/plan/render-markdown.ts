@@ -1,12 +1,14 @@
 /**
  * Markdown for a pull-request comment: a summary table, collapsible
  * per-region details, every blocked deletion with its reasons, missing
- * snapshots, the digest and the exact apply command. In PR mode deletions this
+ * snapshots, the kept snapshots with their reasons (collapsed), the digest and
+ * the exact apply command. In PR mode deletions this
  * change introduces are shown apart from those already pending on base. Stays
  * under GitHub's comment limit by dropping rows, with an explicit note.
  */
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
 import { formatAge, formatSize, mdEscape } from "./format.js";
+import { countByReason } from "./kept.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -17,7 +19,8 @@ export interface MarkdownOptions {
 
 export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const limit = opts.limit ?? MARKDOWN_LIMIT;
-  const total = plan.deletions.length + plan.blocked.length + plan.missing.length;
+  const total =
+    plan.deletions.length + plan.blocked.length + plan.missing.length + (plan.kept?.length ?? 0);
   // No row is shorter than ~30 characters, so more than limit/30 rows can never fit.
   let maxRows = Math.min(total, Math.floor(limit / 30));
   for (;;) {
@@ -111,6 +114,7 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
     for (const m of take(plan.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
     out.push("");
   }
+  keptSection(plan, out, budget);
   if (budget.omitted > 0) {
     out.push(
       `> :warning: **Truncated:** ${budget.omitted} rows are not shown to stay under the comment size limit. The plan file holds every entry.`,
@@ -130,6 +134,37 @@ function renderWithRowLimit(plan: Plan, opts: MarkdownOptions, maxRows: number):
     out.push("No deletions: live state matches the desired state.");
   }
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Kept snapshots come last and take only the rows left over, so they never push a
+ * deletion out of the comment; what they lose is noted inside their own section.
+ */
+function keptSection(plan: Plan, out: string[], budget: { left: number }) {
+  const kept = plan.kept ?? [];
+  if (kept.length === 0) return;
+  const counts = countByReason(kept)
+    .map(([kind, n]) => `${mdEscape(kind)}: ${n}`)
+    .join(" · ");
+  out.push(
+    `<details><summary>Kept: ${kept.length} snapshots (${counts})</summary>`,
+    "",
+    "| region | snapshot | reasons |",
+    "|---|---|---|",
+  );
+  const shown = kept.slice(0, Math.max(0, budget.left));
+  budget.left -= shown.length;
+  for (const k of shown) {
+    out.push(`| ${k.region} | \`${k.name}\` | ${k.reasons.map(mdEscape).join(", ")} |`);
+  }
+  out.push("");
+  if (shown.length < kept.length) {
+    out.push(
+      `${kept.length - shown.length} more not shown to stay under the comment size limit; the plan file lists every kept snapshot.`,
+      "",
+    );
+  }
+  out.push("</details>", "");
 }
 
 function blockedRow(b: PlanBlocked): string {

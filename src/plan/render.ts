@@ -13,6 +13,8 @@ export interface RenderOptions {
   planFile?: string;
   /** ANSI colour in text output */
   color: boolean;
+  /** text only: list every kept snapshot */
+  showKept?: boolean;
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions): string {
@@ -24,6 +26,10 @@ export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions):
     case "github":
       return renderGithub(plan);
     case "text":
-      return renderText(plan, { color: opts.color, planFile: opts.planFile });
+      return renderText(plan, {
+        color: opts.color,
+        planFile: opts.planFile,
+        showKept: opts.showKept,
+      });
   }
 }
