@@ -267,6 +267,115 @@ async function bigDiffAndRender() {
   return results;
 }
 
+/**
+ * The calendar rule at scale: 100,000 snapshots (one every 6 hours) in 1,000
+ * sources, every source under a full calendar (hourly … yearly, Europe/Berlin)
+ * plus within; its diff+render is compared with the newest-rule row of the same
+ * size measured in this run (target: under 2×).
+ */
+async function calendarDiffAndRender(baseline) {
+  const engine = await loadPolicyBundle(
+    { kind: "builtin" },
+    { minAgeDays: 0, maxDeletions: 1_000_000 },
+  );
+  const regions = REGION_NAMES;
+  const n = 100_000;
+  const sources = 1_000;
+  const snapshots = [];
+  for (let i = 0; i < n; i++) {
+    const source = i % sources;
+    const region = regions[source % regions.length];
+    snapshots.push({
+      region,
+      name: `cal-${i}`,
+      arn: `arn:aws:lightsail:${region}:${ACCOUNT}:DiskSnapshot/${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`,
+      createdAt: new Date(NOW - Math.floor(i / sources) * 6 * 3_600_000).toISOString(),
+      sizeInGb: 32,
+      state: "completed",
+      ...(source % 5 === 0
+        ? { fromInstanceName: `inst-${source}` }
+        : { fromDiskName: `disk-${source}` }),
+      isFromAutoSnapshot: false,
+      tags: { "managed-by": "snapgate" },
+    });
+  }
+  const inventory = { regions, snapshots, disks: [] };
+  const calendar = {
+    timezone: "Europe/Berlin",
+    hourly: 24,
+    daily: 7,
+    weekly: 4,
+    monthly: 12,
+    yearly: "all",
+  };
+  const sets = regions.map((r, ri) => ({
+    name: `s-${r}`,
+    region: r,
+    keep: [],
+    retain: Array.from({ length: sources }, (_, source) => source)
+      .filter((source) => source % regions.length === ri)
+      .map((source) => ({
+        ...(source % 5 === 0 ? { fromInstance: `inst-${source}` } : { fromDisk: `disk-${source}` }),
+        calendar,
+        withinMs: 48 * 3_600_000,
+        withinText: "48h",
+      })),
+    file: "x.yaml",
+  }));
+  const desired = {
+    name: "bench",
+    spec: {
+      account: ACCOUNT,
+      regions,
+      scope: { matchTags: { "managed-by": "snapgate" } },
+      guards: {
+        maxDeletions: 1e9,
+        maxDeletionPercent: 100,
+        minSnapshotsPerDisk: 1,
+        allowEmpty: false,
+      },
+      policy: { bundle: "builtin", data: {} },
+      access: { allow: [], deny: [] },
+      apply: { autoApplyBranches: [], maxPlanAgeMs: 3600000 },
+      suspend: false,
+    },
+    sets,
+  };
+  const t0 = performance.now();
+  const d = diff(desired, inventory, NOW);
+  const tDiff = performance.now();
+  const decisions = runGate(
+    { desired, inventory, diff: d, commit: "0".repeat(40), nowMs: NOW },
+    { policy: engine, access: () => ({ allowed: true }) },
+  );
+  const tGate = performance.now();
+  const plan = buildPlan({
+    source: { repo: "r", ref: "main", commit: "0".repeat(40), base: null },
+    account: ACCOUNT,
+    regions,
+    policy: { bundle: "builtin", digest: engine.digest },
+    inventory,
+    diff: d,
+    decisions,
+    nowMs: NOW,
+  });
+  renderText(plan, { color: false });
+  renderMarkdown(plan);
+  const tEnd = performance.now();
+  const diffPlusRenderMs = Math.round(tDiff - t0 + (tEnd - tGate));
+  return {
+    snapshots: n,
+    sources,
+    desired: d.desired.length,
+    candidates: d.candidates.length,
+    diffMs: Math.round(tDiff - t0),
+    diffPlusRenderMs,
+    baselineMs: baseline.diffPlusRenderMs,
+    ratio: +(diffPlusRenderMs / baseline.diffPlusRenderMs).toFixed(2),
+    target: 2,
+  };
+}
+
 const scenario = process.argv.indexOf("--scenario");
 if (scenario !== -1) {
   // child: one page size, result as one JSON line on stdout
@@ -289,7 +398,14 @@ for (const pageSize of PAGE_SIZES) {
 }
 const withLatency = withLatencyAll[0];
 const big = await bigDiffAndRender();
-const result = { benchmark: "plan", withLatency, withLatencyAll, noLatency: big };
+const calendarRow = await calendarDiffAndRender(big.find((r) => r.snapshots === 100_000));
+const result = {
+  benchmark: "plan",
+  withLatency,
+  withLatencyAll,
+  noLatency: big,
+  calendar: calendarRow,
+};
 mkdirSync(path.join(here, "out"), { recursive: true });
 writeFileSync(path.join(here, "out", "plan.json"), `${JSON.stringify(result, null, 2)}\n`);
 for (const w of withLatencyAll) {
@@ -309,3 +425,6 @@ for (const r of big) {
     `diff+render ${r.snapshots} snapshots (no latency): ${r.diffPlusRenderMs} ms (gate ${r.gateMs} ms for ${r.candidates} candidates); heap +${r.heapGrowthMb} MB`,
   );
 }
+console.log(
+  `diff+render ${calendarRow.snapshots} snapshots in ${calendarRow.sources} sources, full calendar + within (no latency): ${calendarRow.diffPlusRenderMs} ms (diff ${calendarRow.diffMs} ms; ${calendarRow.desired} kept); ratio ${calendarRow.ratio} to the row above (target < ${calendarRow.target})`,
+);

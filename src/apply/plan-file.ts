@@ -78,6 +78,10 @@ const planSchema = z.strictObject({
     }),
   ),
   missing: z.array(z.strictObject({ region: z.string(), name: z.string() })),
+  // Optional: plans written before keep reasons existed are still formatVersion 1 and stay readable.
+  kept: z
+    .array(z.strictObject({ region: z.string(), name: z.string(), reasons: z.array(z.string()) }))
+    .optional(),
   digest,
 });
 

@@ -22,6 +22,7 @@ interface PlanFlags {
   out?: string;
   format: PlanFormat;
   detailedExitcode?: boolean;
+  showKept?: boolean;
   githubStepSummary?: boolean;
   endpointUrl?: string;
   cacheDir?: string;
@@ -55,6 +56,7 @@ export function registerPlanCommand(program: Command): void {
           "--detailed-exitcode",
           "exit 2 when deletions are pending or keep names are not live",
         )
+        .option("--show-kept", "text: list every kept snapshot with its reasons")
         .option("--github-step-summary", "also append the markdown plan to $GITHUB_STEP_SUMMARY")
         .option("--cache-dir <dir>", "git cache directory"),
     ),
@@ -89,6 +91,7 @@ export function registerPlanCommand(program: Command): void {
       color: Boolean(process.stdout.isTTY),
       planFile: flags.out,
       warnings,
+      showKept: flags.showKept,
     });
     process.stdout.write(output);
     // A `keep` name that is not live is a change to look at too: often a typo whose

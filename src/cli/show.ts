@@ -15,9 +15,12 @@ export function registerShowCommand(program: Command): void {
       oneOf("--format", PLAN_FORMATS),
       "text",
     )
-    .action(async (file: string, flags: { format: PlanFormat }) => {
+    .option("--show-kept", "text: list every kept snapshot with its reasons")
+    .action(async (file: string, flags: { format: PlanFormat; showKept?: boolean }) => {
       const plan = await readPlanFile(file);
       const color = Boolean(process.stdout.isTTY);
-      process.stdout.write(renderPlan(plan, flags.format, { color, planFile: file }));
+      process.stdout.write(
+        renderPlan(plan, flags.format, { color, planFile: file, showKept: flags.showKept }),
+      );
     });
 }

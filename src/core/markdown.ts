@@ -41,6 +41,13 @@ export class RowBudget {
     this.omitted += rows.length - kept.length;
     return kept;
   }
+
+  /** Like take, for a list that notes its own cut: what it leaves out is not counted as omitted. */
+  takeUncounted<T>(rows: readonly T[]): T[] {
+    const kept = rows.slice(0, Math.max(0, this.left));
+    this.left -= kept.length;
+    return kept;
+  }
 }
 
 /** No rendered row is shorter than this, so more rows than limit / this can never fit. */

@@ -97,15 +97,44 @@ export interface ReconcilerSpec {
   suspend: boolean;
 }
 
-export interface RetainRule {
-  fromDisk: string;
-  /** keep the N most recent snapshots of that disk (by createdAt) */
+export type CalendarUnit = "hourly" | "daily" | "weekly" | "monthly" | "yearly";
+
+/** Bucket counts per calendar unit, in an IANA time zone. */
+export interface CalendarSpec {
+  timezone: string;
+  hourly?: number | "all";
+  daily?: number | "all";
+  weekly?: number | "all";
+  monthly?: number | "all";
+  yearly?: number | "all";
+}
+
+/** Where a snapshot came from: a block-storage disk or an instance's system disk. */
+export type SourceKind = "disk" | "instance";
+
+export interface SnapshotSource {
+  kind: SourceKind;
+  name: string;
+}
+
+/** A rule names exactly one source: `fromDisk` or `fromInstance`. */
+export type RetainRule = (
+  | { fromDisk: string; fromInstance?: undefined }
+  | { fromInstance: string; fromDisk?: undefined }
+) & {
+  /** keep the N most recent snapshots of that source (by createdAt) */
   newest?: number;
-  /** keep snapshots younger than this many milliseconds */
+  /** keep snapshots younger than this many milliseconds (measured from now) */
   maxAgeMs?: number;
+  /** keep snapshots created within this many milliseconds before the source's newest */
+  withinMs?: number;
+  /** within as written (`48h`), for keep reasons */
+  withinText?: string;
+  /** restic-style calendar buckets */
+  calendar?: CalendarSpec;
   /** the rule matches only snapshots carrying these tags */
   matchTags?: Tags;
-}
+};
 
 export interface SnapshotSet {
   name: string;
@@ -170,14 +199,18 @@ export interface PolicyInput {
     tags: Tags;
     ageDays: number;
     reason: CandidateReason;
+    /** why the desired state keeps it: always empty for a deletion candidate */
+    keepReasons: readonly string[];
   };
+  /** the snapshot's source (a disk, or an instance's system disk); null when Lightsail names neither */
+  source: SnapshotSource | null;
   disk: { name: string; arn: string; sizeInGb: number; state: string; tags: Tags } | null;
   siblings: {
-    /** live snapshots of the same source disk in the same region, this one included */
+    /** live snapshots of the same source (disk or instance) in the same region, this one included */
     total: number;
-    /** completed snapshots of that disk that remain if every candidate of the plan is deleted */
+    /** completed snapshots of that source that remain if every candidate of the plan is deleted */
     remainingAfterPlan: number;
-    /** name of the newest snapshot of that disk */
+    /** name of the newest snapshot of that source */
     newest: string | null;
   };
   plan: { deletions: number; inScope: number; commit: string };
@@ -228,6 +261,13 @@ export interface PlanBlocked {
   onBase?: boolean;
 }
 
+/** A desired snapshot and why it stays (the plan's `kept` list). */
+export interface PlanKept {
+  region: string;
+  name: string;
+  reasons: readonly string[];
+}
+
 export interface PlanSummary {
   live: number;
   inScope: number;
@@ -248,6 +288,8 @@ export interface Plan {
   deletions: readonly PlanDeletion[];
   blocked: readonly PlanBlocked[];
   missing: readonly MissingSnapshot[];
+  /** every desired snapshot with its reasons; absent in plans made before it existed */
+  kept?: readonly PlanKept[];
   digest: string;
 }
 
@@ -255,6 +297,8 @@ export interface Plan {
 export interface DiffResult {
   inScope: readonly LiveSnapshot[];
   desired: readonly LiveSnapshot[];
+  /** for every desired snapshot, why it stays (in order: keep, then rule by rule) */
+  keptReasons: ReadonlyMap<LiveSnapshot, readonly string[]>;
   candidates: readonly Candidate[];
   missing: readonly MissingSnapshot[];
 }

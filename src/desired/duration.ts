@@ -26,3 +26,15 @@ export function parseDuration(text: string): number | null {
 }
 
 export const DURATION_HINT = "use a positive whole number followed by m, h, d or w (e.g. 90d)";
+
+/**
+ * A text parseDuration reads back as `ms`, for keep reasons: days first (`7d`,
+ * `90d`, `2w` → `14d`), as retention windows are mostly written in days.
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m"] as const) {
+    const perUnit = UNIT_MS[unit] as number;
+    if (ms % perUnit === 0) return `${ms / perUnit}${unit}`;
+  }
+  return `${ms}ms`;
+}

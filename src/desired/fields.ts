@@ -83,6 +83,26 @@ export const duration = z
     return ms;
   });
 
+/** A duration that remembers how it was written (`48h` stays `48h` in keep reasons). */
+export const durationWithText = z
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? undefined
+        : `${JSON.stringify(iss.input)} is not a duration: ${DURATION_HINT}`,
+  })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${quote(text)} is not a duration: ${DURATION_HINT}`,
+      });
+      return z.NEVER;
+    }
+    return { ms, text };
+  });
+
 /**
  * Tag maps are checked by hand rather than with z.record: zod skips a record's
  * refinements once any value has the wrong type, and silently drops a

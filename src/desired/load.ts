@@ -4,10 +4,16 @@
  * located issue of every file. Pure: the files are handed in (see read-files.ts).
  */
 import { badInput, type InputIssue, type SnapgateError } from "../core/errors.js";
-import type { DesiredState, ReconcilerSpec, RetainRule, SnapshotSet } from "../core/model.js";
+import type {
+  CalendarSpec,
+  DesiredState,
+  ReconcilerSpec,
+  RetainRule,
+  SnapshotSet,
+} from "../core/model.js";
 import { crossCheck } from "./cross-checks.js";
 import { type DesiredFile, type Located, reconcilerOf, snapshotSetsOf } from "./documents.js";
-import type { ReconcilerDocument, SnapshotSetDocument } from "./schema.js";
+import { CALENDAR_UNITS, type ReconcilerDocument, type SnapshotSetDocument } from "./schema.js";
 
 export type { DesiredFile } from "./documents.js";
 
@@ -96,12 +102,30 @@ function toReconcilerSpec(spec: ReconcilerDocument["spec"]): ReconcilerSpec {
 }
 
 function toRetainRule(rule: SnapshotSetDocument["spec"]["retain"][number]): RetainRule {
+  // The schema guarantees exactly one source.
+  const source =
+    rule.fromInstance !== undefined
+      ? { fromInstance: rule.fromInstance }
+      : { fromDisk: rule.fromDisk as string };
   return {
-    fromDisk: rule.fromDisk,
+    ...source,
     ...(rule.newest !== undefined && { newest: rule.newest }),
     ...(rule.maxAge !== undefined && { maxAgeMs: rule.maxAge }),
+    ...(rule.within !== undefined && { withinMs: rule.within.ms, withinText: rule.within.text }),
+    ...(rule.calendar !== undefined && { calendar: toCalendar(rule.calendar) }),
     ...(rule.matchTags !== undefined && { matchTags: tags(rule.matchTags) }),
   };
+}
+
+function toCalendar(
+  cal: NonNullable<SnapshotSetDocument["spec"]["retain"][number]["calendar"]>,
+): CalendarSpec {
+  const out: CalendarSpec = { timezone: cal.timezone };
+  for (const unit of CALENDAR_UNITS) {
+    const count = cal[unit];
+    if (count !== undefined) out[unit] = count;
+  }
+  return out;
 }
 
 function toSnapshotSet(set: Located<SnapshotSetDocument>): SnapshotSet {

@@ -17,12 +17,15 @@
  *   SnapshotSet spec
  *     keep              []
  *     retain            []
- *   retain rule         fromDisk required; newest and/or maxAge required; matchTags none
+ *   retain rule         exactly one of fromDisk/fromInstance; at least one of newest, maxAge,
+ *                       within, calendar; matchTags none
+ *   calendar            timezone UTC; at least one unit (hourly … yearly), each N >= 1 or "all"
  */
 import { z } from "zod";
 import { ACCOUNT_ID } from "../core/names.js";
 import {
   duration,
+  durationWithText,
   nonEmptyTags,
   quote,
   region,
@@ -32,7 +35,9 @@ import {
   tagMap,
   tagMatch,
 } from "./fields.js";
+import { describeValue } from "./messages.js";
 import { namePatternProblem } from "./name-pattern.js";
+import { timeZoneProblem } from "./timezone.js";
 
 export const API_VERSION = "snapgate.dev/v1";
 
@@ -138,16 +143,73 @@ const reconcilerSpec = z.strictObject({
   suspend: z.boolean().default(false),
 });
 
+export const CALENDAR_UNITS = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;
+
+/** A bucket count: a positive whole number or "all" (checked by hand for one clear message). */
+const bucketCount = z.unknown().transform((raw, ctx): number | "all" => {
+  if (raw === "all" || (Number.isSafeInteger(raw) && (raw as number) >= 1)) {
+    return raw as number | "all";
+  }
+  ctx.addIssue({
+    code: "custom",
+    message: `must be a positive whole number or "all", not ${describeValue(raw)}`,
+  });
+  return z.NEVER;
+});
+
+const timezone = z.string().superRefine((value, ctx) => {
+  const problem = timeZoneProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const calendar = z
+  .strictObject({
+    timezone: timezone.default("UTC"),
+    hourly: bucketCount.optional(),
+    daily: bucketCount.optional(),
+    weekly: bucketCount.optional(),
+    monthly: bucketCount.optional(),
+    yearly: bucketCount.optional(),
+  })
+  .superRefine((cal, ctx) => {
+    if (CALENDAR_UNITS.every((unit) => cal[unit] === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `a calendar needs at least one of ${CALENDAR_UNITS.join(", ")}`,
+      });
+    }
+  });
+
 const retainRule = z
   .strictObject({
-    fromDisk: resourceName,
+    fromDisk: resourceName.optional(),
+    fromInstance: resourceName.optional(),
     newest: z.int().min(1).optional(),
     maxAge: duration.optional(),
+    within: durationWithText.optional(),
+    calendar: calendar.optional(),
     matchTags: tagMap.optional(),
   })
   .superRefine((rule, ctx) => {
-    if (rule.newest === undefined && rule.maxAge === undefined) {
-      ctx.addIssue({ code: "custom", message: "a retain rule needs newest, maxAge or both" });
+    if ((rule.fromDisk === undefined) === (rule.fromInstance === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          rule.fromDisk === undefined
+            ? "a retain rule needs its source: fromDisk or fromInstance"
+            : "a retain rule names one source: fromDisk or fromInstance, not both",
+      });
+    }
+    if (
+      rule.newest === undefined &&
+      rule.maxAge === undefined &&
+      rule.within === undefined &&
+      rule.calendar === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        message: "a retain rule needs newest, maxAge, within or calendar",
+      });
     }
   });
 

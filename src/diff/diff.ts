@@ -1,7 +1,8 @@
 /**
  * Desired vs live, a pure function:
  *   in scope   = live snapshots in the configured regions that match `scope`
- *   desired    = in-scope snapshots named in `keep` or kept by a `retain` rule
+ *   desired    = in-scope snapshots named in `keep` or kept by a `retain` rule,
+ *                each with its reasons (`keep`, `newest 7`, `daily 2026-11-30`, …)
  *   candidates = in scope − desired (protected ones are still listed: the gate
  *                blocks them with kind "protect" so the user sees why)
  *   missing    = `keep` names that are not live
@@ -17,7 +18,8 @@ import type {
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
 import { matchesTagsUnanimously } from "../gate/match-tags.js";
-import { keptByRetention } from "./retention.js";
+import { type KeepReasons, keptByRetention } from "./retention.js";
+import { ruleSource, snapshotSourceKey, sourceKeyOf } from "./source.js";
 
 /** The ownership test: snapgate never touches a snapshot for which this is false. */
 export function scopePredicate(
@@ -43,24 +45,25 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
   const keepNames = new Set<string>();
   for (const set of sets) for (const name of set.keep) keepNames.add(liveKey(set.region, name));
 
-  const kept = keptByRetention(sets, scoped, nowMs);
-  const isDesired = (s: LiveSnapshot) => keepNames.has(liveKey(s.region, s.name)) || kept.has(s);
+  const reasons: KeepReasons = new Map();
+  for (const s of scoped) if (keepNames.has(liveKey(s.region, s.name))) reasons.set(s, ["keep"]);
+  keptByRetention(sets, scoped, nowMs, reasons);
 
   const desiredList: LiveSnapshot[] = [];
   const candidates: Candidate[] = [];
-  const retainedDisks = new Set<string>();
+  const retainedSources = new Set<string>();
   for (const set of sets)
-    for (const rule of set.retain) retainedDisks.add(liveKey(set.region, rule.fromDisk));
+    for (const rule of set.retain) retainedSources.add(sourceKeyOf(set.region, ruleSource(rule)));
 
   for (const s of scoped) {
-    if (isDesired(s)) {
+    if (reasons.has(s)) {
       desiredList.push(s);
       continue;
     }
-    // A snapshot of a disk that some retain rule governs fell out of retention;
+    // A snapshot of a source that some retain rule governs fell out of retention;
     // anything else was simply never declared.
-    const governed =
-      s.fromDiskName !== undefined && retainedDisks.has(liveKey(s.region, s.fromDiskName));
+    const key = snapshotSourceKey(s);
+    const governed = key !== undefined && retainedSources.has(key);
     candidates.push({ snapshot: s, reason: governed ? "outside-retention" : "not-declared" });
   }
 
@@ -75,6 +78,7 @@ export function diff(desired: DesiredState, inventory: Inventory, nowMs: number)
   return {
     inScope: scoped,
     desired: desiredList,
+    keptReasons: reasons,
     candidates: candidates.sort(byRegionName),
     missing: missing.sort(byRegionAndName),
   };

@@ -11,8 +11,10 @@ import { readStateFile, StateWriter } from "./persistence.js";
 import {
   type DiskRecord,
   diskArn,
+  instanceArn,
   type SnapshotRecord,
   snapshotArn,
+  stableUuid,
   supportCode,
 } from "./records.js";
 import {
@@ -65,6 +67,8 @@ export interface EmulatorSnapshot {
   progress: string;
   fromDiskName?: string;
   fromDiskArn?: string;
+  fromInstanceName?: string;
+  fromInstanceArn?: string;
   isFromAutoSnapshot: boolean;
   tags: Record<string, string>;
 }
@@ -81,6 +85,8 @@ export interface EmulatorDisk {
 export interface NewSnapshot {
   name: string;
   fromDisk?: string;
+  /** a snapshot of this instance's system disk (no fromDisk) */
+  fromInstance?: string;
   createdAt?: Date | string | number;
   sizeInGb?: number;
   state?: "pending" | "completed" | "error" | "unknown";
@@ -171,6 +177,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(s.fromDiskName !== undefined
       ? { fromDiskName: s.fromDiskName, fromDiskArn: s.fromDiskArn }
       : {}),
+    ...(s.fromInstanceName !== undefined
+      ? { fromInstanceName: s.fromInstanceName, fromInstanceArn: s.fromInstanceArn }
+      : {}),
     isFromAutoSnapshot: s.isFromAutoSnapshot,
     tags: { ...s.tags },
   });
@@ -237,6 +246,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           ? {
               fromDiskName: s.fromDisk,
               fromDiskArn: diskArn({ account: store.account, region }, disk?.uuid ?? randomUUID()),
+            }
+          : {}),
+        ...(s.fromInstance !== undefined
+          ? {
+              fromInstanceName: s.fromInstance,
+              fromInstanceArn: instanceArn(
+                { account: store.account, region },
+                stableUuid(store.account, region, "Instance", s.fromInstance),
+              ),
             }
           : {}),
         isFromAutoSnapshot: s.isFromAutoSnapshot,

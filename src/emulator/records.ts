@@ -18,6 +18,8 @@ export interface SnapshotRecord {
   progress: string;
   fromDiskName?: string;
   fromDiskArn?: string;
+  fromInstanceName?: string;
+  fromInstanceArn?: string;
   isFromAutoSnapshot: boolean;
   tags: Tags;
   supportCode: string;
@@ -76,6 +78,9 @@ export const snapshotArn = (c: ArnContext, uuid: string) =>
 export const diskArn = (c: ArnContext, uuid: string) =>
   `arn:aws:lightsail:${c.region}:${c.account}:Disk/${uuid}`;
 
+export const instanceArn = (c: ArnContext, uuid: string) =>
+  `arn:aws:lightsail:${c.region}:${c.account}:Instance/${uuid}`;
+
 /** Disks live in the region's first zone; snapshots are regional ("all"). */
 export const diskZone = (region: string) => `${region}a`;
 
@@ -109,6 +114,8 @@ export function snapshotShape(c: ArnContext, s: SnapshotRecord): Record<string, 
   };
   if (s.fromDiskName !== undefined) out.fromDiskName = s.fromDiskName;
   if (s.fromDiskArn !== undefined) out.fromDiskArn = s.fromDiskArn;
+  if (s.fromInstanceName !== undefined) out.fromInstanceName = s.fromInstanceName;
+  if (s.fromInstanceArn !== undefined) out.fromInstanceArn = s.fromInstanceArn;
   out.isFromAutoSnapshot = s.isFromAutoSnapshot;
   return out;
 }

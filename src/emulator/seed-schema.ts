@@ -88,16 +88,28 @@ const disk = z.strictObject({
   iops: z.number().int().positive().default(100),
 });
 
-const snapshot = z.strictObject({
+/** An instance, only so its system-disk snapshots carry a stable fromInstanceArn. */
+const instance = z.strictObject({
   name: resourceName,
-  fromDisk: resourceName.optional(),
-  createdAt: timestamp.optional(),
-  sizeInGb: z.number().int().positive().optional(),
-  state: z.enum(["pending", "completed", "error", "unknown"]).default("completed"),
-  progress: z.string().optional(),
   tags: tags.default({}),
-  isFromAutoSnapshot: z.boolean().default(false),
 });
+
+const snapshot = z
+  .strictObject({
+    name: resourceName,
+    fromDisk: resourceName.optional(),
+    /** a snapshot of an instance's system disk: Lightsail sets fromInstanceName, no fromDiskName */
+    fromInstance: resourceName.optional(),
+    createdAt: timestamp.optional(),
+    sizeInGb: z.number().int().positive().optional(),
+    state: z.enum(["pending", "completed", "error", "unknown"]).default("completed"),
+    progress: z.string().optional(),
+    tags: tags.default({}),
+    isFromAutoSnapshot: z.boolean().default(false),
+  })
+  .refine((s) => s.fromDisk === undefined || s.fromInstance === undefined, {
+    message: "a snapshot comes from a disk or from an instance, not both",
+  });
 
 const uniqueNames = (kind: string) => (items: { name: string }[], ctx: z.RefinementCtx) => {
   const seen = new Set<string>();
@@ -114,6 +126,7 @@ const uniqueNames = (kind: string) => (items: { name: string }[], ctx: z.Refinem
 
 const region = z.strictObject({
   disks: z.array(disk).default([]).superRefine(uniqueNames("disk")),
+  instances: z.array(instance).default([]).superRefine(uniqueNames("instance")),
   snapshots: z.array(snapshot).default([]).superRefine(uniqueNames("snapshot")),
 });
 

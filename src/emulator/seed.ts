@@ -9,6 +9,7 @@ import { parseYamlFile, validateDocument } from "../core/yaml-located.js";
 import {
   type DiskRecord,
   diskArn,
+  instanceArn,
   type SnapshotRecord,
   stableUuid,
   supportCode,
@@ -110,6 +111,16 @@ export function buildStore(seed: FleetSeed, nowMs: number): Store {
         state: s.state,
         progress: s.progress ?? (s.state === "completed" ? "100%" : "0%"),
         ...(s.fromDisk !== undefined ? { fromDiskName: s.fromDisk, fromDiskArn } : {}),
+        ...(s.fromInstance !== undefined
+          ? {
+              fromInstanceName: s.fromInstance,
+              // A stable ARN whether or not the instance is listed (it may be gone).
+              fromInstanceArn: instanceArn(
+                ctx,
+                stableUuid(seed.account, regionName, "Instance", s.fromInstance),
+              ),
+            }
+          : {}),
         isFromAutoSnapshot: s.isFromAutoSnapshot,
         tags: { ...s.tags },
         supportCode: supportCode(seed.account, "snap", uuid),

@@ -12,6 +12,7 @@ import type {
   ReconcilerSpec,
 } from "../core/model.js";
 import { createdAtMs } from "../core/order.js";
+import { snapshotSourceKey } from "../diff/source.js";
 import { matchesTags } from "./match-tags.js";
 import { isNearMiss } from "./near-miss.js";
 
@@ -126,13 +127,8 @@ export function planLevelGuards(spec: ReconcilerSpec, counts: PlanLevelCounts): 
   return failures;
 }
 
-/** Group key for "the same source disk": region + disk (or instance) name. */
-export function sourceKey(s: LiveSnapshot): string | undefined {
-  if (s.fromDiskName !== undefined) return `${s.region}\u0000disk\u0000${s.fromDiskName}`;
-  if (s.fromInstanceName !== undefined)
-    return `${s.region}\u0000instance\u0000${s.fromInstanceName}`;
-  return undefined;
-}
+/** Group key for "the same source": region + disk or instance name (see diff/source.ts). */
+export const sourceKey = snapshotSourceKey;
 
 /**
  * Never leave a source disk with fewer than `minSnapshotsPerDisk` completed

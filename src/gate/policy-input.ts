@@ -1,10 +1,11 @@
 /**
  * Builds the policy input for each candidate: the snapshot with its
- * age, its source disk, its siblings and the plan. Sibling facts are computed
+ * age, its source (disk or instance), its siblings and the plan. Sibling facts are computed
  * once per plan, not per candidate.
  */
 import type { Candidate, Inventory, LiveDisk, LiveSnapshot, PolicyInput } from "../core/model.js";
 import { byNewest } from "../core/order.js";
+import { snapshotSource } from "../diff/source.js";
 import { sourceKey } from "./guards.js";
 
 const DAY_MS = 86_400_000;
@@ -70,7 +71,10 @@ export function policyInputBuilder(
         tags: s.tags,
         ageDays: Math.floor(((facts.nowMs - Date.parse(s.createdAt)) / DAY_MS) * 1000) / 1000,
         reason: c.reason,
+        // a candidate is by definition kept by nothing; the field lets a policy say so explicitly
+        keepReasons: [],
       },
+      source: snapshotSource(s) ?? null,
       disk: disk
         ? {
             name: disk.name,

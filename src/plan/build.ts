@@ -12,8 +12,10 @@ import type {
   Plan,
   PlanBlocked,
   PlanDeletion,
+  PlanKept,
   PlanSource,
 } from "../core/model.js";
+import { byRegionAndName } from "../core/order.js";
 import { withDigest } from "./digest.js";
 
 export const PLAN_FORMAT_VERSION = 1 as const;
@@ -87,7 +89,15 @@ export function buildPlan(parts: PlanParts): Plan {
     deletions,
     blocked,
     missing: [...parts.diff.missing],
+    kept: keptList(parts.diff),
   });
+}
+
+/** Every desired snapshot with its reasons, by region and name. */
+function keptList(diff: DiffResult): PlanKept[] {
+  return diff.desired
+    .map((s) => ({ region: s.region, name: s.name, reasons: [...(diff.keptReasons.get(s) ?? [])] }))
+    .sort(byRegionAndName);
 }
 
 /** Serialised plan file: stable key order, two-space indent, trailing newline. */

@@ -1,7 +1,8 @@
 /**
  * Markdown for a pull-request comment: a summary table, collapsible
  * per-region details, every blocked deletion with its reasons, missing
- * snapshots, the digest and the exact apply command. In PR mode deletions this
+ * snapshots, the kept snapshots with their reasons (collapsed), the digest and
+ * the exact apply command. In PR mode deletions this
  * change introduces are shown apart from those already pending on base. Stays
  * under GitHub's comment limit by dropping rows, with an explicit note.
  */
@@ -16,6 +17,7 @@ import {
   truncationNote,
 } from "../core/markdown.js";
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { countByReason } from "./kept.js";
 
 export interface MarkdownOptions {
   planFile?: string;
@@ -25,7 +27,8 @@ export interface MarkdownOptions {
 }
 
 export function renderMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
-  const total = plan.deletions.length + plan.blocked.length + plan.missing.length;
+  const total =
+    plan.deletions.length + plan.blocked.length + plan.missing.length + (plan.kept?.length ?? 0);
   return fitMarkdown(opts.limit ?? MARKDOWN_LIMIT, total, (budget) =>
     renderWithBudget(plan, opts, budget),
   );
@@ -114,6 +117,7 @@ function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget):
     for (const m of take(plan.missing)) out.push(`- \`${m.region}\` \`${m.name}\``);
     out.push("");
   }
+  keptSection(plan, out, budget);
   out.push(...truncationNote(budget, "The plan file"));
   out.push(`Plan digest: \`${plan.digest}\``, "");
   if (s.deletions > 0) {
@@ -128,6 +132,38 @@ function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget):
     out.push("No deletions: live state matches the desired state.");
   }
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Kept snapshots come last and take only the rows left over, so they never push a
+ * deletion out of the comment; what they lose is noted inside their own section.
+ */
+function keptSection(plan: Plan, out: string[], budget: RowBudget) {
+  const kept = plan.kept ?? [];
+  if (kept.length === 0) return;
+  const counts = countByReason(kept)
+    .map(([kind, n]) => `${mdEscape(kind)}: ${n}`)
+    .join(" · ");
+  out.push(
+    `<details><summary>Kept: ${kept.length} snapshots (${counts})</summary>`,
+    "",
+    "| region | snapshot | reasons |",
+    "|---|---|---|",
+  );
+  // What is left of the budget after every deletion, block and missing name: the kept list
+  // says itself how much it left out, so it does not count towards "Truncated".
+  const shown = budget.takeUncounted(kept);
+  for (const k of shown) {
+    out.push(`| ${k.region} | \`${k.name}\` | ${k.reasons.map(mdEscape).join(", ")} |`);
+  }
+  out.push("");
+  if (shown.length < kept.length) {
+    out.push(
+      `${kept.length - shown.length} more not shown to stay under the comment size limit; the plan file lists every kept snapshot.`,
+      "",
+    );
+  }
+  out.push("</details>", "");
 }
 
 function blockedRow(b: PlanBlocked): string {

@@ -6,11 +6,14 @@
 
 import { formatAge, formatSize } from "../core/markdown.js";
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { countByReason } from "./kept.js";
 
 export interface TextOptions {
   color: boolean;
   /** the path the plan was written to, for the apply hint */
   planFile?: string;
+  /** list every kept snapshot with its reasons, not only the count per reason */
+  showKept?: boolean;
 }
 
 const ANSI = { red: "31", green: "32", yellow: "33", dim: "2", bold: "1" } as const;
@@ -53,6 +56,24 @@ export function renderText(plan: Plan, opts: TextOptions): string {
   if (plan.missing.length > 0) {
     lines.push("Missing (declared in keep, not live; snapgate never creates snapshots):");
     for (const m of plan.missing) lines.push(`  ? ${m.region.padEnd(regionWidth)}  ${m.name}`);
+    lines.push("");
+  }
+  const kept = plan.kept ?? [];
+  if (kept.length > 0) {
+    lines.push(`Kept (${kept.length}), snapshots per reason:`);
+    const counts = countByReason(kept);
+    const width = Math.max(...counts.map(([kind]) => kind.length));
+    for (const [kind, n] of counts) lines.push(`  ${kind.padEnd(width)}  ${n}`);
+    if (opts.showKept) {
+      for (const k of kept) {
+        lines.push(
+          paint(
+            "green",
+            `  = ${k.region.padEnd(regionWidth)}  ${k.name.padEnd(nameWidth)}  ${k.reasons.join(", ")}`,
+          ),
+        );
+      }
+    }
     lines.push("");
   }
   const s = plan.summary;

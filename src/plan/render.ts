@@ -15,6 +15,8 @@ export interface RenderOptions {
   color: boolean;
   /** run warnings that are not part of the plan document (markdown shows them; other formats leave them to stderr) */
   warnings?: readonly string[];
+  /** text only: list every kept snapshot */
+  showKept?: boolean;
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions): string {
@@ -26,6 +28,10 @@ export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions):
     case "github":
       return renderGithub(plan);
     case "text":
-      return renderText(plan, { color: opts.color, planFile: opts.planFile });
+      return renderText(plan, {
+        color: opts.color,
+        planFile: opts.planFile,
+        showKept: opts.showKept,
+      });
   }
 }

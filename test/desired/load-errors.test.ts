@@ -304,7 +304,7 @@ describe("guards, retain rules and paths", () => {
       "  region: us-east-1\n  retain:\n    - fromDisk: web-data\n    - fromDisk: web-data\n      newest: 0\n",
     );
     expect(loadProblems(MINIMAL_RECONCILER, { "snapshots/web.yaml": set })).toStrictEqual([
-      "snapshots/web.yaml:7:7: spec.retain[0]: a retain rule needs newest, maxAge or both",
+      "snapshots/web.yaml:7:7: spec.retain[0]: a retain rule needs newest, maxAge, within or calendar",
       "snapshots/web.yaml:9:15: spec.retain[1].newest: must be at least 1",
     ]);
   });
@@ -362,6 +362,70 @@ describe("many problems at once", () => {
       'snapshots/web.yaml:6:19: spec.keep[1]: "bad name" is not a valid Lightsail resource name (\\w[\\w\\-]*\\w)',
       'snapshots/web.yaml:7:3: spec.extra: unknown field "extra"',
       'snapshots/db.yaml:6:41: spec.retain[0].maxAge: "0d" is not a duration: use a positive whole number followed by m, h, d or w (e.g. 90d)',
+    ]);
+  });
+});
+
+describe("calendar retention and sources", () => {
+  /** Rules are given as YAML list items, each line indented under `retain:`. */
+  const web = (...rules: string[]) =>
+    snapshotSet(
+      "web",
+      `  region: us-east-1\n  retain:\n${rules.map((r) => `    - ${r}\n`).join("")}`,
+    );
+
+  it("names an unknown time zone, and the IANA spelling when only the case is wrong", () => {
+    const set = web(
+      "fromDisk: web-data\n      calendar:\n        timezone: Europe/Berln\n        daily: 7",
+      "fromDisk: web-data\n      calendar: { timezone: europe/berlin, daily: 7 }",
+      "fromDisk: web-data\n      calendar: { timezone: '+01:00', daily: 7 }",
+      "fromDisk: web-data\n      calendar: { timezone: Australia/Lord_Howe, daily: 7, yearly: all }",
+    );
+    expect(loadProblems(MINIMAL_RECONCILER, { "snapshots/web.yaml": set })).toStrictEqual([
+      'snapshots/web.yaml:9:19: spec.retain[0].calendar.timezone: "Europe/Berln" is not an IANA time zone',
+      'snapshots/web.yaml:12:29: spec.retain[1].calendar.timezone: "europe/berlin" is not an IANA time zone (did you mean "Europe/Berlin"?)',
+      'snapshots/web.yaml:14:29: spec.retain[2].calendar.timezone: "+01:00" is not an IANA time zone',
+    ]);
+  });
+
+  it.each([
+    ["0", "the number 0"],
+    ["-3", "the number -3"],
+    ["1.5", "the number 1.5"],
+    ["every", 'the string "every"'],
+    ['"7"', 'the string "7"'],
+    ["null", "null"],
+  ])("refuses a bucket count of %s", (value, described) => {
+    const set = web(`fromDisk: web-data\n      calendar: { weekly: ${value} }`);
+    expect(loadProblems(MINIMAL_RECONCILER, { "snapshots/web.yaml": set })).toStrictEqual([
+      `snapshots/web.yaml:8:27: spec.retain[0].calendar.weekly: must be a positive whole number or "all", not ${described}`,
+    ]);
+  });
+
+  it("requires exactly one of fromDisk and fromInstance", () => {
+    const set = web("newest: 3", "fromDisk: web-data\n      fromInstance: web-1\n      newest: 3");
+    expect(loadProblems(MINIMAL_RECONCILER, { "snapshots/web.yaml": set })).toStrictEqual([
+      "snapshots/web.yaml:7:7: spec.retain[0]: a retain rule needs its source: fromDisk or fromInstance",
+      "snapshots/web.yaml:8:7: spec.retain[1]: a retain rule names one source: fromDisk or fromInstance, not both",
+    ]);
+  });
+
+  it("requires a calendar to name a unit, and refuses unknown calendar keys", () => {
+    const set = web(
+      "fromInstance: web-1\n      calendar: { timezone: UTC }",
+      "fromInstance: web-1\n      calendar: { dayly: 7 }",
+    );
+    expect(loadProblems(MINIMAL_RECONCILER, { "snapshots/web.yaml": set })).toStrictEqual([
+      "snapshots/web.yaml:8:17: spec.retain[0].calendar: a calendar needs at least one of hourly, daily, weekly, monthly, yearly",
+      "snapshots/web.yaml:10:17: spec.retain[1].calendar: a calendar needs at least one of hourly, daily, weekly, monthly, yearly",
+      'snapshots/web.yaml:10:19: spec.retain[1].calendar.dayly: unknown field "dayly"',
+    ]);
+  });
+
+  it("refuses a bad within duration", () => {
+    const set = web("fromDisk: web-data\n      within: 2 days");
+    expect(loadProblems(MINIMAL_RECONCILER, { "snapshots/web.yaml": set })).toStrictEqual([
+      'snapshots/web.yaml:8:15: spec.retain[0].within: "2 days" is not a duration: use a positive whole number followed by m, h, d or w (e.g. 90d)',
     ]);
   });
 });

@@ -68,6 +68,71 @@ describe("fleet seed", () => {
     }
   });
 
+  it("serves instance-sourced snapshots with fromInstanceName/fromInstanceArn and no fromDisk fields", async () => {
+    const seed = {
+      regions: {
+        "us-east-1": {
+          instances: [{ name: "web-1" }],
+          snapshots: [
+            { name: "web-1-system-1", fromInstance: "web-1", createdAt: "2026-11-01T03:00:00Z" },
+            { name: "gone-system-1", fromInstance: "gone-1", createdAt: "2026-11-02T03:00:00Z" },
+          ],
+        },
+      },
+    };
+    const emu = await startEmulator({ seed });
+    try {
+      const out = await lightsail(emu).send(new GetDiskSnapshotsCommand({}));
+      const shapes = out.diskSnapshots!.map((s) => ({
+        name: s.name,
+        fromInstanceName: s.fromInstanceName,
+        fromInstanceArn: s.fromInstanceArn,
+        fromDiskName: s.fromDiskName,
+        fromDiskArn: s.fromDiskArn,
+      }));
+      expect(shapes).toHaveLength(2);
+      for (const [snapshot, instance] of [
+        ["web-1-system-1", "web-1"],
+        ["gone-system-1", "gone-1"],
+      ]) {
+        const i = shapes.findIndex((s) => s.name === snapshot);
+        expect(shapes[i]).toMatchObject({
+          fromInstanceName: instance,
+          fromDiskName: undefined,
+          fromDiskArn: undefined,
+        });
+        expect(shapes[i]!.fromInstanceArn).toMatch(
+          /^arn:aws:lightsail:us-east-1:111122223333:Instance\/[0-9a-f-]{36}$/,
+        );
+      }
+      // Stable across restarts, like every seeded ARN.
+      const again = await startEmulator({ seed });
+      try {
+        const out2 = await lightsail(again).send(new GetDiskSnapshotsCommand({}));
+        expect(out2.diskSnapshots!.map((s) => s.fromInstanceArn)).toEqual(
+          shapes.map((s) => s.fromInstanceArn),
+        );
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("refuses a seeded snapshot from both a disk and an instance, and duplicate instances", () => {
+    const bad = `regions:
+  us-east-1:
+    instances: [{ name: web-1 }, { name: web-1 }]
+    snapshots:
+      - { name: both-1, fromDisk: web-data, fromInstance: web-1 }
+`;
+    expect(issuesOf(() => parseSeedText("fleet.yaml", bad)).slice(1)).toEqual([
+      'fleet.yaml:3:42: regions.us-east-1.instances[1].name: duplicate instance name "web-1"',
+      "fleet.yaml:5:9: regions.us-east-1.snapshots[0]: a snapshot comes from a disk or from an instance, not both",
+    ]);
+  });
+
   it("reports every problem of a bad fleet at once, each located", () => {
     const bad = `account: "1234"
 regions:
