@@ -24,7 +24,7 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/policies/bundle ./policies/bundle
 COPY examples ./examples
 COPY --from=opa /opa /usr/local/bin/opa
-RUN ln -s /opt/snapgate/dist/cli/main.js /usr/local/bin/snapgate
+RUN ln -s /opt/snapgate/dist/cli/bin.js /usr/local/bin/snapgate
 USER snapgate
 ENV SNAPGATE_STATE_DIR=/home/snapgate/state NODE_ENV=production
 VOLUME ["/home/snapgate/state"]
