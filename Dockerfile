@@ -4,7 +4,7 @@
 # OPA for users' own Rego directories (the built-in policy needs no opa at run time).
 FROM openpolicyagent/opa:1.22.3-static AS opa
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
@@ -12,7 +12,7 @@ COPY src ./src
 COPY policies ./policies
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates openssh-client curl \
  && rm -rf /var/lib/apt/lists/* \
