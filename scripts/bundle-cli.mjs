@@ -30,6 +30,26 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * zod's `z.locales` (and `z.core.locales`) namespace re-exports every language's messages (300 kB, an eighth of the
+ * bundle). snapgate words its own messages and never calls z.config(z.locales.x()); English,
+ * zod's default, is imported apart and stays.
+ */
+const noZodLocales = {
+  name: "no-zod-locales",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(args.importer)
+        ? { path: "zod-locales", namespace: "no-zod-locales" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "no-zod-locales" }, () => ({
+      contents: "export {};",
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: [new URL("../src/cli/main.ts", import.meta.url).pathname],
   outfile: new URL("../dist/cli/main.js", import.meta.url).pathname,
@@ -37,7 +57,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, noZodLocales],
   // The require() those shims and the CommonJS dependencies call; an ES module has none.
   banner: {
     js: 'import { createRequire as __snapgateRequire } from "node:module";\nconst require = __snapgateRequire(import.meta.url);',
