@@ -4,7 +4,7 @@
 # OPA for users' own Rego directories (the built-in policy needs no opa at run time).
 FROM openpolicyagent/opa:1.22.3-static AS opa
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
@@ -12,7 +12,7 @@ COPY src ./src
 COPY policies ./policies
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates openssh-client curl \
  && rm -rf /var/lib/apt/lists/* \
@@ -24,7 +24,7 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/policies/bundle ./policies/bundle
 COPY examples ./examples
 COPY --from=opa /opa /usr/local/bin/opa
-RUN ln -s /opt/snapgate/dist/cli/main.js /usr/local/bin/snapgate
+RUN ln -s /opt/snapgate/dist/cli/bin.js /usr/local/bin/snapgate
 USER snapgate
 ENV SNAPGATE_STATE_DIR=/home/snapgate/state NODE_ENV=production
 VOLUME ["/home/snapgate/state"]

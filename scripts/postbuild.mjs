@@ -1,4 +1,5 @@
-// Make the CLI entry executable after tsc (npm links it as the `snapgate` bin).
+// Make the CLI entries executable after the build (npm links bin.js as the `snapgate` bin).
 import { chmodSync } from "node:fs";
 
-chmodSync(new URL("../dist/cli/main.js", import.meta.url), 0o755);
+for (const entry of ["bin.js", "main.js"])
+  chmodSync(new URL(`../dist/cli/${entry}`, import.meta.url), 0o755);

@@ -1,32 +1,53 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { registerApplyCommand } from "./apply.js";
-import { registerAuditCommand } from "./audit.js";
-import { registerAuditLogCommand } from "./audit-log.js";
-import { registerEmulatorCommand } from "./emulator.js";
 import { EXIT, reportFatal } from "./exit-codes.js";
-import { registerIamPolicyCommand } from "./iam-policy.js";
-import { registerPlanCommand } from "./plan.js";
-import { registerServeCommand } from "./serve.js";
-import { registerShowCommand } from "./show.js";
 import { version } from "./version.js";
 
-/** Builds the command tree; each command lives in its own module under src/cli/. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, imported only when it is needed: their dependencies (the AWS SDK,
+ * opa-wasm, prom-client, pino, zod …) are most of the start-up time, and `--version` or
+ * `show` needs none of the others'. Listed in the order help shows them.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["plan", async () => (await import("./plan.js")).registerPlanCommand],
+  ["apply", async () => (await import("./apply.js")).registerApplyCommand],
+  ["show", async () => (await import("./show.js")).registerShowCommand],
+  ["audit", async () => (await import("./audit.js")).registerAuditCommand],
+  ["serve", async () => (await import("./serve.js")).registerServeCommand],
+  ["emulator", async () => (await import("./emulator.js")).registerEmulatorCommand],
+  ["audit-log", async () => (await import("./audit-log.js")).registerAuditLogCommand],
+  ["iam-policy", async () => (await import("./iam-policy.js")).registerIamPolicyCommand],
+];
+
+/**
+ * The commands `argv` can reach: the one it names, none for a bare `--version`, and every
+ * one otherwise (top-level help, `help <cmd>`, a mistyped name that deserves suggestions).
+ */
+export function commandsFor(args: readonly string[]): string[] {
+  const all = COMMANDS.map(([name]) => name);
+  const at = args.findIndex((a) => !a.startsWith("-"));
+  const first = at < 0 ? undefined : args[at];
+  // `--help plan` is the top-level help, which lists every command.
+  const helpFirst = args.slice(0, Math.max(at, 0)).some((a) => a === "-h" || a === "--help");
+  if (first !== undefined && all.includes(first) && !helpFirst) return [first];
+  if (first === undefined && args.length > 0 && args.every((a) => a === "--version" || a === "-V"))
+    return [];
+  return all;
+}
+
+/** Builds the command tree with the named commands; each lives in its own module under src/cli/. */
+export async function buildProgram(names: readonly string[] = commandsFor([])): Promise<Command> {
   const program = new Command("snapgate")
     .description("Policy-checked GitOps reconciler for Amazon Lightsail disk snapshots")
     .version(version)
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerPlanCommand(program);
-  registerApplyCommand(program);
-  registerShowCommand(program);
-  registerAuditCommand(program);
-  registerServeCommand(program);
-  registerEmulatorCommand(program);
-  registerAuditLogCommand(program);
-  registerIamPolicyCommand(program);
+  const wanted = COMMANDS.filter(([name]) => names.includes(name));
+  const registers = await Promise.all(wanted.map(([, load]) => load()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -36,7 +57,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    const program = await buildProgram(commandsFor(argv.slice(2)));
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; a bad flag is bad input (exit 1).

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { PACKAGE_ROOT } from "../core/package-root.js";
 
-/** The package version, read once from package.json next to dist/. */
+/** The package version, read once from the package's own package.json. */
 export const version: string = (
-  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  JSON.parse(readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
     version: string;
   }
 ).version;

@@ -2,16 +2,14 @@ import { createHash } from "node:crypto";
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { messageOf, SnapgateError } from "../../core/errors.js";
+import { PACKAGE_ROOT } from "../../core/package-root.js";
 import { BundleFormatError, bundleFilesFrom, readTarGz } from "./bundle-archive.js";
 import { mergePolicyData } from "./data-merge.js";
 import { createPolicyEngine } from "./engine.js";
 import { compileRegoDir, findOpa } from "./rego-compile.js";
 import type { BundleFiles, LoadPolicyOptions, PolicyEngine, PolicySource } from "./types.js";
 
-/** The snapgate package root: three levels above src/gate/policy/ and dist/gate/policy/. */
-const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** The built-in pack shipped in the package (built by `npm run build:policies`). */
 export const BUILTIN_BUNDLE_DIR = join(PACKAGE_ROOT, "policies", "bundle");
 

@@ -1,0 +1,111 @@
+/**
+ * snapgate as a library: the plan and apply the CLI runs, and the local Lightsail emulator.
+ * Credentials and endpoints follow the AWS SDK conventions, as on the CLI; state (the audit
+ * log, apply journals, locks) lives in `stateDir`, default SNAPGATE_STATE_DIR or
+ * ~/.local/state/snapgate.
+ *
+ *   const plan = await makePlan({ repo: "git@github.com:acme/snapshots.git" });
+ *   await writeFile("plan.json", serializePlan(plan));   // for review
+ *   const result = await applyPlan(await readPlanFile("plan.json"));
+ */
+import path from "node:path";
+import type { ApplyResult } from "./apply/execute.js";
+import { runApply } from "./apply/run-apply.js";
+import { AuditLog } from "./audit/log.js";
+import { recordPlan } from "./audit/plan-events.js";
+import type { Plan } from "./core/model.js";
+import { lightsailClientFactory } from "./lightsail/client.js";
+import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
+import { defaultCacheDir, defaultStateDir } from "./source/paths.js";
+
+export type { ApplyItem, ApplyResult } from "./apply/execute.js";
+export { readPlanFile } from "./apply/plan-file.js";
+export { isSnapgateError, SnapgateError } from "./core/errors.js";
+export type { Plan } from "./core/model.js";
+export type { EmulatorOptions, RunningEmulator } from "./emulator/index.js";
+export { startEmulator } from "./emulator/index.js";
+export { serializePlan } from "./plan/build.js";
+export { PLAN_FORMATS, type PlanFormat, renderPlan } from "./plan/render.js";
+
+/** Where a run keeps its state and reaches Lightsail. */
+export interface RunOptions {
+  /** Lightsail endpoint (default: AWS_ENDPOINT_URL_LIGHTSAIL, AWS_ENDPOINT_URL, or AWS) */
+  endpointUrl?: string;
+  /** the audit log, journals and locks (default: SNAPGATE_STATE_DIR or ~/.local/state/snapgate) */
+  stateDir?: string;
+  /** the git cache (default: <stateDir>/git when a state dir is chosen, else ~/.cache/snapgate/git) */
+  cacheDir?: string;
+}
+
+export interface PlanOptions extends RunOptions {
+  /** the desired-state repository: a local path or a git URL */
+  repo: string;
+  /** branch, tag or commit (default: the repository's default branch) */
+  ref?: string;
+  /** PR mode: mark which deletions this change introduces relative to `base` */
+  base?: string;
+  /** the plan's clock (default: now) */
+  nowMs?: number;
+}
+
+export interface ApplyOptions extends RunOptions {
+  /** deletions in flight at once (default 4) */
+  concurrency?: number;
+  /** Lightsail requests per second, adapting down on throttling (default 10) */
+  rate?: number;
+  /** refuse unless the plan's commit is the current tip of this branch */
+  requireBranch?: string;
+  /** the repository URL with credentials, when the plan's is redacted */
+  repo?: string;
+  signal?: AbortSignal;
+}
+
+function stateOf(options: RunOptions): { stateDir: string; cacheDir: string; audit: AuditLog } {
+  const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
+  // As on the CLI: a chosen state dir (option or SNAPGATE_STATE_DIR) holds the git cache.
+  const chosen = options.stateDir ?? process.env.SNAPGATE_STATE_DIR;
+  const cacheDir = options.cacheDir ?? (chosen ? path.join(stateDir, "git") : defaultCacheDir());
+  return { stateDir, cacheDir, audit: new AuditLog(path.join(stateDir, "audit.jsonl")) };
+}
+
+/**
+ * A dry run, as `snapgate plan`: desired vs live, guards, policies and access checks, recorded
+ * in the audit log. Deletes nothing. Bad input rejects with a SnapgateError.
+ */
+export async function makePlan(options: PlanOptions): Promise<Plan> {
+  const { cacheDir, audit } = stateOf(options);
+  const { plan } = await runPlanPipeline({
+    repo: options.repo,
+    ref: options.ref,
+    base: options.base,
+    cacheDir,
+    clients: lightsailClientFactory({ endpoint: options.endpointUrl }),
+    nowMs: options.nowMs,
+  });
+  await recordPlan(audit, plan, { trigger: { kind: "api" } });
+  return plan;
+}
+
+/**
+ * Deletes exactly the plan's approved snapshots, as `snapgate apply --auto-approve`: calling
+ * it is the approval. Every check `apply` makes still runs (digest, staleness, the account
+ * lock, a fresh read before each delete); a refusal rejects with a SnapgateError, and items
+ * that failed or were skipped are in the result's counts.
+ */
+export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const { stateDir, cacheDir, audit } = stateOf(options);
+  return runApply({
+    plan,
+    clients: lightsailClientFactory({ endpoint: options.endpointUrl, maxAttempts: 1 }),
+    audit,
+    stateDir,
+    cacheDir,
+    nowMs: Date.now(),
+    concurrency: options.concurrency ?? 4,
+    rate: options.rate ?? 10,
+    requireBranch: options.requireBranch,
+    repo: options.repo,
+    trigger: { kind: "api" },
+    signal: options.signal,
+  });
+}
