@@ -11,10 +11,11 @@
 import path from "node:path";
 import type { ApplyResult } from "./apply/execute.js";
 import { runApply } from "./apply/run-apply.js";
-import { AuditLog } from "./audit/log.js";
-import { recordPlan } from "./audit/plan-events.js";
+import { AuditLog } from "./audit-log/log.js";
+import { recordPlan } from "./audit-log/plan-events.js";
 import type { Plan } from "./core/model.js";
 import { lightsailClientFactory } from "./lightsail/client.js";
+import { stsIdentityProbe } from "./lightsail/sts.js";
 import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
 import { defaultCacheDir, defaultStateDir } from "./source/paths.js";
 
@@ -105,6 +106,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
     rate: options.rate ?? 10,
     requireBranch: options.requireBranch,
     repo: options.repo,
+    identity: stsIdentityProbe({ endpoint: options.endpointUrl }),
     trigger: { kind: "api" },
     signal: options.signal,
   });
