@@ -10,22 +10,22 @@
  */
 import path from "node:path";
 import type { ApplyResult } from "./apply/execute.js";
-import { runApply } from "./apply/run-apply.js";
 import { AuditLog } from "./audit-log/log.js";
 import { recordPlan } from "./audit-log/plan-events.js";
 import type { Plan } from "./core/model.js";
 import { lightsailClientFactory } from "./lightsail/client.js";
 import { stsIdentityProbe } from "./lightsail/sts.js";
+import { runApply } from "./reconcile/apply-plan.js";
 import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
 import { defaultCacheDir, defaultStateDir } from "./source/paths.js";
 
 export type { ApplyItem, ApplyResult } from "./apply/execute.js";
-export { readPlanFile } from "./apply/plan-file.js";
 export { isSnapgateError, SnapgateError } from "./core/errors.js";
 export type { Plan } from "./core/model.js";
 export type { EmulatorOptions, RunningEmulator } from "./emulator/index.js";
 export { startEmulator } from "./emulator/index.js";
 export { serializePlan } from "./plan/build.js";
+export { readPlanFile } from "./plan/plan-file.js";
 export { PLAN_FORMATS, type PlanFormat, renderPlan } from "./plan/render.js";
 
 /** Where a run keeps its state and reaches Lightsail. */

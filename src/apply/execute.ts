@@ -31,6 +31,7 @@ import {
 import type { SettledItem } from "./interrupted.js";
 import { FINAL_OUTCOMES, type ItemOutcome, type Journal } from "./journal.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
+import { recordDeleteResult } from "./record-result.js";
 
 export interface ApplyItem {
   region: string;
@@ -84,13 +85,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   let aborted: string | undefined;
   let done = 0;
 
-  /**
-   * The audit record first, the journal result last: the journal decides resumption, so a
-   * crash between the two leaves the item in flight and a re-run records it again, rather
-   * than finishing it in the journal with an intent left open in the audit log.
-   */
-  const persist = async (d: PlanDeletion, r: ItemResult) => {
-    await audit.append("delete-result", {
+  const persist = (d: PlanDeletion, r: ItemResult) =>
+    recordDeleteResult(audit, journal, {
       runId,
       planDigest: plan.digest,
       region: d.region,
@@ -100,8 +96,6 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       detail: r.detail,
       operations: r.operations,
     });
-    await journal.result(snapshotKey(d), r.outcome, r.detail, r.operations);
-  };
 
   const record = async (d: PlanDeletion, r: ItemResult) => {
     await persist(d, r);

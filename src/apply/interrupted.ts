@@ -12,6 +12,7 @@ import { arnAccount } from "../core/arn.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { readSnapshot } from "./delete-one.js";
 import { type ItemOutcome, Journal, journalPath } from "./journal.js";
+import { recordDeleteResult } from "./record-result.js";
 
 export interface SettleRequest {
   stateDir: string;
@@ -106,8 +107,9 @@ async function settleOne(
           outcome: "skipped" as const,
           detail: `re-created since a delete interrupted by a crash (now ${live.arn})`,
         };
-  await journal.result(key, outcome, detail);
-  await req.audit.append("delete-result", {
+  // Through the one writer (audit first, then journal): a crash between the two leaves the
+  // item interrupted, and the next settling records it again.
+  await recordDeleteResult(req.audit, journal, {
     runId: req.runId,
     planDigest,
     region,

@@ -2,12 +2,12 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { ApplyItem, ApplyResult } from "../apply/execute.js";
-import { readPlanFile } from "../apply/plan-file.js";
-import { runApply } from "../apply/run-apply.js";
 import { refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
+import { readPlanFile } from "../plan/plan-file.js";
+import { runApply } from "../reconcile/apply-plan.js";
 import { EXIT } from "./exit-codes.js";
 import {
   cacheDirFor,

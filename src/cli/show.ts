@@ -1,6 +1,6 @@
 /** `snapgate show <plan.json>`: render a saved plan (checked like apply does) without contacting anything. */
 import type { Command } from "commander";
-import { readPlanFile } from "../apply/plan-file.js";
+import { readPlanFile } from "../plan/plan-file.js";
 import { PLAN_FORMATS, type PlanFormat, renderPlan } from "../plan/render.js";
 import { oneOf } from "./options.js";
 

@@ -16,7 +16,7 @@ import type {
   Tags,
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
-import { describeTagMatch, matchesTagsUnanimously } from "../gate/match-tags.js";
+import { describeTagMatch, matchesTagsUnanimously } from "../core/tags.js";
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 

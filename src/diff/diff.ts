@@ -17,22 +17,9 @@ import type {
   ScopeSpec,
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
-import { matchesTagsUnanimously } from "../gate/match-tags.js";
+import { scopePredicate } from "../core/scope.js";
+import { ruleSource, snapshotSourceKey, sourceKeyOf } from "../core/source.js";
 import { type KeepReasons, keptByRetention } from "./retention.js";
-import { ruleSource, snapshotSourceKey, sourceKeyOf } from "./source.js";
-
-/** The ownership test: snapgate never touches a snapshot for which this is false. */
-export function scopePredicate(
-  scope: ScopeSpec,
-  regions: readonly string[],
-): (s: LiveSnapshot) => boolean {
-  const pattern = scope.namePattern === undefined ? undefined : new RegExp(scope.namePattern);
-  const regionSet = new Set(regions);
-  return (s) =>
-    regionSet.has(s.region) &&
-    matchesTagsUnanimously(s.tags, scope.matchTags) &&
-    (pattern === undefined || pattern.test(s.name));
-}
 
 function liveKey(region: string, name: string): string {
   return `${region}\u0000${name}`;

@@ -14,10 +14,10 @@
  */
 import type { LiveSnapshot, RetainRule, SnapshotSet } from "../core/model.js";
 import { byNewest, createdAtMs } from "../core/order.js";
+import { ruleSource, snapshotSourceKey, sourceKeyOf } from "../core/source.js";
+import { matchesTags, matchesTagsUnanimously } from "../core/tags.js";
 import { formatDuration } from "../desired/duration.js";
-import { matchesTags, matchesTagsUnanimously } from "../gate/match-tags.js";
 import { keptByCalendar } from "./calendar.js";
-import { ruleSource, snapshotSourceKey, sourceKeyOf } from "./source.js";
 
 /** In-scope snapshots grouped by region and source (disk or instance), built once per plan. */
 export type SourceIndex = ReadonlyMap<string, readonly LiveSnapshot[]>;

@@ -11,9 +11,9 @@
  */
 import { SnapgateError } from "../core/errors.js";
 import type { AccessSpec, LiveSnapshot, TagMatch } from "../core/model.js";
+import { describeTagMatch, matchesTags, matchesTagsUnanimously } from "../core/tags.js";
 import { evaluateIam } from "../iam/evaluate.js";
 import type { IamPolicyDocument } from "../iam/types.js";
-import { describeTagMatch, matchesTags, matchesTagsUnanimously } from "./match-tags.js";
 
 export const DELETE_ACTION = "lightsail:DeleteDiskSnapshot";
 

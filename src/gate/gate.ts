@@ -15,7 +15,7 @@ import type {
   PolicyInput,
   PolicyVerdict,
 } from "../core/model.js";
-import { scopePredicate } from "../diff/diff.js";
+import { scopePredicate } from "../core/scope.js";
 import {
   addBlock,
   type BlocksByCandidate,

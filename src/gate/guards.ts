@@ -12,8 +12,8 @@ import type {
   ReconcilerSpec,
 } from "../core/model.js";
 import { createdAtMs } from "../core/order.js";
-import { snapshotSourceKey } from "../diff/source.js";
-import { matchesTags } from "./match-tags.js";
+import { snapshotSourceKey } from "../core/source.js";
+import { matchesTags } from "../core/tags.js";
 import { isNearMiss } from "./near-miss.js";
 
 export type BlocksByCandidate = Map<Candidate, Block[]>;

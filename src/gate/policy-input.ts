@@ -5,7 +5,7 @@
  */
 import type { Candidate, Inventory, LiveDisk, LiveSnapshot, PolicyInput } from "../core/model.js";
 import { byNewest } from "../core/order.js";
-import { snapshotSource } from "../diff/source.js";
+import { snapshotSource } from "../core/source.js";
 import { sourceKey } from "./guards.js";
 
 const DAY_MS = 86_400_000;

@@ -17,7 +17,7 @@
  * ARN ends in a UUID, not the name): snapgate enforces it locally only.
  */
 import type { AccessSpec, ScopeSpec, TagMatch, Tags } from "../core/model.js";
-import { ANY_VALUE } from "../gate/match-tags.js";
+import { ANY_VALUE } from "../core/tags.js";
 import type { IamPolicyDocument, IamStatement } from "./types.js";
 
 export const READ_ACTIONS = [

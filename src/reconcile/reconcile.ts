@@ -7,7 +7,6 @@
 
 import type { Logger } from "pino";
 import type { ApplyResult } from "../apply/execute.js";
-import { runApply } from "../apply/run-apply.js";
 import type { AuditLog } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
 import { messageOf, reasonOf } from "../core/errors.js";
@@ -15,6 +14,7 @@ import type { Plan } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode } from "../core/outcome.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
+import { runApply } from "./apply-plan.js";
 import { makePlan } from "./plan-pipeline.js";
 import { type StepName, StepRunner } from "./steps.js";
 import type { ReconcileResult, ReconcileTrigger } from "./types.js";

@@ -5,11 +5,11 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApplyResult } from "../../src/apply/execute.js";
-import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog } from "../../src/audit-log/log.js";
 import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
+import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
 

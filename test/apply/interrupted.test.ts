@@ -9,13 +9,13 @@ import { DeleteDiskSnapshotCommand } from "@aws-sdk/client-lightsail";
 import { afterEach, describe, expect, it } from "vitest";
 import { settleInterrupted } from "../../src/apply/interrupted.js";
 import { Journal, journalPath, openMarkerPath } from "../../src/apply/journal.js";
-import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog, type AuditRecord } from "../../src/audit-log/log.js";
 import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import { renderResult } from "../../src/cli/apply.js";
 import type { Plan } from "../../src/core/model.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
+import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { ACCOUNT, makeWorld, NOW_MS, type World, webSet } from "../helpers/scenario.js";
 

@@ -5,9 +5,9 @@
 
 import { GetDiskSnapshotCommand } from "@aws-sdk/client-lightsail";
 import { afterEach, describe, expect, it } from "vitest";
-import { preflight } from "../../src/apply/preflight.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { toLiveSnapshot } from "../../src/lightsail/normalize.js";
+import { preflight } from "../../src/reconcile/approve.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
 

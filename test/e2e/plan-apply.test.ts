@@ -4,14 +4,14 @@
  */
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parsePlan } from "../../src/apply/plan-file.js";
-import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog } from "../../src/audit-log/log.js";
 import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import type { Plan } from "../../src/core/model.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { serializePlan } from "../../src/plan/build.js";
+import { parsePlan } from "../../src/plan/plan-file.js";
+import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 

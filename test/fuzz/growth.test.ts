@@ -7,10 +7,10 @@
  * other, never with a clock (see growth.ts).
  */
 import { describe, expect, it } from "vitest";
-import { parsePlan } from "../../src/apply/plan-file.js";
 import { parseLocatedJson } from "../../src/core/json-located.js";
 import { loadDesiredState } from "../../src/desired/index.js";
 import { buildStore, parseSeedText } from "../../src/emulator/seed.js";
+import { parsePlan } from "../../src/plan/plan-file.js";
 import { filesOf, reconcilerYaml } from "../desired/helpers.js";
 import { growthProblem } from "./growth.js";
 

@@ -10,12 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { parsePlan, readPlanFile } from "../../src/apply/plan-file.js";
 import type { Plan } from "../../src/core/model.js";
 import { RESOURCE_NAME } from "../../src/core/names.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { serializePlan } from "../../src/plan/build.js";
 import { planDigest } from "../../src/plan/digest.js";
+import { parsePlan, readPlanFile } from "../../src/plan/plan-file.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeWorld, NOW_MS } from "../helpers/scenario.js";
 import {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  describeTagMatch,
-  matchesTags,
-  matchesTagsUnanimously,
-} from "../../src/gate/match-tags.js";
+import { describeTagMatch, matchesTags, matchesTagsUnanimously } from "../../src/core/tags.js";
 
 describe("matchesTags", () => {
   it("needs every key, with the same value", () => {

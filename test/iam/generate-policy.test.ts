@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AccessSpec, LiveSnapshot, TagMatch, Tags } from "../../src/core/model.js";
+import { matchesTags } from "../../src/core/tags.js";
 import { accessRulesFor, checkAccess } from "../../src/gate/access.js";
-import { matchesTags } from "../../src/gate/match-tags.js";
 import { evaluateIam, parseIamPolicy } from "../../src/iam/evaluate.js";
 import { generateIamPolicy, type IamPolicyInputs } from "../../src/iam/generate-policy.js";
 

@@ -13,9 +13,9 @@ import {
 } from "@aws-sdk/client-lightsail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveSnapshot } from "../../src/core/model.js";
+import { matchesTags } from "../../src/core/tags.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { accessRulesFor, checkAccess } from "../../src/gate/access.js";
-import { matchesTags } from "../../src/gate/match-tags.js";
 import { generateIamPolicy, type IamPolicyInputs } from "../../src/iam/generate-policy.js";
 
 const ACCOUNT = "111122223333";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parsePlan } from "../../src/apply/plan-file.js";
 import type { Inventory, LiveSnapshot, Plan, RetainRule } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
 import { runGate } from "../../src/gate/gate.js";
 import { buildPlan, serializePlan } from "../../src/plan/build.js";
 import { withDigest } from "../../src/plan/digest.js";
+import { parsePlan } from "../../src/plan/plan-file.js";
 import { renderMarkdown } from "../../src/plan/render-markdown.js";
 import { renderText } from "../../src/plan/render-text.js";
 import { desired, NOW, set, snap } from "../helpers/fleet.js";

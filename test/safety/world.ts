@@ -15,7 +15,6 @@ import {
 } from "@aws-sdk/client-lightsail";
 import type { ApplyResult } from "../../src/apply/execute.js";
 import { type JournalEntry, journalPath } from "../../src/apply/journal.js";
-import { runApply } from "../../src/apply/run-apply.js";
 import { AuditLog, type AuditRecord } from "../../src/audit-log/log.js";
 import { type VerifyResult, verifyAuditLog } from "../../src/audit-log/verify.js";
 import type { Plan } from "../../src/core/model.js";
@@ -28,6 +27,7 @@ import {
 } from "../../src/emulator/index.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
+import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
 import { makeRepo, tempDir } from "../helpers/git-repo.js";
 import { HOUR_MS, type Mutation, NOW_MS, type TargetRef, type WorldModel } from "./model.js";

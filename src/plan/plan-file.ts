@@ -12,8 +12,8 @@ import type { Plan } from "../core/model.js";
 import { RESOURCE_NAME } from "../core/names.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import { zodIssues } from "../core/yaml-located.js";
-import { PLAN_FORMAT_VERSION } from "../plan/build.js";
-import { planDigest } from "../plan/digest.js";
+import { PLAN_FORMAT_VERSION } from "./build.js";
+import { planDigest } from "./digest.js";
 
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 

@@ -4,20 +4,22 @@
  * its ref moved (re-fetched), the policy that would be used now differs, the
  * account differs. Modelled on Atlantis's apply_plan_validator.
  */
+
+import type { DeleteContext } from "../apply/delete-one.js";
 import { refused } from "../core/errors.js";
 import { fingerprint } from "../core/fingerprint.js";
 import { snapshotKey } from "../core/keys.js";
 import type { Decision, DesiredState, LiveSnapshot, Plan } from "../core/model.js";
-import { diff, scopePredicate } from "../diff/diff.js";
+import { scopePredicate } from "../core/scope.js";
+import { matchesTags } from "../core/tags.js";
+import { diff } from "../diff/diff.js";
 import { type GateStages, runGate } from "../gate/gate.js";
-import { matchesTags } from "../gate/match-tags.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
-import { loadDesiredFromDir } from "../reconcile/load-desired.js";
-import { loadGateStages } from "../reconcile/load-stages.js";
-import { assertAccount } from "../reconcile/plan-pipeline.js";
 import { branchesContaining, checkoutSource, redactUrl, resolveRef } from "../source/index.js";
-import type { DeleteContext } from "./delete-one.js";
+import { loadDesiredFromDir } from "./load-desired.js";
+import { loadGateStages } from "./load-stages.js";
+import { assertAccount } from "./plan-pipeline.js";
 
 export interface PreflightOptions {
   cacheDir: string;

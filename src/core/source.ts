@@ -4,7 +4,7 @@
  * Retention, the per-source floor, policy siblings and reports all group by
  * this one key, so a disk and an instance are treated the same way.
  */
-import type { LiveSnapshot, RetainRule, SnapshotSource } from "../core/model.js";
+import type { LiveSnapshot, RetainRule, SnapshotSource } from "./model.js";
 
 /** The snapshot's source; a disk wins when Lightsail names both. */
 export function snapshotSource(s: LiveSnapshot): SnapshotSource | undefined {

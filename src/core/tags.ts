@@ -20,7 +20,7 @@
  * - retain `matchTags` selects what `newest: N` ranks, where neither reading
  *   keeps more, so retention keeps what either keeps (src/diff/retention.ts).
  */
-import type { Tags } from "../core/model.js";
+import type { Tags } from "./model.js";
 
 /** The value in a rule meaning "the key is present, whatever its value". */
 export const ANY_VALUE = "*";

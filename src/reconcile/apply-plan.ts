@@ -6,6 +6,18 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
+import { proveAccount } from "../apply/account-proof.js";
+import { rateLimitedClients } from "../apply/call.js";
+import {
+  type ApplyItem,
+  type ApplyResult,
+  emptyOutcomeCounts,
+  executePlan,
+} from "../apply/execute.js";
+import { settleInterrupted } from "../apply/interrupted.js";
+import { Journal, journalPath, openMarkerPath } from "../apply/journal.js";
+import { AdaptiveRateLimiter } from "../apply/rate-limiter.js";
+import { bindRepository } from "../apply/repo-binding.js";
 import type { AuditLog } from "../audit-log/log.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { refused } from "../core/errors.js";
@@ -14,14 +26,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
 import { redactUrl } from "../source/index.js";
-import { proveAccount } from "./account-proof.js";
-import { rateLimitedClients } from "./call.js";
-import { type ApplyItem, type ApplyResult, emptyOutcomeCounts, executePlan } from "./execute.js";
-import { settleInterrupted } from "./interrupted.js";
-import { Journal, journalPath, openMarkerPath } from "./journal.js";
-import { preflight } from "./preflight.js";
-import { AdaptiveRateLimiter } from "./rate-limiter.js";
-import { bindRepository } from "./repo-binding.js";
+import { preflight } from "./approve.js";
 
 export interface ApplyRequest {
   plan: Plan;
