@@ -14,7 +14,6 @@ import type {
   Inventory,
   LiveSnapshot,
   MissingSnapshot,
-  ScopeSpec,
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
 import { scopePredicate } from "../core/scope.js";
