@@ -32,6 +32,8 @@ function envFor(w: World): NodeJS.ProcessEnv {
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: "us-east-1",
     AWS_ENDPOINT_URL_LIGHTSAIL: w.emulator.url,
+    AWS_ENDPOINT_URL_STS: w.emulator.url,
+    SNAPGATE_REPO: w.repo.dir,
     SNAPGATE_STATE_DIR: w.stateDir,
     XDG_CACHE_HOME: w.cacheDir,
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
