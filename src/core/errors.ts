@@ -16,6 +16,8 @@ export type ErrorCode =
   | "LightsailFailed"
   /** the policy bundle could not be loaded or evaluated */
   | "PolicyFailed"
+  /** the state location (a directory or s3://bucket/prefix) cannot be used: unreachable, denied, misconfigured */
+  | "StateFailed"
   /** a bug or an unexpected condition */
   | "Internal";
 
