@@ -6,6 +6,7 @@ import { registerAuditLogCommand } from "./audit-log.js";
 import { registerEmulatorCommand } from "./emulator.js";
 import { EXIT, reportFatal } from "./exit-codes.js";
 import { registerIamPolicyCommand } from "./iam-policy.js";
+import { registerLockCommand } from "./lock.js";
 import { registerPlanCommand } from "./plan.js";
 import { registerServeCommand } from "./serve.js";
 import { registerShowCommand } from "./show.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEmulatorCommand(program);
   registerAuditLogCommand(program);
   registerIamPolicyCommand(program);
+  registerLockCommand(program);
   return program;
 }
 
