@@ -29,7 +29,7 @@ import {
   readSnapshot,
 } from "./delete-one.js";
 import type { SettledItem } from "./interrupted.js";
-import { FINAL_OUTCOMES, type ItemOutcome, type Journal } from "./journal.js";
+import { type ApplyJournal, FINAL_OUTCOMES, type ItemOutcome } from "./journal.js";
 import { AdaptiveRateLimiter } from "./rate-limiter.js";
 import { recordDeleteResult } from "./record-result.js";
 
@@ -59,7 +59,7 @@ export interface ApplyResult {
 export interface ExecuteOptions {
   plan: Plan;
   clients: (region: string) => Pick<LightsailClient, "send">;
-  journal: Journal;
+  journal: ApplyJournal;
   audit: AuditLog;
   runId: string;
   concurrency: number;

@@ -62,7 +62,41 @@ export function openMarkerPath(stateDir: string, planDigest: string): string {
   return path.join(stateDir, "journals", `${planDigest.replace(/^sha256:/, "")}.open`);
 }
 
-export class Journal {
+/** What apply (the executor, the settling of interrupted runs) needs of a journal, local or on S3. */
+export interface ApplyJournal {
+  state(key: string): ItemState | undefined;
+  inFlight(key: string): boolean;
+  interrupted(): { key: string; arn: string }[];
+  /** durable before it resolves: only then may the DeleteDiskSnapshot be sent */
+  intent(key: string, arn: string): Promise<void>;
+  result(
+    key: string,
+    outcome: ItemOutcome,
+    detail: string,
+    operations?: OperationRecord[],
+  ): Promise<void>;
+}
+
+/** Folds journal lines into per-item state (shared by the local and the S3 journal). */
+export function foldEntries(text: string, items: Map<string, ItemState>): void {
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch {
+      continue; // a torn last line from a crash mid-write: the intent before it still counts
+    }
+    const state = items.get(entry.key) ?? { intents: 0 };
+    if (entry.type === "intent") {
+      state.intents++;
+      state.arn = entry.arn;
+    } else state.result = entry;
+    items.set(entry.key, state);
+  }
+}
+
+export class Journal implements ApplyJournal {
   private readonly appender: DurableAppender;
 
   private constructor(
@@ -87,21 +121,7 @@ export class Journal {
       text = text.slice(0, text.lastIndexOf("\n") + 1);
       await truncate(file, Buffer.byteLength(text));
     }
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let entry: JournalEntry;
-      try {
-        entry = JSON.parse(line) as JournalEntry;
-      } catch {
-        continue; // a torn last line from a crash mid-write: the intent before it still counts
-      }
-      const state = items.get(entry.key) ?? { intents: 0 };
-      if (entry.type === "intent") {
-        state.intents++;
-        state.arn = entry.arn;
-      } else state.result = entry;
-      items.set(entry.key, state);
-    }
+    foldEntries(text, items);
     return new Journal(file, items);
   }
 

@@ -7,7 +7,7 @@
  */
 import type { AuditLog } from "../audit-log/log.js";
 import { snapshotKey } from "../core/keys.js";
-import type { ItemOutcome, Journal, OperationRecord } from "./journal.js";
+import type { ApplyJournal, ItemOutcome, OperationRecord } from "./journal.js";
 
 export interface DeleteResult {
   runId: string;
@@ -22,7 +22,7 @@ export interface DeleteResult {
 
 export async function recordDeleteResult(
   audit: AuditLog,
-  journal: Journal,
+  journal: ApplyJournal,
   r: DeleteResult,
 ): Promise<void> {
   await audit.append("delete-result", { ...r });

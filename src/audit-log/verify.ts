@@ -87,7 +87,8 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
   return { ok: true, records: count, head: prev, openIntents: [...open.values()] };
 }
 
-function trackIntent(open: Map<string, OpenIntent>, record: AuditRecord): void {
+/** Follows delete-intents and the delete-results that settle them (shared with the S3 verify). */
+export function trackIntent(open: Map<string, OpenIntent>, record: AuditRecord): void {
   if (record.type !== "delete-intent" && record.type !== "delete-result") return;
   const { planDigest, region, name } = record;
   if (typeof planDigest !== "string" || typeof region !== "string" || typeof name !== "string")

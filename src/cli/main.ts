@@ -19,6 +19,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ["emulator", async () => (await import("./emulator.js")).registerEmulatorCommand],
   ["audit-log", async () => (await import("./audit-log.js")).registerAuditLogCommand],
   ["iam-policy", async () => (await import("./iam-policy.js")).registerIamPolicyCommand],
+  ["lock", async () => (await import("./lock.js")).registerLockCommand],
 ];
 
 /**

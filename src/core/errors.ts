@@ -18,6 +18,8 @@ export type ErrorCode =
   | "LightsailFailed"
   /** the policy bundle could not be loaded or evaluated */
   | "PolicyFailed"
+  /** the state location (a directory or s3://bucket/prefix) cannot be used: unreachable, denied, misconfigured */
+  | "StateFailed"
   /** a bug or an unexpected condition */
   | "Internal";
 
@@ -114,6 +116,7 @@ export function reasonOf(err: unknown): ReasonCode {
     case "SourceFailed":
     case "LightsailFailed":
     case "PolicyFailed":
+    case "StateFailed":
     case "Internal":
       return err.code;
   }

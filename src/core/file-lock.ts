@@ -47,7 +47,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function readOwner(path: string): Promise<LockOwner | null> {
+export async function readOwner(path: string): Promise<LockOwner | null> {
   try {
     const owner = JSON.parse(await readFile(path, "utf8")) as LockOwner;
     return typeof owner?.pid === "number" && typeof owner.token === "string" ? owner : null;

@@ -1,0 +1,67 @@
+/** `snapgate lock list|release`: the apply locks of a state location, local or on S3. */
+import type { Command } from "commander";
+import { refused } from "../core/errors.js";
+import { type LockInfo, listLocks, releaseLock } from "../state/locks.js";
+import { openStateStore, parseStateLocation, type StateStore } from "../state/store.js";
+import { EXIT } from "./exit-codes.js";
+import { defaultStateDir } from "./options.js";
+
+interface LockFlags {
+  state?: string;
+  stateDir?: string;
+}
+
+/** --state, SNAPGATE_STATE, then the state-dir aliases (--state-dir, SNAPGATE_STATE_DIR). */
+function storeFor(flags: LockFlags): StateStore {
+  const [value, origin] = flags.state
+    ? [flags.state, "--state"]
+    : process.env.SNAPGATE_STATE
+      ? [process.env.SNAPGATE_STATE, "SNAPGATE_STATE"]
+      : flags.stateDir
+        ? [flags.stateDir, "--state-dir"]
+        : [defaultStateDir(), "SNAPGATE_STATE_DIR"];
+  return openStateStore(parseStateLocation(value, origin));
+}
+
+function describe(l: LockInfo): string {
+  const lease = l.leaseMs
+    ? `, lease ${Math.round(l.leaseMs / 1000)} s, written ${l.writtenAt}`
+    : "";
+  const state = l.expired ? (l.where === "s3" ? " EXPIRED" : " STALE (owner gone)") : "";
+  return `${l.lockId}  ${l.name}  pid ${l.pid} on ${l.host} since ${l.acquiredAt} (${l.purpose})${lease}${state}`;
+}
+
+export function registerLockCommand(program: Command): void {
+  const group = program.command("lock").description("list or release apply locks");
+  const withState = (c: Command) =>
+    c
+      .option("--state <location>", "state directory or s3://bucket/prefix (env SNAPGATE_STATE)")
+      .option("--state-dir <dir>", "state directory (alias of --state; env SNAPGATE_STATE_DIR)");
+  withState(group.command("list").description("show the locks and who holds them")).action(
+    async (flags: LockFlags) => {
+      const store = storeFor(flags);
+      const locks = await listLocks(store);
+      process.stdout.write(
+        locks.length === 0 ? `${store.label}: no locks\n` : `${locks.map(describe).join("\n")}\n`,
+      );
+      process.exitCode = EXIT.ok;
+    },
+  );
+  withState(
+    group
+      .command("release")
+      .description("remove a lock, only if its id matches (see `lock list`)")
+      .argument("<lock-id>", "the id `snapgate lock list` shows"),
+  ).action(async (lockId: string, flags: LockFlags) => {
+    const store = storeFor(flags);
+    const released = await releaseLock(store, lockId);
+    if (!released)
+      throw refused(
+        `${store.label}: no lock has the id ${lockId} (it may have been released already)`,
+      );
+    process.stdout.write(
+      `released ${released.name} (${released.lockId}) held by pid ${released.pid} on ${released.host}\n`,
+    );
+    process.exitCode = EXIT.ok;
+  });
+}

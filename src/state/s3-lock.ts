@@ -1,0 +1,363 @@
+/**
+ * The per-account apply lock on S3: one object, created with
+ * `If-None-Match: *` so that exactly one contender gets it, holding a lease the
+ * holder renews with `If-Match` on its ETag while it works.
+ *
+ * Who may take a lock over is judged by the S3 server's clock (the object's
+ * LastModified against the `Date` of the response that read it), never the
+ * local one: a lease is expired only when more than its duration (plus a
+ * second for the servers' one-second timestamps) has passed since it was last
+ * written. The takeover is a PUT conditional on the stale ETag: of N
+ * contenders exactly one wins, and a holder that wakes up late finds its
+ * renewal refused.
+ *
+ * The holder judges its own lease by the local monotonic clock, from the
+ * moment it *sent* its last successful write (before the server stamped it),
+ * minus a safety margin: it stops believing it holds the lock before any
+ * contender could take it over, even after a pause (SIGSTOP) of any length.
+ */
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { refused, type SnapgateError } from "../core/errors.js";
+import { contentMd5, isConditionFailed, isNoSuchKey, lastServerDate } from "./s3-client.js";
+import { type S3StateStore, stateError } from "./store.js";
+
+export interface LockBody {
+  lockId: string;
+  host: string;
+  pid: number;
+  purpose: string;
+  acquiredAt: string;
+  leaseMs: number;
+  /** bumped by every renewal, so that each write has a new ETag */
+  renewals: number;
+  renewedAt: string;
+  /** set when released: the object stays (a delete marker would block If-None-Match on some S3s) */
+  releasedAt?: string;
+}
+
+/** A lock as `snapgate lock list` shows it, local or on S3. */
+export interface LockInfo {
+  where: "s3" | "local";
+  /** the lock's name, e.g. `apply-123456789012` */
+  name: string;
+  /** the object key (S3, relative to the state location) or the file path (local) */
+  key: string;
+  lockId: string;
+  host: string;
+  pid: number;
+  purpose: string;
+  acquiredAt: string;
+  leaseMs?: number;
+  /** S3: when the server last stamped the lock (acquired or renewed) */
+  writtenAt?: string;
+  /** S3: the lease ran out by the server's clock; local: the owner is provably gone */
+  expired: boolean;
+}
+
+export interface HeldLock {
+  readonly name: string;
+  readonly lockId: string;
+  /** aborted the moment the lease is known lost (expired locally, or taken over) */
+  readonly signal: AbortSignal;
+  /** true while the lease is certainly ours: check before starting each delete */
+  isValid(): boolean;
+  /** throws a Refused SnapgateError when `isValid()` is false */
+  assertHeld(): void;
+  /** stops renewing and deletes the lock if it is still ours */
+  release(): Promise<void>;
+}
+
+export type LockAttempt = { ok: true; lock: HeldLock } | { ok: false; holder: LockInfo | null };
+
+export interface S3LockOptions {
+  /** how long a lease lasts without renewal (default 30 s) */
+  leaseMs?: number;
+  /** how often the holder renews (default a third of the lease) */
+  renewEveryMs?: number;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+/** LastModified and Date have one-second resolution. */
+const CLOCK_GRANULARITY_MS = 1000;
+const LOCKS_DIR = "locks";
+
+export function s3LockKey(name: string): string {
+  return `${LOCKS_DIR}/${name}.json`;
+}
+
+/** The apply lock's name for an account, the same on S3 as on disk. */
+export function applyLockName(account: string): string {
+  return `apply-${account}`;
+}
+
+interface Seen {
+  etag: string;
+  body: LockBody | null;
+  writtenAtMs: number;
+  serverNowMs: number;
+}
+
+export async function tryS3Lock(
+  store: S3StateStore,
+  name: string,
+  purpose: string,
+  opts: S3LockOptions = {},
+): Promise<LockAttempt> {
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  const now = new Date().toISOString();
+  const body: LockBody = {
+    lockId: randomUUID(),
+    host: os.hostname(),
+    pid: process.pid,
+    purpose,
+    acquiredAt: now,
+    leaseMs,
+    renewals: 0,
+    renewedAt: now,
+  };
+  const key = s3LockKey(name);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const sentAt = performance.now();
+    const created = await putLock(store, key, body, { IfNoneMatch: "*" });
+    if (created)
+      return { ok: true, lock: new S3HeldLock(store, name, body, created, sentAt, opts) };
+    const seen = await readLock(store, key);
+    if (!seen) continue; // released between our create and our read: try again
+    if (!isFree(seen, leaseMs)) return { ok: false, holder: toInfo(name, key, seen, leaseMs) };
+    // Released, or expired by the server's clock: take it over, conditional on the version we saw.
+    const takeoverAt = performance.now();
+    const taken = await putLock(store, key, body, { IfMatch: seen.etag });
+    if (taken)
+      return { ok: true, lock: new S3HeldLock(store, name, body, taken, takeoverAt, opts) };
+    // Another contender (or a late renewal) won: look again.
+  }
+  const last = await readLock(store, key);
+  return { ok: false, holder: last ? toInfo(name, key, last, leaseMs) : null };
+}
+
+function isFree(seen: Seen, fallbackLeaseMs: number): boolean {
+  return seen.body?.releasedAt !== undefined || isExpired(seen, fallbackLeaseMs);
+}
+
+function isExpired(seen: Seen, fallbackLeaseMs: number): boolean {
+  const lease = seen.body?.leaseMs ?? fallbackLeaseMs;
+  return seen.serverNowMs - seen.writtenAtMs > lease + CLOCK_GRANULARITY_MS;
+}
+
+/** The new ETag, or null when the condition did not hold. */
+async function putLock(
+  store: S3StateStore,
+  key: string,
+  body: LockBody,
+  condition: { IfNoneMatch?: string; IfMatch?: string },
+): Promise<string | null> {
+  const text = JSON.stringify(body);
+  try {
+    const out = await store.client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: store.key(key),
+        Body: text,
+        ContentMD5: contentMd5(text),
+        ContentType: "application/json",
+        ...condition,
+      }),
+    );
+    return out.ETag ?? "";
+  } catch (err) {
+    if (isConditionFailed(err) || (condition.IfMatch && isNoSuchKey(err))) return null;
+    throw stateError(store.label, `cannot write the lock ${key}`, err);
+  }
+}
+
+async function readLock(store: S3StateStore, key: string): Promise<Seen | null> {
+  try {
+    const out = await store.client.send(
+      new GetObjectCommand({ Bucket: store.bucket, Key: store.key(key) }),
+    );
+    const text = (await out.Body?.transformToString("utf8")) ?? "";
+    const serverNowMs = lastServerDate(store.client) ?? Date.now();
+    return {
+      etag: out.ETag ?? "",
+      body: parseBody(text),
+      writtenAtMs: out.LastModified?.getTime() ?? serverNowMs,
+      serverNowMs,
+    };
+  } catch (err) {
+    if (isNoSuchKey(err)) return null;
+    throw stateError(store.label, `cannot read the lock ${key}`, err);
+  }
+}
+
+function parseBody(text: string): LockBody | null {
+  try {
+    const b = JSON.parse(text) as LockBody;
+    return typeof b?.lockId === "string" && typeof b.leaseMs === "number" ? b : null;
+  } catch {
+    return null;
+  }
+}
+
+function toInfo(name: string, key: string, seen: Seen, fallbackLeaseMs: number): LockInfo {
+  const b = seen.body;
+  return {
+    where: "s3",
+    name,
+    key,
+    lockId: b?.lockId ?? "",
+    host: b?.host ?? "?",
+    pid: b?.pid ?? 0,
+    purpose: b?.purpose ?? "(unreadable lock object)",
+    acquiredAt: b?.acquiredAt ?? "",
+    leaseMs: b?.leaseMs ?? fallbackLeaseMs,
+    writtenAt: new Date(seen.writtenAtMs).toISOString(),
+    expired: isExpired(seen, fallbackLeaseMs),
+  };
+}
+
+class S3HeldLock implements HeldLock {
+  readonly lockId: string;
+  private readonly controller = new AbortController();
+  private readonly leaseMs: number;
+  private readonly safetyMs: number;
+  private validUntil: number;
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+  private released = false;
+
+  constructor(
+    private readonly store: S3StateStore,
+    readonly name: string,
+    private body: LockBody,
+    private etag: string,
+    sentAt: number,
+    opts: S3LockOptions,
+  ) {
+    this.lockId = body.lockId;
+    this.leaseMs = body.leaseMs;
+    // Stop believing before the lease can run out anywhere: a delete started just before the
+    // end still has time to be sent.
+    this.safetyMs = Math.min(5000, Math.floor(this.leaseMs / 4));
+    this.validUntil = sentAt + this.leaseMs - this.safetyMs;
+    const every = opts.renewEveryMs ?? Math.floor(this.leaseMs / 3);
+    this.timer = setInterval(() => void this.tick(), every);
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  isValid(): boolean {
+    if (this.controller.signal.aborted) return false;
+    if (performance.now() < this.validUntil) return true;
+    this.lose("its lease ran out before it could be renewed");
+    return false;
+  }
+
+  assertHeld(): void {
+    if (!this.isValid()) throw this.controller.signal.reason as SnapgateError;
+  }
+
+  private lose(why: string): void {
+    if (this.controller.signal.aborted) return;
+    this.stop();
+    this.controller.abort(
+      refused(
+        `lost the lock ${this.name} (${this.lockId}): ${why}; no further deletions are started`,
+      ),
+    );
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    // After a pause the lease may be gone already: never renew a lease we no longer hold.
+    if (!this.isValid() || this.renewing) return;
+    this.renewing = this.renew().finally(() => {
+      this.renewing = undefined;
+    });
+  }
+
+  private async renew(): Promise<void> {
+    const next = {
+      ...this.body,
+      renewals: this.body.renewals + 1,
+      renewedAt: new Date().toISOString(),
+    };
+    const sentAt = performance.now();
+    let etag: string | null;
+    try {
+      etag = await putLock(this.store, s3LockKey(this.name), next, { IfMatch: this.etag });
+    } catch {
+      // A transient failure: the next tick tries again; the lease runs out on its own if none works.
+      return;
+    }
+    if (this.released) return;
+    if (etag === null) {
+      this.lose("another process took it over (its renewal was refused)");
+      return;
+    }
+    this.body = next;
+    this.etag = etag;
+    this.validUntil = sentAt + this.leaseMs - this.safetyMs;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.stop();
+    await this.renewing;
+    const wasValid = this.isValid();
+    if (!this.controller.signal.aborted)
+      this.controller.abort(refused(`released the lock ${this.name}`));
+    if (!wasValid) return; // not ours any more: someone else's lock now, or theirs to take over
+    // Only if it is still our version: a lock taken over meanwhile is left alone.
+    await putLock(this.store, s3LockKey(this.name), released(this.body), { IfMatch: this.etag });
+  }
+}
+
+function released(body: LockBody): LockBody {
+  return { ...body, releasedAt: new Date().toISOString() };
+}
+
+/** Every lock under the state location, with its expiry judged by the server's clock. */
+export async function listS3Locks(store: S3StateStore): Promise<LockInfo[]> {
+  const keys = (await store.list(LOCKS_DIR)).filter((k) => k.endsWith(".json"));
+  const infos: LockInfo[] = [];
+  for (const key of keys) {
+    const seen = await readLock(store, key);
+    if (!seen || seen.body?.releasedAt) continue;
+    const name = key.slice(LOCKS_DIR.length + 1, -".json".length);
+    infos.push(toInfo(name, key, seen, DEFAULT_LEASE_MS));
+  }
+  return infos;
+}
+
+/**
+ * Releases the lock whose id is `lockId` — only that one, and only if it is
+ * still the version that carries the id (Terraform's force-unlock nonce). A
+ * released lock stays as an object marked released: the next contender takes
+ * it over conditionally, as it would an expired one.
+ * Returns what was released, or null when no lock has that id.
+ */
+export async function releaseS3Lock(store: S3StateStore, lockId: string): Promise<LockInfo | null> {
+  for (const key of (await store.list(LOCKS_DIR)).filter((k) => k.endsWith(".json"))) {
+    // A renewal between our read and our delete changes the ETag: read again, the id decides.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const seen = await readLock(store, key);
+      if (!seen || seen.body?.lockId !== lockId) break;
+      if (seen.body.releasedAt) return null;
+      if ((await putLock(store, key, released(seen.body), { IfMatch: seen.etag })) === null)
+        continue;
+      return toInfo(key.slice(LOCKS_DIR.length + 1, -".json".length), key, seen, DEFAULT_LEASE_MS);
+    }
+  }
+  return null;
+}
