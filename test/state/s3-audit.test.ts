@@ -11,7 +11,7 @@ import {
   S3AuditLog,
   segmentKey,
   verifyS3AuditLog,
-} from "../../src/state/s3-audit.js";
+} from "../../src/audit-log/s3-audit.js";
 import { contentMd5 } from "../../src/state/s3-client.js";
 import type { S3StateStore } from "../../src/state/store.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";

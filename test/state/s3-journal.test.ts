@@ -1,6 +1,6 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { journalKey, S3Journal } from "../../src/state/s3-journal.js";
+import { journalKey, S3Journal } from "../../src/apply/s3-journal.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
 
 let gw: S3Gateway;

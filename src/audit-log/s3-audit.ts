@@ -18,12 +18,12 @@ import {
   type ObjectLockMode,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { type AuditEventType, type AuditRecord, GENESIS, recordHash } from "../audit-log/log.js";
-import { type OpenIntent, trackIntent } from "../audit-log/verify.js";
 import { Batcher } from "../core/batcher.js";
 import { SnapgateError } from "../core/errors.js";
-import { contentMd5, isConditionFailed, isNoSuchKey } from "./s3-client.js";
-import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "./store.js";
+import { contentMd5, isConditionFailed, isNoSuchKey } from "../state/s3-client.js";
+import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
+import { type AuditEventType, type AuditRecord, GENESIS, recordHash } from "./log.js";
+import { type OpenIntent, trackIntent } from "./verify.js";
 
 export const AUDIT_SEGMENTS_DIR = "audit/segments";
 export const AUDIT_HEAD_KEY = "audit/head.json";

@@ -7,6 +7,9 @@
  * written in one tick (a batch of concurrent items) share one PUT, the way
  * the local journal shares one fsync.
  */
+
+import { Batcher } from "../core/batcher.js";
+import type { StateStore } from "../state/store.js";
 import {
   type ApplyJournal,
   foldEntries,
@@ -14,9 +17,7 @@ import {
   type ItemState,
   type JournalEntry,
   type OperationRecord,
-} from "../apply/journal.js";
-import { Batcher } from "../core/batcher.js";
-import type { StateStore } from "./store.js";
+} from "./journal.js";
 
 function hex(planDigest: string): string {
   return planDigest.replace(/^sha256:/, "");
