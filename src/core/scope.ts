@@ -5,6 +5,7 @@
  * and whose name matches the optional pattern.
  */
 import type { LiveSnapshot, ScopeSpec } from "./model.js";
+import { compileNamePattern } from "./name-pattern.js";
 import { matchesTagsUnanimously } from "./tags.js";
 
 /** The ownership test: snapgate never touches a snapshot for which this is false. */
@@ -12,7 +13,8 @@ export function scopePredicate(
   scope: ScopeSpec,
   regions: readonly string[],
 ): (s: LiveSnapshot) => boolean {
-  const pattern = scope.namePattern === undefined ? undefined : new RegExp(scope.namePattern);
+  const pattern =
+    scope.namePattern === undefined ? undefined : compileNamePattern(scope.namePattern);
   const regionSet = new Set(regions);
   return (s) =>
     regionSet.has(s.region) &&

@@ -22,6 +22,7 @@
  *   calendar            timezone UTC; at least one unit (hourly … yearly), each N >= 1 or "all"
  */
 import { z } from "zod";
+import { namePatternProblem } from "../core/name-pattern.js";
 import { ACCOUNT_ID } from "../core/names.js";
 import {
   duration,
@@ -36,7 +37,6 @@ import {
   tagMatch,
 } from "./fields.js";
 import { describeValue } from "./messages.js";
-import { namePatternProblem } from "./name-pattern.js";
 import { timeZoneProblem } from "./timezone.js";
 
 export const API_VERSION = "snapgate.dev/v1";
