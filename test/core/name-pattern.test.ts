@@ -19,7 +19,8 @@ function snapshot(name: string): LiveSnapshot {
     createdAt: "2026-11-01T03:00:00Z",
     sizeInGb: 8,
     tags: { "managed-by": "snapgate" },
-  } as LiveSnapshot;
+    isFromAutoSnapshot: false,
+  };
 }
 
 describe("scope.namePattern on RE2", () => {
