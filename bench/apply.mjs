@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runApply } from "../dist/reconcile/apply-plan.js";
 import { AuditLog } from "../dist/audit-log/log.js";
 import { lightsailClientFactory } from "../dist/lightsail/client.js";
 import { stsIdentityProbe } from "../dist/lightsail/sts.js";
+import { runApply } from "../dist/reconcile/apply-plan.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
 import { gitRepo, spawnEmulator } from "./lib.mjs";
 
