@@ -22,7 +22,11 @@ export function timeZoneProblem(name: string): string | null {
   const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
   if (resolved !== null && IANA_SHAPE.test(name)) return null;
   const hint =
-    resolved !== null && resolved.toLowerCase() === name.toLowerCase()
+    // Only a real zone name is suggested: Node 24's Intl also resolves UTC offsets like "+01:00".
+    resolved !== null &&
+    resolved !== name &&
+    IANA_SHAPE.test(resolved) &&
+    resolved.toLowerCase() === name.toLowerCase()
       ? ` (did you mean "${resolved}"?)`
       : "";
   return `${shown} is not an IANA time zone${hint}`;
