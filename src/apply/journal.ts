@@ -96,34 +96,14 @@ export function foldEntries(text: string, items: Map<string, ItemState>): void {
   }
 }
 
-export class Journal implements ApplyJournal {
-  private readonly appender: DurableAppender;
+/**
+ * The journal's per-item state and its entries, the same for every store; a
+ * store only says how an entry is written (durably, before write resolves).
+ */
+export abstract class JournalState implements ApplyJournal {
+  protected constructor(protected readonly items: Map<string, ItemState>) {}
 
-  private constructor(
-    readonly file: string,
-    private readonly items: Map<string, ItemState>,
-  ) {
-    this.appender = new DurableAppender(file);
-  }
-
-  static async open(file: string): Promise<Journal> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const items = new Map<string, ItemState>();
-    let text = "";
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    if (text !== "" && !text.endsWith("\n")) {
-      // A torn last line from a crash mid-write: cut it off, or the next append would be glued
-      // onto it and lost with it on the following open.
-      text = text.slice(0, text.lastIndexOf("\n") + 1);
-      await truncate(file, Buffer.byteLength(text));
-    }
-    foldEntries(text, items);
-    return new Journal(file, items);
-  }
+  protected abstract write(entry: JournalEntry): Promise<void>;
 
   state(key: string): ItemState | undefined {
     return this.items.get(key);
@@ -175,9 +155,40 @@ export class Journal implements ApplyJournal {
     this.items.set(key, state);
     await this.write(entry);
   }
+}
+
+export class Journal extends JournalState {
+  private readonly appender: DurableAppender;
+
+  private constructor(
+    readonly file: string,
+    items: Map<string, ItemState>,
+  ) {
+    super(items);
+    this.appender = new DurableAppender(file);
+  }
+
+  static async open(file: string): Promise<Journal> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const items = new Map<string, ItemState>();
+    let text = "";
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (text !== "" && !text.endsWith("\n")) {
+      // A torn last line from a crash mid-write: cut it off, or the next append would be glued
+      // onto it and lost with it on the following open.
+      text = text.slice(0, text.lastIndexOf("\n") + 1);
+      await truncate(file, Buffer.byteLength(text));
+    }
+    foldEntries(text, items);
+    return new Journal(file, items);
+  }
 
   /** Durable before it resolves; concurrent writes share one fsync. */
-  private write(entry: JournalEntry): Promise<void> {
+  protected write(entry: JournalEntry): Promise<void> {
     return this.appender.append(`${JSON.stringify(entry)}\n`);
   }
 }

@@ -10,14 +10,7 @@
 
 import { Batcher } from "../core/batcher.js";
 import type { StateStore } from "../state/store.js";
-import {
-  type ApplyJournal,
-  foldEntries,
-  type ItemOutcome,
-  type ItemState,
-  type JournalEntry,
-  type OperationRecord,
-} from "./journal.js";
+import { foldEntries, type ItemState, type JournalEntry, JournalState } from "./journal.js";
 
 function hex(planDigest: string): string {
   return planDigest.replace(/^sha256:/, "");
@@ -33,14 +26,15 @@ export function openMarkerKey(planDigest: string): string {
   return `journals/${hex(planDigest)}.open`;
 }
 
-export class S3Journal implements ApplyJournal {
+export class S3Journal extends JournalState {
   private readonly batcher: Batcher<string, undefined>;
 
   private constructor(
     private readonly store: StateStore,
     readonly key: string,
-    private readonly items: Map<string, ItemState>,
+    items: Map<string, ItemState>,
   ) {
+    super(items);
     this.batcher = new Batcher(async (lines) => {
       await this.store.append(this.key, lines.join(""));
       return lines.map(() => undefined);
@@ -55,57 +49,8 @@ export class S3Journal implements ApplyJournal {
     return new S3Journal(store, key, items);
   }
 
-  state(key: string): ItemState | undefined {
-    return this.items.get(key);
-  }
-
-  inFlight(key: string): boolean {
-    const s = this.items.get(key);
-    return s !== undefined && s.intents > 0 && s.result === undefined;
-  }
-
-  interrupted(): { key: string; arn: string }[] {
-    return [...this.items]
-      .filter(([key]) => this.inFlight(key))
-      .map(([key, s]) => ({ key, arn: s.arn ?? "" }));
-  }
-
-  async intent(key: string, arn: string): Promise<void> {
-    const state = this.items.get(key) ?? { intents: 0 };
-    state.intents++;
-    state.arn = arn;
-    this.items.set(key, state);
-    await this.write({
-      type: "intent",
-      key,
-      arn,
-      attempt: state.intents,
-      at: new Date().toISOString(),
-    });
-  }
-
-  async result(
-    key: string,
-    outcome: ItemOutcome,
-    detail: string,
-    operations: OperationRecord[] = [],
-  ): Promise<void> {
-    const entry = {
-      type: "result" as const,
-      key,
-      outcome,
-      detail,
-      operations,
-      at: new Date().toISOString(),
-    };
-    const state = this.items.get(key) ?? { intents: 0 };
-    state.result = entry;
-    this.items.set(key, state);
-    await this.write(entry);
-  }
-
   /** Stored before it resolves; writes in one tick share one PUT (appends never overlap). */
-  private write(entry: JournalEntry): Promise<void> {
+  protected write(entry: JournalEntry): Promise<void> {
     return this.batcher.push(`${JSON.stringify(entry)}\n`);
   }
 }
