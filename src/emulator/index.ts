@@ -3,6 +3,7 @@
  * the demo and the `snapgate emulator` command.
  */
 import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type CallRecord, type DeletedSnapshot, Engine, type EngineConfig } from "./engine.js";
 import { type DeleteFailure, type FaultSettings, Faults, type ScriptedFault } from "./faults.js";
@@ -11,11 +12,9 @@ import { readStateFile, StateWriter } from "./persistence.js";
 import {
   type DiskRecord,
   diskArn,
-  instanceArn,
   type SnapshotRecord,
   snapshotArn,
-  stableUuid,
-  supportCode,
+  snapshotRecord,
 } from "./records.js";
 import {
   buildStore,
@@ -130,19 +129,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       : seedFromObject(options.seed ?? {});
   const stored = options.statePath ? await readStateFile(options.statePath) : undefined;
   const store = stored ? Store.fromData(stored) : buildStore(seed, Date.now());
-  const config: EngineConfig = {
-    pageSize: options.pageSize ?? 50,
-    createDelayMs: options.createDelayMs ?? 0,
-    deleteMode: options.deleteMode ?? "sync",
-    deleteDelayMs: options.deleteDelayMs ?? 0,
-    pendingDelete: options.pendingDelete ?? "allow",
-  };
-  if (!Number.isInteger(config.pageSize) || config.pageSize < 1)
-    throw new RangeError("pageSize must be a positive integer");
   const faults = new Faults({ ...seed.faults, ...options.faults });
 
   let writer: StateWriter | undefined;
-  const engine = new Engine(store, config, faults, seed.principals, () => writer?.changed());
+  const engine = new Engine(store, engineConfig(options), faults, seed.principals, () =>
+    writer?.changed(),
+  );
   if (options.statePath) {
     writer = new StateWriter(options.statePath, () => store.toData());
     writer.changed();
@@ -156,41 +148,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     async () => writer?.settled(),
   );
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(":") ? `[${host}]` : host;
-
-  const viewSnapshot = (region: string, s: SnapshotRecord): EmulatorSnapshot => ({
-    region,
-    name: s.name,
-    arn: snapshotArn({ account: store.account, region }, s.uuid),
-    createdAt: new Date(s.createdAtMs),
-    sizeInGb: s.sizeInGb,
-    state: s.state,
-    progress: s.progress,
-    ...(s.fromDiskName !== undefined
-      ? { fromDiskName: s.fromDiskName, fromDiskArn: s.fromDiskArn }
-      : {}),
-    ...(s.fromInstanceName !== undefined
-      ? { fromInstanceName: s.fromInstanceName, fromInstanceArn: s.fromInstanceArn }
-      : {}),
-    isFromAutoSnapshot: s.isFromAutoSnapshot,
-    tags: { ...s.tags },
-  });
-  const viewDisk = (region: string, d: DiskRecord): EmulatorDisk => ({
-    region,
-    name: d.name,
-    arn: diskArn({ account: store.account, region }, d.uuid),
-    sizeInGb: d.sizeInGb,
-    state: d.state,
-    tags: { ...d.tags },
-  });
   const regionsOf = (region?: string) => (region === undefined ? store.regionNames() : [region]);
   let closed: Promise<void> | undefined;
 
@@ -198,72 +157,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${urlHost}:${port}`,
     port,
     account: store.account,
-    faults: {
-      setLatency: (fixed, jitter) => faults.setLatency(fixed, jitter),
-      setRate: (rate, burst) => faults.setRate(rate, burst),
-      setServiceErrorRate: (rate, s) => faults.setServiceErrorRate(rate, s),
-      setAccountSetupInProgress: (on) => faults.setAccountSetupInProgress(on),
-      script: (f) => faults.script(f),
-      failDeleteOperation: (name, opts) => faults.failDeleteOperation(name, opts),
-      vanish(region, name) {
-        const gone = store.region(region).removeSnapshot(name) !== undefined;
-        if (gone) engine.changed();
-        return gone;
-      },
-      clear: () => faults.clear(),
-    },
+    faults: faultControl(faults, store, engine),
     snapshots: (region) =>
       regionsOf(region).flatMap((r) =>
         store
           .region(r)
           .orderedSnapshots()
-          .map((s) => viewSnapshot(r, s)),
+          .map((s) => viewSnapshot(store.account, r, s)),
       ),
     disks: (region) =>
       regionsOf(region).flatMap((r) =>
         store
           .region(r)
           .orderedDisks()
-          .map((d) => viewDisk(r, d)),
+          .map((d) => viewDisk(store.account, r, d)),
       ),
     addSnapshot(region, spec) {
-      const parsed = seedFromObject({
-        account: store.account,
-        regions: { [region]: { snapshots: [{ ...spec, createdAt: toIso(spec.createdAt) }] } },
-      });
-      const s = parsed.regions[region]!.snapshots[0]!;
-      const disk =
-        s.fromDisk === undefined ? undefined : store.region(region).disks.get(s.fromDisk);
-      const uuid = randomUUID();
-      const record: SnapshotRecord = {
-        name: s.name,
-        uuid,
-        createdAtMs: s.createdAt ?? Date.now(),
-        sizeInGb: s.sizeInGb ?? disk?.sizeInGb ?? 8,
-        state: s.state,
-        progress: s.progress ?? (s.state === "completed" ? "100%" : "0%"),
-        ...(s.fromDisk !== undefined
-          ? {
-              fromDiskName: s.fromDisk,
-              fromDiskArn: diskArn({ account: store.account, region }, disk?.uuid ?? randomUUID()),
-            }
-          : {}),
-        ...(s.fromInstance !== undefined
-          ? {
-              fromInstanceName: s.fromInstance,
-              fromInstanceArn: instanceArn(
-                { account: store.account, region },
-                stableUuid(store.account, region, "Instance", s.fromInstance),
-              ),
-            }
-          : {}),
-        isFromAutoSnapshot: s.isFromAutoSnapshot,
-        tags: { ...s.tags },
-        supportCode: supportCode(store.account, "snap", uuid),
-      };
+      const record = newSnapshot(store, region, spec);
       store.region(region).addSnapshot(record);
       engine.changed();
-      return viewSnapshot(region, record);
+      return viewSnapshot(store.account, region, record);
     },
     calls: () => engine.calls.map((c) => ({ ...c })),
     deletedSnapshots: () => engine.deletions.map((d) => ({ ...d })),
@@ -280,6 +193,103 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return closed;
     },
   };
+}
+
+function engineConfig(options: EmulatorOptions): EngineConfig {
+  const config: EngineConfig = {
+    pageSize: options.pageSize ?? 50,
+    createDelayMs: options.createDelayMs ?? 0,
+    deleteMode: options.deleteMode ?? "sync",
+    deleteDelayMs: options.deleteDelayMs ?? 0,
+    pendingDelete: options.pendingDelete ?? "allow",
+  };
+  if (!Number.isInteger(config.pageSize) || config.pageSize < 1)
+    throw new RangeError("pageSize must be a positive integer");
+  return config;
+}
+
+/** Listens and resolves with the bound port (a listen error rejects). */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function faultControl(faults: Faults, store: Store, engine: Engine): FaultControl {
+  return {
+    setLatency: (fixed, jitter) => faults.setLatency(fixed, jitter),
+    setRate: (rate, burst) => faults.setRate(rate, burst),
+    setServiceErrorRate: (rate, s) => faults.setServiceErrorRate(rate, s),
+    setAccountSetupInProgress: (on) => faults.setAccountSetupInProgress(on),
+    script: (f) => faults.script(f),
+    failDeleteOperation: (name, opts) => faults.failDeleteOperation(name, opts),
+    vanish(region, name) {
+      const gone = store.region(region).removeSnapshot(name) !== undefined;
+      if (gone) engine.changed();
+      return gone;
+    },
+    clear: () => faults.clear(),
+  };
+}
+
+function viewSnapshot(account: string, region: string, s: SnapshotRecord): EmulatorSnapshot {
+  return {
+    region,
+    name: s.name,
+    arn: snapshotArn({ account, region }, s.uuid),
+    createdAt: new Date(s.createdAtMs),
+    sizeInGb: s.sizeInGb,
+    state: s.state,
+    progress: s.progress,
+    ...(s.fromDiskName !== undefined
+      ? { fromDiskName: s.fromDiskName, fromDiskArn: s.fromDiskArn }
+      : {}),
+    ...(s.fromInstanceName !== undefined
+      ? { fromInstanceName: s.fromInstanceName, fromInstanceArn: s.fromInstanceArn }
+      : {}),
+    isFromAutoSnapshot: s.isFromAutoSnapshot,
+    tags: { ...s.tags },
+  };
+}
+
+function viewDisk(account: string, region: string, d: DiskRecord): EmulatorDisk {
+  return {
+    region,
+    name: d.name,
+    arn: diskArn({ account, region }, d.uuid),
+    sizeInGb: d.sizeInGb,
+    state: d.state,
+    tags: { ...d.tags },
+  };
+}
+
+/** A test's new snapshot, validated as the seed validates its snapshots. */
+function newSnapshot(store: Store, region: string, spec: NewSnapshot): SnapshotRecord {
+  const parsed = seedFromObject({
+    account: store.account,
+    regions: { [region]: { snapshots: [{ ...spec, createdAt: toIso(spec.createdAt) }] } },
+  });
+  const s = parsed.regions[region]!.snapshots[0]!;
+  const disk = s.fromDisk === undefined ? undefined : store.region(region).disks.get(s.fromDisk);
+  return snapshotRecord(
+    { account: store.account, region },
+    {
+      name: s.name,
+      uuid: randomUUID(),
+      createdAtMs: s.createdAt ?? Date.now(),
+      sizeInGb: s.sizeInGb ?? disk?.sizeInGb ?? 8,
+      state: s.state,
+      ...(s.progress !== undefined ? { progress: s.progress } : {}),
+      ...(s.fromDisk !== undefined ? { fromDisk: { name: s.fromDisk, uuid: disk?.uuid } } : {}),
+      ...(s.fromInstance !== undefined ? { fromInstance: s.fromInstance } : {}),
+      isFromAutoSnapshot: s.isFromAutoSnapshot,
+      tags: s.tags,
+    },
+  );
 }
 
 function toIso(v: Date | string | number | undefined): string | undefined {

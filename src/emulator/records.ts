@@ -95,6 +95,50 @@ export function supportCode(account: string, kind: "snap" | "vol", uuid: string)
   return `${account}/${kind}-0${uuid.replace(/-/g, "").slice(0, 16)}`;
 }
 
+/** What a new snapshot is made of; everything derived (ARNs, support code, progress) is filled in. */
+export interface SnapshotSpec {
+  name: string;
+  uuid: string;
+  createdAtMs: number;
+  sizeInGb: number;
+  state: SnapshotState;
+  progress?: string;
+  /** the source disk; without its uuid (a disk that is gone) its ARN is derived from its name */
+  fromDisk?: { name: string; uuid?: string | undefined };
+  /** the source instance (a system-disk snapshot): a stable ARN whether or not it is listed */
+  fromInstance?: string;
+  isFromAutoSnapshot?: boolean;
+  tags: Tags;
+}
+
+/** The one constructor of snapshot records: the seed, CreateDiskSnapshot and test fixtures. */
+export function snapshotRecord(c: ArnContext, s: SnapshotSpec): SnapshotRecord {
+  const record: SnapshotRecord = {
+    name: s.name,
+    uuid: s.uuid,
+    createdAtMs: s.createdAtMs,
+    sizeInGb: s.sizeInGb,
+    state: s.state,
+    progress: s.progress ?? (s.state === "completed" ? "100%" : "0%"),
+    isFromAutoSnapshot: s.isFromAutoSnapshot ?? false,
+    tags: { ...s.tags },
+    supportCode: supportCode(c.account, "snap", s.uuid),
+  };
+  if (s.fromDisk !== undefined) {
+    const diskUuid = s.fromDisk.uuid ?? stableUuid(c.account, c.region, "Disk", s.fromDisk.name);
+    record.fromDiskName = s.fromDisk.name;
+    record.fromDiskArn = diskArn(c, diskUuid);
+  }
+  if (s.fromInstance !== undefined) {
+    record.fromInstanceName = s.fromInstance;
+    record.fromInstanceArn = instanceArn(
+      c,
+      stableUuid(c.account, c.region, "Instance", s.fromInstance),
+    );
+  }
+  return record;
+}
+
 export function tagList(tags: Tags): { key: string; value: string }[] {
   return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }

@@ -8,9 +8,8 @@ import { decodeUtf8 } from "../core/utf8.js";
 import { parseYamlFile, validateDocument } from "../core/yaml-located.js";
 import {
   type DiskRecord,
-  diskArn,
-  instanceArn,
   type SnapshotRecord,
+  snapshotRecord,
   stableUuid,
   supportCode,
 } from "./records.js";
@@ -95,37 +94,23 @@ export function buildStore(seed: FleetSeed, nowMs: number): Store {
       };
     });
     const diskByName = new Map(disks.map((d) => [d.name, d]));
-    const snapshots: SnapshotRecord[] = r.snapshots.map((s) => {
-      const uuid = stableUuid(seed.account, regionName, "DiskSnapshot", s.name);
-      const disk = s.fromDisk === undefined ? undefined : diskByName.get(s.fromDisk);
-      // A snapshot may outlive its disk: keep a stable ARN for the gone disk too.
-      const fromDiskArn =
-        s.fromDisk === undefined
-          ? undefined
-          : diskArn(ctx, disk?.uuid ?? stableUuid(seed.account, regionName, "Disk", s.fromDisk));
-      return {
+    const snapshots: SnapshotRecord[] = r.snapshots.map((s) =>
+      snapshotRecord(ctx, {
         name: s.name,
-        uuid,
+        uuid: stableUuid(seed.account, regionName, "DiskSnapshot", s.name),
         createdAtMs: s.createdAt ?? nowMs,
-        sizeInGb: s.sizeInGb ?? disk?.sizeInGb ?? 8,
+        sizeInGb: s.sizeInGb ?? diskByName.get(s.fromDisk ?? "")?.sizeInGb ?? 8,
         state: s.state,
-        progress: s.progress ?? (s.state === "completed" ? "100%" : "0%"),
-        ...(s.fromDisk !== undefined ? { fromDiskName: s.fromDisk, fromDiskArn } : {}),
-        ...(s.fromInstance !== undefined
-          ? {
-              fromInstanceName: s.fromInstance,
-              // A stable ARN whether or not the instance is listed (it may be gone).
-              fromInstanceArn: instanceArn(
-                ctx,
-                stableUuid(seed.account, regionName, "Instance", s.fromInstance),
-              ),
-            }
+        ...(s.progress !== undefined ? { progress: s.progress } : {}),
+        // A snapshot may outlive its disk: the gone disk keeps a stable ARN too.
+        ...(s.fromDisk !== undefined
+          ? { fromDisk: { name: s.fromDisk, uuid: diskByName.get(s.fromDisk)?.uuid } }
           : {}),
+        ...(s.fromInstance !== undefined ? { fromInstance: s.fromInstance } : {}),
         isFromAutoSnapshot: s.isFromAutoSnapshot,
-        tags: { ...s.tags },
-        supportCode: supportCode(seed.account, "snap", uuid),
-      };
-    });
+        tags: s.tags,
+      }),
+    );
     region.load({ disks, snapshots, operations: [] });
   }
   return store;

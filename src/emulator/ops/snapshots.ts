@@ -9,8 +9,8 @@ import {
   operationShape,
   type SnapshotRecord,
   snapshotArn,
+  snapshotRecord,
   snapshotShape,
-  supportCode,
 } from "../records.js";
 import type { RegionStore } from "../store.js";
 import { optionalName, optionalString, parseTagList, requireName } from "../validate.js";
@@ -101,17 +101,15 @@ export const createDiskSnapshot: OperationHandler = {
       op(disk.name, "Disk", diskZone(ctx.regionName), name),
     ];
     const snapshot: SnapshotRecord = {
-      name,
-      uuid,
-      createdAtMs: now,
-      sizeInGb: disk.sizeInGb,
-      state: "pending",
-      progress: "0%",
-      fromDiskName: disk.name,
-      fromDiskArn: fromArn,
-      isFromAutoSnapshot: false,
-      tags,
-      supportCode: supportCode(engine.account, "snap", uuid),
+      ...snapshotRecord(ctx.arn, {
+        name,
+        uuid,
+        createdAtMs: now,
+        sizeInGb: disk.sizeInGb,
+        state: "pending",
+        fromDisk: { name: disk.name, uuid: disk.uuid },
+        tags,
+      }),
       completesAtMs: now + engine.config.createDelayMs,
       createOperationIds: ops.map((o) => o.id),
     };
