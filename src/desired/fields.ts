@@ -64,44 +64,32 @@ export const regionList = z
   })
   .transform((list) => (list.includes("*") ? [...REGION_NAMES] : list));
 
-export const duration = z
-  .string({
-    error: (iss) =>
-      iss.input === undefined
-        ? undefined
-        : `${JSON.stringify(iss.input)} is not a duration: ${DURATION_HINT}`,
-  })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${quote(text)} is not a duration: ${DURATION_HINT}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/** A duration field whose parsed value is `shape(ms, text)`. */
+function durationField<T>(shape: (ms: number, text: string) => T) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined
+          ? undefined
+          : `${JSON.stringify(iss.input)} is not a duration: ${DURATION_HINT}`,
+    })
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === null) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${quote(text)} is not a duration: ${DURATION_HINT}`,
+        });
+        return z.NEVER;
+      }
+      return shape(ms, text);
+    });
+}
+
+export const duration = durationField((ms) => ms);
 
 /** A duration that remembers how it was written (`48h` stays `48h` in keep reasons). */
-export const durationWithText = z
-  .string({
-    error: (iss) =>
-      iss.input === undefined
-        ? undefined
-        : `${JSON.stringify(iss.input)} is not a duration: ${DURATION_HINT}`,
-  })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${quote(text)} is not a duration: ${DURATION_HINT}`,
-      });
-      return z.NEVER;
-    }
-    return { ms, text };
-  });
+export const durationWithText = durationField((ms, text) => ({ ms, text }));
 
 /**
  * Tag maps are checked by hand rather than with z.record: zod skips a record's

@@ -2,8 +2,8 @@
 import { LIGHTSAIL_REGIONS } from "../../core/regions.js";
 import { invalidInput, notFound } from "../protocol.js";
 import { diskShape } from "../records.js";
-import { optionalString, requireName } from "../validate.js";
-import { field, type OperationHandler } from "./context.js";
+import { requireName } from "../validate.js";
+import { field, listPage, type OperationHandler } from "./context.js";
 
 export const getDisk: OperationHandler = {
   target: field("diskName"),
@@ -17,16 +17,13 @@ export const getDisk: OperationHandler = {
 };
 
 export const getDisks: OperationHandler = {
-  handle(ctx, input) {
-    ctx.engine.authorize(ctx.principal, { action: "lightsail:GetDisks", resource: "*" });
-    const page = ctx.region.diskPage(
-      optionalString(input, "pageToken"),
-      ctx.engine.config.pageSize,
-    );
-    const out: Record<string, unknown> = { disks: page.items.map((d) => diskShape(ctx.arn, d)) };
-    if (page.nextPageToken !== undefined) out.nextPageToken = page.nextPageToken;
-    return out;
-  },
+  handle: (ctx, input) =>
+    listPage(ctx, input, {
+      action: "lightsail:GetDisks",
+      key: "disks",
+      page: (token, size) => ctx.region.diskPage(token, size),
+      shape: (d) => diskShape(ctx.arn, d),
+    }),
 };
 
 function flag(input: Record<string, unknown>, name: string): boolean {

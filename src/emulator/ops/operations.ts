@@ -1,8 +1,8 @@
 /** GetOperation, GetOperations, GetOperationsForResource. */
 import { notFound } from "../protocol.js";
 import { operationShape } from "../records.js";
-import { optionalString, requireName, requireString } from "../validate.js";
-import { field, type OperationHandler } from "./context.js";
+import { requireName, requireString } from "../validate.js";
+import { field, listPage, type OperationHandler } from "./context.js";
 
 export const getOperation: OperationHandler = {
   target: field("operationId"),
@@ -16,38 +16,24 @@ export const getOperation: OperationHandler = {
 };
 
 export const getOperations: OperationHandler = {
-  handle(ctx, input) {
-    ctx.engine.authorize(ctx.principal, { action: "lightsail:GetOperations", resource: "*" });
-    const page = ctx.region.operationPage(
-      undefined,
-      optionalString(input, "pageToken"),
-      ctx.engine.config.pageSize,
-    );
-    const out: Record<string, unknown> = {
-      operations: page.items.map((o) => operationShape(ctx.regionName, o)),
-    };
-    if (page.nextPageToken !== undefined) out.nextPageToken = page.nextPageToken;
-    return out;
-  },
+  handle: (ctx, input) =>
+    listPage(ctx, input, {
+      action: "lightsail:GetOperations",
+      key: "operations",
+      page: (token, size) => ctx.region.operationPage(undefined, token, size),
+      shape: (o) => operationShape(ctx.regionName, o),
+    }),
 };
 
 export const getOperationsForResource: OperationHandler = {
   target: field("resourceName"),
   handle(ctx, input) {
     const name = requireName(input, "resourceName");
-    ctx.engine.authorize(ctx.principal, {
+    return listPage(ctx, input, {
       action: "lightsail:GetOperationsForResource",
-      resource: "*",
+      key: "operations",
+      page: (token, size) => ctx.region.operationPage(name, token, size),
+      shape: (o) => operationShape(ctx.regionName, o),
     });
-    const page = ctx.region.operationPage(
-      name,
-      optionalString(input, "pageToken"),
-      ctx.engine.config.pageSize,
-    );
-    const out: Record<string, unknown> = {
-      operations: page.items.map((o) => operationShape(ctx.regionName, o)),
-    };
-    if (page.nextPageToken !== undefined) out.nextPageToken = page.nextPageToken;
-    return out;
   },
 };

@@ -13,8 +13,8 @@ import {
   snapshotShape,
 } from "../records.js";
 import type { RegionStore } from "../store.js";
-import { optionalName, optionalString, parseTagList, requireName } from "../validate.js";
-import { field, type OpContext, type OperationHandler } from "./context.js";
+import { optionalName, parseTagList, requireName } from "../validate.js";
+import { field, listPage, type OpContext, type OperationHandler } from "./context.js";
 
 function findSnapshot(ctx: OpContext, name: string): SnapshotRecord {
   const s = ctx.region.snapshots.get(name);
@@ -23,18 +23,13 @@ function findSnapshot(ctx: OpContext, name: string): SnapshotRecord {
 }
 
 export const getDiskSnapshots: OperationHandler = {
-  handle(ctx, input) {
-    ctx.engine.authorize(ctx.principal, { action: "lightsail:GetDiskSnapshots", resource: "*" });
-    const page = ctx.region.snapshotPage(
-      optionalString(input, "pageToken"),
-      ctx.engine.config.pageSize,
-    );
-    const out: Record<string, unknown> = {
-      diskSnapshots: page.items.map((s) => snapshotShape(ctx.arn, s)),
-    };
-    if (page.nextPageToken !== undefined) out.nextPageToken = page.nextPageToken;
-    return out;
-  },
+  handle: (ctx, input) =>
+    listPage(ctx, input, {
+      action: "lightsail:GetDiskSnapshots",
+      key: "diskSnapshots",
+      page: (token, size) => ctx.region.snapshotPage(token, size),
+      shape: (s) => snapshotShape(ctx.arn, s),
+    }),
 };
 
 export const getDiskSnapshot: OperationHandler = {
