@@ -11,7 +11,7 @@ import { isLightsailRegion } from "../core/regions.js";
 import type { CallRecord, Engine } from "./engine.js";
 import { OPERATIONS } from "./ops/index.js";
 import { CONTENT_TYPE, invalidInput, LightsailError, TARGET_PREFIX } from "./protocol.js";
-import type { SigV4Verifier } from "./sigv4.js";
+import { queryOf, type SigV4Verifier } from "./sigv4.js";
 import { answerSts, isQueryRequest, STS_CONTENT_TYPE } from "./sts.js";
 
 const MAX_BODY_BYTES = 1 << 20;
@@ -135,11 +135,7 @@ async function dispatch(
       "UnknownOperationException",
       `No operation at path ${url.pathname}; use POST /.`,
     );
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    const prev = query[k];
-    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
+  const query = queryOf(url);
   const caller = await verifier.verify(
     { method: "POST", path: url.pathname, query, headers: req.headers, body },
     engine.now(),

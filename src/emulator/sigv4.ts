@@ -9,6 +9,16 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { LightsailError } from "./protocol.js";
 
+/** A URL's query as SigV4 canonicalises it: a repeated key keeps every value, in order. */
+export function queryOf(url: URL): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const prev = query[k];
+    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return query;
+}
+
 export interface ReceivedRequest {
   method: string;
   path: string;

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { CallRecord, Engine } from "./engine.js";
-import { type SigV4FailureReason, SigV4Rejection, type SigV4Verifier } from "./sigv4.js";
+import { queryOf, type SigV4FailureReason, SigV4Rejection, type SigV4Verifier } from "./sigv4.js";
 
 const STS_VERSION = "2011-06-15";
 const NAMESPACE = `https://sts.amazonaws.com/doc/${STS_VERSION}/`;
@@ -86,11 +86,7 @@ async function getCallerIdentity(
 ): Promise<string> {
   if (req.method !== "POST") throw new StsError("InvalidAction", 400, "Use POST / for STS.");
   const url = new URL(req.url ?? "/", "http://emulator");
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    const prev = query[k];
-    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
+  const query = queryOf(url);
   const caller = await verifier.verify(
     { method: "POST", path: url.pathname, query, headers: req.headers, body },
     engine.now(),

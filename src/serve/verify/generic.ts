@@ -1,5 +1,5 @@
 /** The generic receiver (our own post-receive hook): `X-Signature: sha256=<64 hex>`. */
-import { assertArguments, matchesAnySecret } from "./hmac.js";
+import { verifySha256Header } from "./hmac.js";
 
 export const GENERIC_SIGNATURE_HEADER = "x-signature";
 
@@ -8,7 +8,5 @@ export function verifyGenericSignature(
   body: Uint8Array,
   header: string | undefined,
 ): boolean {
-  assertArguments(secrets, body);
-  if (typeof header !== "string" || !header.startsWith("sha256=")) return false;
-  return matchesAnySecret(secrets, body, header.slice("sha256=".length));
+  return verifySha256Header(secrets, body, header);
 }

@@ -49,3 +49,14 @@ export function matchesAnySecret(
 export function singleHeader(value: string | string[] | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
+
+/** A `sha256=<64 hex>` header (GitHub's and our own receivers'): true when it signs `body`. */
+export function verifySha256Header(
+  secrets: readonly string[],
+  body: Uint8Array,
+  header: string | undefined,
+): boolean {
+  assertArguments(secrets, body);
+  if (typeof header !== "string" || !header.startsWith("sha256=")) return false;
+  return matchesAnySecret(secrets, body, header.slice("sha256=".length));
+}
