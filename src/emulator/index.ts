@@ -55,22 +55,20 @@ export interface EmulatorOptions {
   faults?: FaultSettings;
 }
 
-/** A snapshot as tests see it. */
-export interface EmulatorSnapshot {
-  region: string;
-  name: string;
-  arn: string;
-  createdAt: Date;
-  sizeInGb: number;
-  state: string;
-  progress: string;
-  fromDiskName?: string;
-  fromDiskArn?: string;
-  fromInstanceName?: string;
-  fromInstanceArn?: string;
-  isFromAutoSnapshot: boolean;
-  tags: Record<string, string>;
-}
+/** A snapshot as tests see it: the stored record with its ARN and a Date. */
+export type EmulatorSnapshot = Pick<
+  SnapshotRecord,
+  | "name"
+  | "sizeInGb"
+  | "state"
+  | "progress"
+  | "fromDiskName"
+  | "fromDiskArn"
+  | "fromInstanceName"
+  | "fromInstanceArn"
+  | "isFromAutoSnapshot"
+  | "tags"
+> & { region: string; arn: string; createdAt: Date };
 
 export interface EmulatorDisk {
   region: string;
@@ -236,8 +234,15 @@ function faultControl(faults: Faults, store: Store, engine: Engine): FaultContro
   };
 }
 
+const SOURCE_FIELDS = [
+  "fromDiskName",
+  "fromDiskArn",
+  "fromInstanceName",
+  "fromInstanceArn",
+] as const;
+
 function viewSnapshot(account: string, region: string, s: SnapshotRecord): EmulatorSnapshot {
-  return {
+  const view: EmulatorSnapshot = {
     region,
     name: s.name,
     arn: snapshotArn({ account, region }, s.uuid),
@@ -245,15 +250,12 @@ function viewSnapshot(account: string, region: string, s: SnapshotRecord): Emula
     sizeInGb: s.sizeInGb,
     state: s.state,
     progress: s.progress,
-    ...(s.fromDiskName !== undefined
-      ? { fromDiskName: s.fromDiskName, fromDiskArn: s.fromDiskArn }
-      : {}),
-    ...(s.fromInstanceName !== undefined
-      ? { fromInstanceName: s.fromInstanceName, fromInstanceArn: s.fromInstanceArn }
-      : {}),
     isFromAutoSnapshot: s.isFromAutoSnapshot,
     tags: { ...s.tags },
   };
+  // Only the source fields the record has, as Lightsail omits the others.
+  for (const field of SOURCE_FIELDS) if (s[field] !== undefined) view[field] = s[field];
+  return view;
 }
 
 function viewDisk(account: string, region: string, d: DiskRecord): EmulatorDisk {
