@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import { randomBytes, randomUUID } from "node:crypto";
+import { link, open, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /**
@@ -35,5 +35,28 @@ async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic.
+  }
+}
+
+/**
+ * Creates `file` holding `content` only if it does not exist yet; false if it
+ * does. Written whole beside it, then linked into place: never seen empty or
+ * half-written, and exactly one of several racing creators wins.
+ */
+export async function createFileExclusive(
+  file: string,
+  content: string,
+  opts: { mode: number; durable: boolean },
+): Promise<boolean> {
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  await writeFile(tmp, content, { mode: opts.mode, flush: opts.durable });
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
   }
 }

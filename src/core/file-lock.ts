@@ -11,8 +11,9 @@
  * that two contenders cannot both take over.
  */
 import { randomUUID } from "node:crypto";
-import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { readFile, stat, unlink } from "node:fs/promises";
 import os from "node:os";
+import { createFileExclusive } from "./atomic-write.js";
 
 export interface LockOwner {
   pid: number;
@@ -72,18 +73,8 @@ async function isStale(path: string, owner: LockOwner | null): Promise<boolean> 
 }
 
 /** Creates `path` holding `content`, atomically and only if it does not exist. */
-async function createExclusive(path: string, content: string, durable: boolean): Promise<boolean> {
-  const tmp = `${path}.${randomUUID()}.tmp`;
-  await writeFile(tmp, content, { mode: 0o644, flush: durable });
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
+function createExclusive(path: string, content: string, durable: boolean): Promise<boolean> {
+  return createFileExclusive(path, content, { mode: 0o644, durable });
 }
 
 /** Removes `path` if it still holds the stale owner we saw, under a breaker lock. */

@@ -11,7 +11,7 @@
  * (s3-lock.ts, s3-audit.ts), beside their local counterparts.
  */
 import { randomUUID } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import {
   DeleteObjectCommand,
@@ -22,7 +22,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { writeFileAtomic } from "../core/atomic-write.js";
+import { createFileExclusive, writeFileAtomic } from "../core/atomic-write.js";
 import { badInput, SnapgateError } from "../core/errors.js";
 import {
   contentMd5,
@@ -138,18 +138,7 @@ export class DirStateStore implements StateStore {
   async createExclusive(key: string, body: string): Promise<boolean> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
-    // Written whole beside it, then linked into place: never seen empty or half-written.
-    const tmp = `${file}.${randomUUID()}.tmp`;
-    await writeFile(tmp, body, { mode: 0o600, flush: true });
-    try {
-      await link(tmp, file);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw err;
-    } finally {
-      await unlink(tmp).catch(() => {});
-    }
+    return createFileExclusive(file, body, { mode: 0o600, durable: true });
   }
 
   async append(key: string, text: string): Promise<void> {
