@@ -26,7 +26,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
 import { redactUrl } from "../source/index.js";
-import { preflight } from "./approve.js";
+import { approveDerived, type Derivation, preflight } from "./approve.js";
 
 export interface ApplyRequest {
   plan: Plan;
@@ -53,6 +53,11 @@ export interface ApplyRequest {
   operationTimeoutMs?: number;
   pollIntervalMs?: number;
   signal?: AbortSignal;
+  /**
+   * The derivation this very process just built the plan from (`serve`): the
+   * plan is approved against it, not re-derived. Absent for a plan file.
+   */
+  derived?: Derivation;
 }
 
 export function lockPath(stateDir: string, account: string): string {
@@ -84,13 +89,15 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   return withApplyLock(req.stateDir, plan, async () => {
     // First, before settling anything or deleting: the credentials are the plan's account's.
     const caller = await proveAccount(plan, req.identity);
-    const checks = await preflight(plan, {
-      cacheDir: req.cacheDir,
-      nowMs: req.nowMs,
-      requireBranch: req.requireBranch,
-      repo,
-      clients: reads(),
-    });
+    const checks = req.derived
+      ? approveDerived(plan, req.derived, req.nowMs)
+      : await preflight(plan, {
+          cacheDir: req.cacheDir,
+          nowMs: req.nowMs,
+          requireBranch: req.requireBranch,
+          repo,
+          clients: reads(),
+        });
     if (req.confirm && !(await req.confirm(plan, source)))
       throw refused("apply cancelled: the confirmation did not match", "Cancelled");
     const settled = await settleInterrupted({

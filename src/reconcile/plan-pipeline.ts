@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { arnAccount } from "../core/arn.js";
 import { refused } from "../core/errors.js";
 import { snapshotKey } from "../core/keys.js";
-import type { Block, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
+import type { Block, Decision, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
 import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
 import { type GateStages, gate } from "../gate/gate.js";
@@ -16,7 +16,7 @@ import { listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
 import { checkoutSource, redactUrl, type SourceCheckout } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
-import { loadGateStages } from "./load-stages.js";
+import { type LoadedStages, loadGateStages } from "./load-stages.js";
 import { StepRunner } from "./steps.js";
 
 export interface PlanRequest {
@@ -43,6 +43,11 @@ export interface PlanOutcome {
   desired: DesiredState;
   inventory: Inventory;
   diff: DiffResult;
+  /** the gate's verdict on every candidate: what an in-process approval checks against */
+  decisions: readonly Decision[];
+  /** the gate's dependencies as loaded for this derivation (access check, policy) */
+  gate: GateStages;
+  policyDigest: string;
   /** plan-level guard failures: when present, every candidate is blocked */
   planLevelBlocks: readonly Block[];
   checkout: Pick<SourceCheckout, "repo" | "ref" | "commit" | "author" | "committedAt" | "message">;
@@ -51,9 +56,33 @@ export interface PlanOutcome {
   warnings: readonly string[];
 }
 
-export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
-  const steps = req.steps ?? new StepRunner(req.log);
-  const nowMs = req.nowMs ?? Date.now();
+/** What a commit says: its checkout, desired state (and base's) and the gate's dependencies. */
+export interface LoadedSource {
+  checkout: SourceCheckout;
+  desired: DesiredState;
+  baseDesired: DesiredState | undefined;
+  stages: LoadedStages;
+  warnings: readonly string[];
+}
+
+/** What live state says against a loaded source: the inventory, the diff and the verdicts. */
+export interface Observation {
+  inventory: Inventory;
+  diff: DiffResult;
+  decisions: readonly Decision[];
+  planLevelBlocks: readonly Block[];
+  /** PR mode: keys of the snapshots that were already candidates on base */
+  onBase: ReadonlySet<string> | undefined;
+}
+
+/**
+ * checkout → load-desired → load-policy. The caller releases the checkout.
+ * The policy loads before anything is listed: bad input contacts nothing.
+ */
+export async function loadSource(
+  req: Pick<PlanRequest, "repo" | "ref" | "base" | "cacheDir" | "log" | "onWarning">,
+  steps: StepRunner,
+): Promise<LoadedSource> {
   const checkout = await steps.run("checkout", () =>
     checkoutSource({ repo: req.repo, ref: req.ref, base: req.base, cacheDir: req.cacheDir }),
   );
@@ -71,21 +100,50 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     const baseDesired = checkout.base
       ? await steps.run("load-desired", () => loadDesiredFromDir(checkout.base!.dir))
       : undefined;
-    // The policy loads before anything is listed: bad input contacts nothing.
     const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
-    const inventory = await steps.run("list-live", () =>
-      listInventory(req.clients, desired.spec.regions),
-    );
-    assertAccount(desired, inventory);
-    const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
-    const gated = await steps.run("gate", () =>
-      gate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
-    );
-    const decisions = gated.decisions;
-    // PR mode: what was already a deletion candidate on base, against the same live state.
-    const onBase = baseDesired
-      ? new Set(diff(baseDesired, inventory, nowMs).candidates.map((c) => snapshotKey(c.snapshot)))
-      : undefined;
+    return { checkout, desired, baseDesired, stages, warnings };
+  } catch (err) {
+    await checkout.release();
+    throw err;
+  }
+}
+
+/** list-live → diff → gate, for a loaded source at `nowMs`. */
+export async function observe(
+  source: LoadedSource,
+  clients: ClientFactory,
+  nowMs: number,
+  steps: StepRunner,
+): Promise<Observation> {
+  const { desired, baseDesired, stages, checkout } = source;
+  const inventory = await steps.run("list-live", () =>
+    listInventory(clients, desired.spec.regions),
+  );
+  assertAccount(desired, inventory);
+  const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
+  const gated = await steps.run("gate", () =>
+    gate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
+  );
+  // PR mode: what was already a deletion candidate on base, against the same live state.
+  const onBase = baseDesired
+    ? new Set(diff(baseDesired, inventory, nowMs).candidates.map((c) => snapshotKey(c.snapshot)))
+    : undefined;
+  return {
+    inventory,
+    diff: result,
+    decisions: gated.decisions,
+    planLevelBlocks: gated.planLevel,
+    onBase,
+  };
+}
+
+export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
+  const steps = req.steps ?? new StepRunner(req.log);
+  const nowMs = req.nowMs ?? Date.now();
+  const source = await loadSource(req, steps);
+  const { checkout, desired, stages } = source;
+  try {
+    const seen = await observe(source, req.clients, nowMs, steps);
     const plan = await steps.run("build-plan", () =>
       buildPlan({
         source: {
@@ -98,24 +156,26 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
         account: desired.spec.account,
         regions: desired.spec.regions,
         policy: { bundle: desired.spec.policy.bundle, digest: stages.policyDigest },
-        inventory,
-        diff: result,
-        decisions,
+        inventory: seen.inventory,
+        diff: seen.diff,
+        decisions: seen.decisions,
         nowMs,
-        ...(onBase ? { onBase } : {}),
+        ...(seen.onBase ? { onBase: seen.onBase } : {}),
       }),
     );
     const { ref, commit, author, committedAt, message } = checkout;
-    const repo = redactUrl(checkout.repo);
     return {
       plan,
       desired,
-      inventory,
-      diff: result,
-      planLevelBlocks: gated.planLevel,
-      checkout: { repo, ref, commit, author, committedAt, message },
+      inventory: seen.inventory,
+      diff: seen.diff,
+      decisions: seen.decisions,
+      gate: stages.gate,
+      policyDigest: stages.policyDigest,
+      planLevelBlocks: seen.planLevelBlocks,
+      checkout: { repo: redactUrl(checkout.repo), ref, commit, author, committedAt, message },
       steps: steps.records,
-      warnings,
+      warnings: source.warnings,
     };
   } finally {
     await checkout.release();

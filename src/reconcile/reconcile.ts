@@ -137,6 +137,8 @@ export async function reconcileOnce(
           identity: opts.identity,
           trigger,
           signal: opts.signal,
+          // approved against the derivation just made: no second checkout, policy load or listing
+          derived: outcome,
         }),
       );
     }
