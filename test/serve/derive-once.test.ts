@@ -82,7 +82,7 @@ describe("a serve auto-apply derives once", () => {
     process.env.HOME = savedHome;
 
     // The scenario: deletions in us-east-1 only, of the two configured regions.
-    expect(result.outcome.kind).toBe("applied");
+    expect(result.outcome?.kind).toBe("applied");
     expect(result.applied?.deleted).toBeGreaterThan(0);
     const calls = w.emulator.calls().slice(callsBefore);
     const deleted = calls.filter((c) => c.operation === "DeleteDiskSnapshot");
@@ -99,7 +99,7 @@ describe("a serve auto-apply derives once", () => {
     expect(listings("us-east-1")).toBe(2);
     expect(listings("eu-west-2")).toBe(1);
 
-    const steps = result.outcome.steps.map((s) => s.step);
+    const steps = (result.outcome?.steps ?? []).map((s) => s.step);
     const times = (step: string) => steps.filter((s) => s === step).length;
     expect(times("checkout")).toBe(1);
     expect(times("load-desired")).toBe(1);
