@@ -17,6 +17,12 @@ import type {
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
 import { describeTagMatch, matchesTagsUnanimously } from "../core/tags.js";
+import {
+  desiredReportReasons,
+  type KeptUnit,
+  keepReasonsLookup,
+  keptUnit,
+} from "./kept-reasons.js";
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
@@ -60,6 +66,10 @@ export interface ReportSnapshot {
   reasons: ReportReason[];
   /** policy warnings for this snapshot (deletion candidates only) */
   warnings: string[];
+  /** why the desired state keeps it (`keep`, `newest 7`, `daily 2026-11-30`, …); empty unless desired */
+  keepReasons: string[];
+  /** the unit the timeline colours a kept snapshot by; null unless desired */
+  keptBy: KeptUnit | null;
 }
 
 export interface ReportMissing {
@@ -139,6 +149,7 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   const approved = new Map(plan.deletions.map((d) => [key(d), d]));
   const blocked = new Map(plan.blocked.map((b) => [key(b), b]));
   const candidateReason = new Map(diff.candidates.map((c) => [key(c.snapshot), c.reason]));
+  const keepReasons = keepReasonsLookup(plan, diff);
 
   const classify = (s: LiveSnapshot): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> => {
     const k = key(s);
@@ -157,10 +168,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
       };
     }
     if (desiredKeys.has(k)) {
-      const reason: ReportReason = keepKeys.has(k)
-        ? { kind: "keep", message: "named in keep" }
-        : { kind: "retain", message: "kept by a retain rule" };
-      return { class: "desired", reasons: [reason], warnings: [] };
+      const reasons = desiredReportReasons(keepReasons(s), keepKeys.has(k));
+      return { class: "desired", reasons, warnings: [] };
     }
     const deletion = approved.get(k);
     if (deletion !== undefined) {
@@ -202,6 +211,7 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     state: s.state,
     tags: s.tags,
     ...classify(s),
+    ...keptFields(desiredKeys.has(key(s)) ? keepReasons(s) : []),
   }));
 
   const missing = [...plan.missing]
@@ -237,6 +247,10 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     missing,
     warnings,
   };
+}
+
+function keptFields(reasons: readonly string[]): Pick<ReportSnapshot, "keepReasons" | "keptBy"> {
+  return { keepReasons: [...reasons], keptBy: keptUnit(reasons) };
 }
 
 function toReason(b: Block): ReportReason {

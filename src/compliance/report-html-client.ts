@@ -140,10 +140,21 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
       var k = s.region + "/" + (s.fromDisk === null ? "(no disk)" : s.fromDisk);
       var mark = svg("circle", { "class": "c-" + s.class, "data-chart-mark": "", "data-class": s.class,
         "data-key": s.region + "/" + s.name, cx: x(times[i]).toFixed(1), cy: top + rowOf[k] * rowH + rowH / 2, r: 5.5 });
-      mark.appendChild(svg("title", {}, s.name + " \u2014 " + LABELS[s.class] + " \u2014 " + s.createdAt));
+      mark.appendChild(svg("title", {}, s.name + " \u2014 " + LABELS[s.class] + " \u2014 " + s.createdAt + keptTitle(s)));
+      markKept(mark, s);
       root.appendChild(mark);
     });
     host.appendChild(root);
+  }
+
+  // A kept mark is coloured by the unit that keeps it (keptBy), its title lists every reason.
+  function markKept(mark, s) {
+    if (!s.keptBy) return;
+    mark.setAttribute("class", "c-" + s.class + " k-" + s.keptBy);
+    mark.setAttribute("data-kept-by", s.keptBy);
+  }
+  function keptTitle(s) {
+    return s.keepReasons && s.keepReasons.length ? " \u2014 kept by " + s.keepReasons.join(", ") : "";
   }
 
   renderTable();
