@@ -58,6 +58,8 @@ export interface ReportSnapshot {
   name: string;
   arn: string;
   fromDisk: string | null;
+  /** the instance whose system disk it copies (Lightsail names no disk then); null otherwise */
+  fromInstance: string | null;
   createdAt: string;
   sizeInGb: number;
   state: string;
@@ -94,6 +96,8 @@ export interface DiskSummary {
   region: string;
   /** null for snapshots whose source disk Lightsail does not name */
   disk: string | null;
+  /** for an instance's snapshots (disk null): the instance; null otherwise */
+  instance: string | null;
   classes: ClassCounts;
 }
 
@@ -206,6 +210,7 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     name: s.name,
     arn: s.arn,
     fromDisk: s.fromDiskName ?? null,
+    fromInstance: s.fromDiskName === undefined ? (s.fromInstanceName ?? null) : null,
     createdAt: s.createdAt,
     sizeInGb: s.sizeInGb,
     state: s.state,
@@ -301,10 +306,12 @@ function summarise(
   for (const s of snapshots) {
     classes[s.class]++;
     region(s.region).classes[s.class]++;
-    const dk = `${s.region}\u0000${s.fromDisk ?? ""}`;
+    // a disk and an instance are both a source: one row each, never merged by name
+    const dk = `${s.region}\u0000${s.fromDisk ?? ""}\u0000${s.fromInstance ?? ""}`;
     let d = disks.get(dk);
     if (!d) {
-      d = { region: s.region, disk: s.fromDisk, classes: emptyClassCounts() };
+      const instance = s.fromInstance;
+      d = { region: s.region, disk: s.fromDisk, instance, classes: emptyClassCounts() };
       disks.set(dk, d);
     }
     d.classes[s.class]++;
@@ -319,7 +326,10 @@ function summarise(
     warnings,
     byRegion: [...regions.values()].sort((a, b) => byName(a.region, b.region)),
     byDisk: [...disks.values()].sort(
-      (a, b) => byName(a.region, b.region) || byName(a.disk ?? "", b.disk ?? ""),
+      (a, b) =>
+        byName(a.region, b.region) ||
+        byName(a.disk ?? "", b.disk ?? "") ||
+        byName(a.instance ?? "", b.instance ?? ""),
     ),
   };
 }

@@ -6,6 +6,7 @@ import {
   CALENDAR_SET,
   calendarSeries,
   EXPECTED_CLASSES,
+  instanceSnapshots,
   mixedFleet,
   POLICY_DIGEST,
   reportFor,
@@ -318,5 +319,30 @@ describe("buildComplianceReport: keep reasons", () => {
     const byName = Object.fromEntries(report.snapshots.map((s) => [s.name, s]));
     expect(byName["web-keep"]).toMatchObject({ keepReasons: ["keep"], keptBy: "keep" });
     expect(byName["db-new"]).toMatchObject({ keepReasons: ["newest 1"], keptBy: "rule" });
+  });
+});
+
+describe("buildComplianceReport: instance sources", () => {
+  it("names an instance snapshot's instance and gives each source its own summary row", () => {
+    const d = desired({}, [set({ retain: [{ fromInstance: "app-1", newest: 1 }] })]);
+    const fleet = [...instanceSnapshots(), snap({ name: "disk-1", fromDiskName: "app-1" })];
+    const { report } = reportFor(d, fleet);
+    const byName = Object.fromEntries(report.snapshots.map((s) => [s.name, s]));
+    expect(byName["app-1-system-1"]).toMatchObject({
+      fromDisk: null,
+      fromInstance: "app-1",
+      class: "desired",
+      keepReasons: ["newest 1"],
+    });
+    expect(byName["app-1-system-20"]).toMatchObject({
+      fromInstance: "app-1",
+      class: "would-delete",
+    });
+    expect(byName["disk-1"]).toMatchObject({ fromDisk: "app-1", fromInstance: null });
+    // the disk app-1 and the instance app-1 are two sources
+    expect(report.summary.byDisk.map((r) => [r.disk, r.instance, r.classes.desired])).toEqual([
+      [null, "app-1", 1],
+      ["app-1", null, 0],
+    ]);
   });
 });

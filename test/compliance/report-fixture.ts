@@ -144,6 +144,18 @@ export function calendarSeries(days = 75) {
   );
 }
 
+/** Two snapshots of instance app-1's system disk (no fromDiskName), 1 and 20 days old. */
+export function instanceSnapshots() {
+  return [1, 20].map((age) =>
+    snap({
+      name: `app-1-system-${age}`,
+      fromDiskName: undefined,
+      fromInstanceName: "app-1",
+      createdAt: daysAgo(age),
+    }),
+  );
+}
+
 /**
  * The mixed fleet plus a daily series on a second disk, a calendar-rotated series on a third
  * and a snapshot with hostile tag text: for the browser.
@@ -154,6 +166,11 @@ export function showcaseFleet() {
     ...base.desired.sets,
     set({ name: "app", retain: [{ fromDisk: "app-data", newest: 5 }], file: "snapshots/app.yaml" }),
     CALENDAR_SET,
+    set({
+      name: "app-1",
+      retain: [{ fromInstance: "app-1", newest: 1 }],
+      file: "snapshots/app.yaml",
+    }),
   ]);
   const series = Array.from({ length: 20 }, (_, i) =>
     snap({
@@ -168,6 +185,6 @@ export function showcaseFleet() {
     tags: { ...managed, note: "</script><b id=injected>x</b><!-- & \u2028" },
   });
   // 35 nights: enough for every unit, few enough candidates to stay under maxDeletions
-  const fleet = [...base.fleet, ...series, ...calendarSeries(35), hostile];
+  const fleet = [...base.fleet, ...series, ...calendarSeries(35), ...instanceSnapshots(), hostile];
   return { desired: d, fleet, ...reportFor(d, fleet) };
 }

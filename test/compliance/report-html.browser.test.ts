@@ -164,6 +164,10 @@ describe("report.html in Chromium", () => {
     expect(await page.$$eval("#legend [data-legend]", (els) => els.length)).toBe(
       SNAPSHOT_CLASSES.length,
     );
+    // An instance's snapshots have a row of their own, named by the instance.
+    expect(
+      await page.$$eval('#chart [data-chart-row="us-east-1/instance app-1"]', (els) => els.length),
+    ).toBe(1);
     // Older snapshots sit further left on the same disk's row.
     const cx = (key: string) => page.getAttribute(`#chart [data-key="${key}"]`, "cx").then(Number);
     expect(await cx("us-east-1/app-data-day-19")).toBeLessThan(
