@@ -71,6 +71,20 @@ try {
     big.diffPlusRenderMs / 2000,
     "lower",
   );
+  // issue 13: a full calendar rule (hourly … yearly, Europe/Berlin, plus within) on every
+  // source costs under twice the newest-rule row above, measured in the same run
+  const cal = p.calendar;
+  if (cal) {
+    add(
+      "plan",
+      `diff+render ${cal.snapshots} snapshots in ${cal.sources} sources, full calendar + within`,
+      `${cal.diffPlusRenderMs} ms`,
+      `${cal.target * cal.baselineMs} ms (${cal.target}× the row above, same run)`,
+      cal.diffPlusRenderMs / (cal.target * cal.baselineMs),
+      "lower",
+      `diff alone ${cal.diffMs} ms; ${cal.desired} kept, ${cal.candidates} candidates; ${cal.ratio}× the newest-rule row`,
+    );
+  }
 } catch {}
 try {
   const p = read("policy");

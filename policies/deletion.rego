@@ -27,15 +27,15 @@ deny contains msg if {
 deny contains msg if {
 	input.siblings.remainingAfterPlan < data.minSnapshotsPerDisk
 	msg := sprintf(
-		"%s: would leave disk %s with %v completed snapshots, fewer than minSnapshotsPerDisk (%v)",
-		[lib.snapshot_id, lib.source_disk, input.siblings.remainingAfterPlan, data.minSnapshotsPerDisk],
+		"%s: would leave %s with %v completed snapshots, fewer than minSnapshotsPerDisk (%v)",
+		[lib.snapshot_id, lib.source_label, input.siblings.remainingAfterPlan, data.minSnapshotsPerDisk],
 	)
 }
 
 deny contains msg if {
 	input.disk == null
 	lib.last_copy
-	msg := sprintf("%s: last remaining copy of deleted disk %s", [lib.snapshot_id, lib.source_disk])
+	msg := sprintf("%s: last remaining copy of %s", [lib.snapshot_id, lib.last_copy_of])
 }
 
 deny contains msg if {

@@ -8,8 +8,30 @@ snapshot_id := sprintf("%s/%s", [
 	object.get(object.get(input, "snapshot", {}), "name", "?"),
 ])
 
-# Name of the snapshot's source disk, for messages.
-source_disk := object.get(input.snapshot, "fromDiskName", "(unknown disk)")
+# The snapshot's source, {"kind": "disk" | "instance", "name": …}: the input's `source`,
+# else Lightsail's fromDiskName / fromInstanceName (a disk wins when both are named).
+default source := null
+
+source := input.source if {
+	is_object(input.source)
+} else := {"kind": "disk", "name": input.snapshot.fromDiskName} if {
+	is_string(input.snapshot.fromDiskName)
+} else := {"kind": "instance", "name": input.snapshot.fromInstanceName} if {
+	is_string(input.snapshot.fromInstanceName)
+}
+
+# The source for messages: "disk web-data" or "instance app-1", never "disk" for an instance.
+default source_label := "an unknown source"
+
+source_label := sprintf("%s %s", [source.kind, source.name]) if source.kind in {"disk", "instance"}
+
+# What the last copy would be lost of. Snapgate lists no instances, so an instance's
+# snapshots always come with `disk: null` and the message does not call the instance deleted.
+default last_copy_of := "a deleted, unknown source"
+
+last_copy_of := sprintf("deleted disk %s", [source.name]) if source.kind == "disk"
+
+last_copy_of := sprintf("the system disk of instance %s", [source.name]) if source.kind == "instance"
 
 # ── configuration (data.json merged with spec.policy.data) ──────────────────
 # A missing or mistyped threshold would silently disable its rule, so it is an

@@ -13,6 +13,7 @@ type Register = (program: Command) => void;
 const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
   ["plan", async () => (await import("./plan.js")).registerPlanCommand],
   ["apply", async () => (await import("./apply.js")).registerApplyCommand],
+  ["explain", async () => (await import("./explain.js")).registerExplainCommand],
   ["show", async () => (await import("./show.js")).registerShowCommand],
   ["audit", async () => (await import("./audit.js")).registerAuditCommand],
   ["serve", async () => (await import("./serve.js")).registerServeCommand],

@@ -17,6 +17,12 @@ import type {
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
 import { describeTagMatch, matchesTagsUnanimously } from "../core/tags.js";
+import {
+  desiredReportReasons,
+  type KeptUnit,
+  keepReasonsLookup,
+  keptUnit,
+} from "./kept-reasons.js";
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
@@ -52,6 +58,8 @@ export interface ReportSnapshot {
   name: string;
   arn: string;
   fromDisk: string | null;
+  /** the instance whose system disk it copies (Lightsail names no disk then); null otherwise */
+  fromInstance: string | null;
   createdAt: string;
   sizeInGb: number;
   state: string;
@@ -60,6 +68,10 @@ export interface ReportSnapshot {
   reasons: ReportReason[];
   /** policy warnings for this snapshot (deletion candidates only) */
   warnings: string[];
+  /** why the desired state keeps it (`keep`, `newest 7`, `daily 2026-11-30`, …); empty unless desired */
+  keepReasons: string[];
+  /** the unit the timeline colours a kept snapshot by; null unless desired */
+  keptBy: KeptUnit | null;
 }
 
 export interface ReportMissing {
@@ -84,6 +96,8 @@ export interface DiskSummary {
   region: string;
   /** null for snapshots whose source disk Lightsail does not name */
   disk: string | null;
+  /** for an instance's snapshots (disk null): the instance; null otherwise */
+  instance: string | null;
   classes: ClassCounts;
 }
 
@@ -139,6 +153,7 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   const approved = new Map(plan.deletions.map((d) => [key(d), d]));
   const blocked = new Map(plan.blocked.map((b) => [key(b), b]));
   const candidateReason = new Map(diff.candidates.map((c) => [key(c.snapshot), c.reason]));
+  const keepReasons = keepReasonsLookup(plan, diff);
 
   const classify = (s: LiveSnapshot): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> => {
     const k = key(s);
@@ -157,10 +172,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
       };
     }
     if (desiredKeys.has(k)) {
-      const reason: ReportReason = keepKeys.has(k)
-        ? { kind: "keep", message: "named in keep" }
-        : { kind: "retain", message: "kept by a retain rule" };
-      return { class: "desired", reasons: [reason], warnings: [] };
+      const reasons = desiredReportReasons(keepReasons(s), keepKeys.has(k));
+      return { class: "desired", reasons, warnings: [] };
     }
     const deletion = approved.get(k);
     if (deletion !== undefined) {
@@ -197,11 +210,13 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     name: s.name,
     arn: s.arn,
     fromDisk: s.fromDiskName ?? null,
+    fromInstance: s.fromDiskName === undefined ? (s.fromInstanceName ?? null) : null,
     createdAt: s.createdAt,
     sizeInGb: s.sizeInGb,
     state: s.state,
     tags: s.tags,
     ...classify(s),
+    ...keptFields(desiredKeys.has(key(s)) ? keepReasons(s) : []),
   }));
 
   const missing = [...plan.missing]
@@ -237,6 +252,10 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     missing,
     warnings,
   };
+}
+
+function keptFields(reasons: readonly string[]): Pick<ReportSnapshot, "keepReasons" | "keptBy"> {
+  return { keepReasons: [...reasons], keptBy: keptUnit(reasons) };
 }
 
 function toReason(b: Block): ReportReason {
@@ -287,10 +306,12 @@ function summarise(
   for (const s of snapshots) {
     classes[s.class]++;
     region(s.region).classes[s.class]++;
-    const dk = `${s.region}\u0000${s.fromDisk ?? ""}`;
+    // a disk and an instance are both a source: one row each, never merged by name
+    const dk = `${s.region}\u0000${s.fromDisk ?? ""}\u0000${s.fromInstance ?? ""}`;
     let d = disks.get(dk);
     if (!d) {
-      d = { region: s.region, disk: s.fromDisk, classes: emptyClassCounts() };
+      const instance = s.fromInstance;
+      d = { region: s.region, disk: s.fromDisk, instance, classes: emptyClassCounts() };
       disks.set(dk, d);
     }
     d.classes[s.class]++;
@@ -305,7 +326,10 @@ function summarise(
     warnings,
     byRegion: [...regions.values()].sort((a, b) => byName(a.region, b.region)),
     byDisk: [...disks.values()].sort(
-      (a, b) => byName(a.region, b.region) || byName(a.disk ?? "", b.disk ?? ""),
+      (a, b) =>
+        byName(a.region, b.region) ||
+        byName(a.disk ?? "", b.disk ?? "") ||
+        byName(a.instance ?? "", b.instance ?? ""),
     ),
   };
 }

@@ -11,9 +11,13 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
   var CLASSES = ["desired", "would-delete", "blocked", "protected", "out-of-scope"];
   var LABELS = { "desired": "desired", "would-delete": "would delete", "blocked": "blocked", "protected": "protected", "out-of-scope": "out of scope" };
   var data = JSON.parse(document.getElementById("report-data").textContent);
+  // a snapshot's source: its disk, else the instance whose system disk it copies
+  function sourceOf(s) {
+    return s.fromDisk !== null ? s.fromDisk : s.fromInstance ? "instance " + s.fromInstance : "(no disk)";
+  }
   var snapshots = data.snapshots;
   var searchText = snapshots.map(function (s) {
-    var parts = [s.region, s.name, s.fromDisk || "", s.state, s.class, s.arn];
+    var parts = [s.region, s.name, sourceOf(s), s.state, s.class, s.arn];
     Object.keys(s.tags).forEach(function (k) { parts.push(k + "=" + s.tags[k]); });
     s.reasons.forEach(function (r) { parts.push(r.kind + ": " + r.message); });
     s.warnings.forEach(function (w) { parts.push(w); });
@@ -56,7 +60,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     var tagText = Object.keys(s.tags).map(function (k) { return k + "=" + s.tags[k]; }).join(", ");
     if (tagText) nameCell.appendChild(el("div", { "class": "tags" }, tagText));
     tr.appendChild(nameCell);
-    tr.appendChild(el("td", null, s.fromDisk === null ? "\u2014" : s.fromDisk));
+    tr.appendChild(el("td", null, s.fromDisk === null && !s.fromInstance ? "\u2014" : sourceOf(s)));
     tr.appendChild(el("td", { title: s.createdAt }, shortTime(s.createdAt)));
     tr.appendChild(el("td", null, String(s.sizeInGb)));
     tr.appendChild(el("td", null, s.state));
@@ -106,7 +110,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     var rowKeys = [];
     var rowOf = {};
     data.summary.byDisk.forEach(function (d) {
-      var k = d.region + "/" + (d.disk === null ? "(no disk)" : d.disk);
+      var k = d.region + "/" + sourceOf({ fromDisk: d.disk, fromInstance: d.instance });
       rowOf[k] = rowKeys.length;
       rowKeys.push(k);
     });
@@ -137,13 +141,24 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     });
     order.forEach(function (i) {
       var s = snapshots[i];
-      var k = s.region + "/" + (s.fromDisk === null ? "(no disk)" : s.fromDisk);
+      var k = s.region + "/" + sourceOf(s);
       var mark = svg("circle", { "class": "c-" + s.class, "data-chart-mark": "", "data-class": s.class,
         "data-key": s.region + "/" + s.name, cx: x(times[i]).toFixed(1), cy: top + rowOf[k] * rowH + rowH / 2, r: 5.5 });
-      mark.appendChild(svg("title", {}, s.name + " \u2014 " + LABELS[s.class] + " \u2014 " + s.createdAt));
+      mark.appendChild(svg("title", {}, s.name + " \u2014 " + LABELS[s.class] + " \u2014 " + s.createdAt + keptTitle(s)));
+      markKept(mark, s);
       root.appendChild(mark);
     });
     host.appendChild(root);
+  }
+
+  // A kept mark is coloured by the unit that keeps it (keptBy), its title lists every reason.
+  function markKept(mark, s) {
+    if (!s.keptBy) return;
+    mark.setAttribute("class", "c-" + s.class + " k-" + s.keptBy);
+    mark.setAttribute("data-kept-by", s.keptBy);
+  }
+  function keptTitle(s) {
+    return s.keepReasons && s.keepReasons.length ? " \u2014 kept by " + s.keepReasons.join(", ") : "";
   }
 
   renderTable();

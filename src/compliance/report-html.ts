@@ -7,9 +7,11 @@
  *
  * Test hooks: `#summary [data-count="<class>"]`, `#snapshots tbody tr[data-class]`,
  * `#filter-text`, `#filter-class`, `#snapshots th[data-sort]`, `#row-count`,
- * `#chart [data-chart-mark][data-class]`, `#legend [data-legend]`.
+ * `#chart [data-chart-mark][data-class]`, `#legend [data-legend]`, a kept mark's
+ * `[data-kept-by]`, `#kept-legend [data-legend-kept]`.
  */
 import { type ComplianceReport, SNAPSHOT_CLASSES, type SnapshotClass } from "./compliance.js";
+import { KEPT_UNIT_LABELS, KEPT_UNITS } from "./kept-reasons.js";
 import { REPORT_CLIENT_SCRIPT } from "./report-html-client.js";
 
 export const CLASS_LABELS: Readonly<Record<SnapshotClass, string>> = {
@@ -60,7 +62,7 @@ export function renderReportHtml(report: ComplianceReport): string {
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="color-scheme" content="light">
 <title>snapgate audit — ${e(verdict)} — ${e(report.source.ref)} @ ${e(report.source.commit.slice(0, 12))}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${KEPT_STYLE}</style>
 </head>
 <body>
 <header>
@@ -93,6 +95,7 @@ ${regionTable(report)}
 <section id="timeline">
 <h2>Snapshots per disk over time</h2>
 <ul id="legend">${SNAPSHOT_CLASSES.map((k) => `<li data-legend="${k}"><span class="swatch c-${k}"></span>${e(CLASS_LABELS[k])} <span class="n">${c[k]}</span></li>`).join("")}</ul>
+${keptLegend(report)}
 <div id="chart"><noscript>The timeline needs JavaScript; report.json holds the same data.</noscript></div>
 </section>
 <section id="snapshots-section">
@@ -139,6 +142,19 @@ function regionTable(report: ComplianceReport): string {
     return `<tr data-region="${htmlEscape(r.region)}"><td>${name}</td><td>${k.desired}</td><td>${k["would-delete"]}</td><td>${k.blocked}</td><td>${k.protected}</td><td>${k["out-of-scope"]}</td><td>${r.missing}</td></tr>`;
   });
   return `<table id="regions"><thead><tr><th>region</th><th>desired</th><th>would delete</th><th>blocked</th><th>protected</th><th>out of scope</th><th>missing</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** Kept snapshots are coloured by the unit that keeps them: the units present, with counts. */
+function keptLegend(report: ComplianceReport): string {
+  const counts = new Map<string, number>();
+  for (const s of report.snapshots)
+    if (s.keptBy !== null) counts.set(s.keptBy, (counts.get(s.keptBy) ?? 0) + 1);
+  const items = KEPT_UNITS.filter((u) => counts.has(u)).map(
+    (u) =>
+      `<li data-legend-kept="${u}"><span class="swatch k-${u}"></span>${htmlEscape(KEPT_UNIT_LABELS[u])} <span class="n">${counts.get(u)}</span></li>`,
+  );
+  if (items.length === 0) return "";
+  return `<ul id="kept-legend" aria-label="Kept snapshots by what keeps them"><li class="title">kept by</li>${items.join("")}</ul>`;
 }
 
 function missingSection(report: ComplianceReport): string {
@@ -193,4 +209,14 @@ tbody tr:nth-child(even){background:var(--alt)}
 #chart circle{stroke:#fff;stroke-width:1}
 #chart .c-desired{fill:var(--desired)}#chart .c-would-delete{fill:var(--would-delete)}#chart .c-blocked{fill:var(--blocked)}#chart .c-protected{fill:var(--protected)}#chart .c-out-of-scope{fill:var(--out-of-scope)}
 #missing li,#warnings li{margin:2px 0}
+`;
+
+/** Kept marks by unit: greens from light (hourly) to dark (yearly), keep in teal, other rules olive. */
+const KEPT_STYLE = `
+:root{--k-hourly:#9ccc65;--k-daily:#43a047;--k-weekly:#2e7d32;--k-monthly:#1b5e20;--k-yearly:#0b3d0e;--k-keep:#00838f;--k-rule:#827717}
+#kept-legend{list-style:none;display:flex;flex-wrap:wrap;gap:14px;padding:0;margin:0 0 8px;font-size:12px}#kept-legend .title{color:var(--muted)}#kept-legend .n{color:var(--muted)}
+.swatch.k-hourly,#chart .k-hourly{background:var(--k-hourly);fill:var(--k-hourly)}.swatch.k-daily,#chart .k-daily{background:var(--k-daily);fill:var(--k-daily)}
+.swatch.k-weekly,#chart .k-weekly{background:var(--k-weekly);fill:var(--k-weekly)}.swatch.k-monthly,#chart .k-monthly{background:var(--k-monthly);fill:var(--k-monthly)}
+.swatch.k-yearly,#chart .k-yearly{background:var(--k-yearly);fill:var(--k-yearly)}.swatch.k-keep,#chart .k-keep{background:var(--k-keep);fill:var(--k-keep)}
+.swatch.k-rule,#chart .k-rule{background:var(--k-rule);fill:var(--k-rule)}
 `;

@@ -90,8 +90,14 @@ function renderCase(c: Case): string {
   return body.join("\n");
 }
 
+/** The snapshot's source as reports name it: the disk, `instance web-1`, or `(no disk)`. */
+export function sourceLabel(s: Pick<ReportSnapshot, "fromDisk" | "fromInstance">): string {
+  if (s.fromDisk !== null) return s.fromDisk;
+  return s.fromInstance !== null ? `instance ${s.fromInstance}` : "(no disk)";
+}
+
 function snapshotCase(s: ReportSnapshot): Case {
-  const base = { name: `${s.region}/${s.name}`, classname: s.fromDisk ?? "(no disk)" };
+  const base = { name: `${s.region}/${s.name}`, classname: sourceLabel(s) };
   const reasons = s.reasons.map((r) => `${r.kind}: ${r.message}`);
   const detail = [
     ...reasons,

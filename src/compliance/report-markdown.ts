@@ -126,5 +126,5 @@ function renderWithBudget(report: ComplianceReport, budget: RowBudget): string {
 function snapshotRow(s: ReportSnapshot, nowMs: number): string {
   const reasons = s.reasons.map((r) => `**${r.kind}**: ${mdEscape(r.message)}`);
   const warnings = s.warnings.map((w) => `:warning: ${mdEscape(w)}`);
-  return `| ${s.region} | \`${s.name}\` | ${mdEscape(s.fromDisk ?? "—")} | ${formatAge(s.createdAt, nowMs)} | ${formatSize(s.sizeInGb)} | ${mdEscape(s.state)} | ${[...reasons, ...warnings].join("<br>")} |`;
+  return `| ${s.region} | \`${s.name}\` | ${mdEscape(s.fromDisk ?? (s.fromInstance === null ? "—" : `instance ${s.fromInstance}`))} | ${formatAge(s.createdAt, nowMs)} | ${formatSize(s.sizeInGb)} | ${mdEscape(s.state)} | ${[...reasons, ...warnings].join("<br>")} |`;
 }

@@ -2,8 +2,8 @@
 /**
  * `npm run demo`: the embedded Lightsail emulator seeded with
  * examples/fleet.yaml, examples/desired-state/ turned into a git repo, then the
- * same commands a user types — plan, apply, audit, audit-log verify — run as
- * the real CLI, each printed before it runs.
+ * same commands a user types — plan (with every kept snapshot's reasons), explain,
+ * apply, audit, audit-log verify — run as the real CLI, each printed before it runs.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -73,8 +73,27 @@ async function main(): Promise<void> {
     const reports = path.join(work, "reports");
     const steps: { args: string[]; ok: number[] }[] = [
       {
-        args: ["plan", "--repo", repo, "--ref", "main", "--out", planFile, "--detailed-exitcode"],
+        args: [
+          "plan",
+          "--repo",
+          repo,
+          "--ref",
+          "main",
+          "--out",
+          planFile,
+          "--show-kept",
+          "--detailed-exitcode",
+        ],
         ok: [0, 2],
+      },
+      // why a snapshot stays (a weekly of the rotation) and why another one goes
+      {
+        args: ["explain", "--repo", repo, "--ref", "main", "us-east-1/web-data-2026-11-08"],
+        ok: [0],
+      },
+      {
+        args: ["explain", "--repo", repo, "--ref", "main", "us-east-1/web-data-2026-11-12"],
+        ok: [0],
       },
       { args: ["apply", planFile, "--repo", repo, "--auto-approve"], ok: [0, 5] },
       { args: ["audit", "--repo", repo, "--ref", "main", "--report-dir", reports], ok: [0, 4] },

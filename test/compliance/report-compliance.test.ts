@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { buildComplianceReport } from "../../src/compliance/compliance.js";
 import type { Plan } from "../../src/core/model.js";
 import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
-import { EXPECTED_CLASSES, mixedFleet, POLICY_DIGEST, reportFor } from "./report-fixture.js";
+import {
+  CALENDAR_SET,
+  calendarSeries,
+  EXPECTED_CLASSES,
+  instanceSnapshots,
+  mixedFleet,
+  POLICY_DIGEST,
+  reportFor,
+} from "./report-fixture.js";
 
 const classOf = (report: ReturnType<typeof mixedFleet>["report"]) =>
   Object.fromEntries(report.snapshots.map((s) => [s.name, s.class]));
@@ -19,7 +27,8 @@ describe("buildComplianceReport: classification", () => {
   it("says why: keep, retain, drift, every block reason, scope and region", () => {
     const { report } = mixedFleet();
     expect(reasonsOf(report, "web-keep")).toEqual(["keep: named in keep"]);
-    expect(reasonsOf(report, "db-new")).toEqual(["retain: kept by a retain rule"]);
+    // the plan's keep reason, not a generic "kept by a retain rule"
+    expect(reasonsOf(report, "db-new")).toEqual(["retain: newest 1"]);
     expect(reasonsOf(report, "db-old")).toEqual([
       expect.stringMatching(/^drift: outside-retention/),
     ]);
@@ -266,6 +275,74 @@ describe("buildComplianceReport: document", () => {
     expect(webOld.class).toBe("blocked");
     expect(webOld.reasons).toEqual([
       { kind: "guard", message: "not accounted for by the plan (not-declared)" },
+    ]);
+  });
+});
+
+describe("buildComplianceReport: keep reasons", () => {
+  it("gives every desired snapshot the plan's reasons and the unit that colours it", () => {
+    const { report, plan } = reportFor(desired({}, [CALENDAR_SET]), calendarSeries());
+    const kept = report.snapshots.filter((s) => s.class === "desired");
+    expect(kept.map((s) => [s.name, s.keepReasons])).toEqual(
+      (plan.kept ?? []).map((k) => [k.name, k.reasons]),
+    );
+    const byName = Object.fromEntries(report.snapshots.map((s) => [s.name, s]));
+    // 2026-11-26T20:00Z, the newest: every unit keeps it; the coarsest colours it
+    expect(byName["cal-data-00"]).toMatchObject({
+      keepReasons: ["daily 2026-11-26", "weekly 2026-W48", "monthly 2026-11", "yearly 2026"],
+      keptBy: "yearly",
+    });
+    expect(reasonsOf(report, "cal-data-00")).toEqual([
+      "retain: daily 2026-11-26",
+      "retain: weekly 2026-W48",
+      "retain: monthly 2026-11",
+      "retain: yearly 2026",
+    ]);
+    expect(byName["cal-data-01"]).toMatchObject({
+      keepReasons: ["daily 2026-11-25"],
+      keptBy: "daily",
+    });
+    // Sunday 2026-11-22 closes 2026-W47
+    expect(byName["cal-data-04"]).toMatchObject({ keptBy: "weekly" });
+    // 2026-10-31, the newest of October
+    expect(byName["cal-data-26"]).toMatchObject({
+      keepReasons: ["monthly 2026-10"],
+      keptBy: "monthly",
+    });
+    const gone = report.snapshots.filter((s) => s.class !== "desired");
+    expect(gone.length).toBeGreaterThan(0);
+    for (const s of gone) expect([s.name, s.keepReasons, s.keptBy]).toEqual([s.name, [], null]);
+  });
+
+  it("colours a snapshot named in keep as keep, and one kept by newest as another rule", () => {
+    const { report } = mixedFleet();
+    const byName = Object.fromEntries(report.snapshots.map((s) => [s.name, s]));
+    expect(byName["web-keep"]).toMatchObject({ keepReasons: ["keep"], keptBy: "keep" });
+    expect(byName["db-new"]).toMatchObject({ keepReasons: ["newest 1"], keptBy: "rule" });
+  });
+});
+
+describe("buildComplianceReport: instance sources", () => {
+  it("names an instance snapshot's instance and gives each source its own summary row", () => {
+    const d = desired({}, [set({ retain: [{ fromInstance: "app-1", newest: 1 }] })]);
+    const fleet = [...instanceSnapshots(), snap({ name: "disk-1", fromDiskName: "app-1" })];
+    const { report } = reportFor(d, fleet);
+    const byName = Object.fromEntries(report.snapshots.map((s) => [s.name, s]));
+    expect(byName["app-1-system-1"]).toMatchObject({
+      fromDisk: null,
+      fromInstance: "app-1",
+      class: "desired",
+      keepReasons: ["newest 1"],
+    });
+    expect(byName["app-1-system-20"]).toMatchObject({
+      fromInstance: "app-1",
+      class: "would-delete",
+    });
+    expect(byName["disk-1"]).toMatchObject({ fromDisk: "app-1", fromInstance: null });
+    // the disk app-1 and the instance app-1 are two sources
+    expect(report.summary.byDisk.map((r) => [r.disk, r.instance, r.classes.desired])).toEqual([
+      [null, "app-1", 1],
+      ["app-1", null, 0],
     ]);
   });
 });

@@ -122,12 +122,55 @@ export const EXPECTED_CLASSES: Record<string, string> = {
   "tokyo-1": "out-of-scope",
 };
 
-/** The mixed fleet plus a daily series on a second disk and a snapshot with hostile tag text: for the browser. */
+/** A nightly series rotated by a calendar rule: kept by daily, weekly, monthly and yearly buckets. */
+export const CALENDAR_SET = set({
+  name: "cal",
+  retain: [
+    {
+      fromDisk: "cal-data",
+      calendar: { timezone: "UTC", daily: 5, weekly: 3, monthly: 3, yearly: "all" },
+    },
+  ],
+  file: "snapshots/cal.yaml",
+});
+
+export function calendarSeries(days = 75) {
+  return Array.from({ length: days }, (_, i) =>
+    snap({
+      name: `cal-data-${String(i).padStart(2, "0")}`,
+      fromDiskName: "cal-data",
+      createdAt: daysAgo(i + 0.5),
+    }),
+  );
+}
+
+/** Two snapshots of instance app-1's system disk (no fromDiskName), 1 and 20 days old. */
+export function instanceSnapshots() {
+  return [1, 20].map((age) =>
+    snap({
+      name: `app-1-system-${age}`,
+      fromDiskName: undefined,
+      fromInstanceName: "app-1",
+      createdAt: daysAgo(age),
+    }),
+  );
+}
+
+/**
+ * The mixed fleet plus a daily series on a second disk, a calendar-rotated series on a third
+ * and a snapshot with hostile tag text: for the browser.
+ */
 export function showcaseFleet() {
   const base = mixedFleet();
   const d = desired({}, [
     ...base.desired.sets,
     set({ name: "app", retain: [{ fromDisk: "app-data", newest: 5 }], file: "snapshots/app.yaml" }),
+    CALENDAR_SET,
+    set({
+      name: "app-1",
+      retain: [{ fromInstance: "app-1", newest: 1 }],
+      file: "snapshots/app.yaml",
+    }),
   ]);
   const series = Array.from({ length: 20 }, (_, i) =>
     snap({
@@ -141,6 +184,7 @@ export function showcaseFleet() {
     createdAt: daysAgo(33),
     tags: { ...managed, note: "</script><b id=injected>x</b><!-- & \u2028" },
   });
-  const fleet = [...base.fleet, ...series, hostile];
+  // 35 nights: enough for every unit, few enough candidates to stay under maxDeletions
+  const fleet = [...base.fleet, ...series, ...calendarSeries(35), ...instanceSnapshots(), hostile];
   return { desired: d, fleet, ...reportFor(d, fleet) };
 }

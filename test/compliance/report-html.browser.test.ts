@@ -164,11 +164,52 @@ describe("report.html in Chromium", () => {
     expect(await page.$$eval("#legend [data-legend]", (els) => els.length)).toBe(
       SNAPSHOT_CLASSES.length,
     );
+    // An instance's snapshots have a row of their own, named by the instance.
+    expect(
+      await page.$$eval('#chart [data-chart-row="us-east-1/instance app-1"]', (els) => els.length),
+    ).toBe(1);
     // Older snapshots sit further left on the same disk's row.
     const cx = (key: string) => page.getAttribute(`#chart [data-key="${key}"]`, "cx").then(Number);
     expect(await cx("us-east-1/app-data-day-19")).toBeLessThan(
       await cx("us-east-1/app-data-day-00"),
     );
+  });
+
+  it("colours kept marks by the unit that keeps them, with a legend and every reason in the title", async () => {
+    const kept = report.snapshots.filter((s) => s.class === "desired");
+    const marks = await page.$$eval("#chart [data-chart-mark][data-kept-by]", (els) =>
+      els.map((e) => ({
+        key: e.getAttribute("data-key")!,
+        unit: e.getAttribute("data-kept-by")!,
+        fill: getComputedStyle(e).fill,
+        title: e.querySelector("title")?.textContent ?? "",
+      })),
+    );
+    expect(marks.map((m) => [m.key, m.unit]).sort()).toEqual(
+      kept.map((s) => [`${s.region}/${s.name}`, s.keptBy]).sort(),
+    );
+    const units = [...new Set(marks.map((m) => m.unit))].sort();
+    expect(units).toEqual(["daily", "keep", "monthly", "rule", "weekly", "yearly"]);
+    // one colour per unit, none of them another class's colour
+    const fillOf = Object.fromEntries(marks.map((m) => [m.unit, m.fill]));
+    for (const m of marks) expect([m.unit, m.fill]).toEqual([m.unit, fillOf[m.unit]]);
+    expect(new Set(Object.values(fillOf)).size).toBe(units.length);
+    const otherFills = await page.$$eval("#chart [data-chart-mark]:not([data-kept-by])", (els) =>
+      els.map((e) => getComputedStyle(e).fill),
+    );
+    for (const f of Object.values(fillOf)) expect(otherFills).not.toContain(f);
+    expect(
+      await page.$$eval("#kept-legend [data-legend-kept]", (els) =>
+        els.map((e) => e.getAttribute("data-legend-kept")).sort(),
+      ),
+    ).toEqual(units);
+    const newest = marks.find((m) => m.key === "us-east-1/cal-data-00");
+    expect(newest?.title).toContain(
+      "kept by daily 2026-11-26, weekly 2026-W48, monthly 2026-11, yearly 2026",
+    );
+    // the table lists the same reasons
+    const row = await page.textContent('#snapshots tr[data-key="us-east-1/cal-data-00"]');
+    expect(row).toContain("retain: weekly 2026-W48");
   });
 
   it("shows hostile report text as text, never as markup", async () => {

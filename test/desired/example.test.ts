@@ -40,8 +40,11 @@ describe("examples/desired-state", () => {
         region: "us-east-1",
         keep: ["web-data-release-2-0", "web-data-pre-freeze"],
         retain: [
-          { fromDisk: "web-data", newest: 3 },
-          { fromDisk: "web-data", maxAgeMs: 180 * DAY, matchTags: { tier: "monthly" } },
+          {
+            fromDisk: "web-data",
+            calendar: { timezone: "America/New_York", daily: 7, weekly: 4, monthly: 6 },
+          },
+          { fromInstance: "web-1", calendar: { timezone: "UTC", daily: 3 } },
         ],
         file: "snapshots/web.yaml",
       },

@@ -45,7 +45,16 @@ describe("CLI start-up routing", () => {
   it("--help before a command is the top-level help, listing every command", async () => {
     const r = await runCli(["--help", "emulator"]);
     expect(r.code).toBe(0);
-    for (const cmd of ["plan", "apply", "show", "audit", "serve", "emulator", "iam-policy"])
+    for (const cmd of [
+      "plan",
+      "apply",
+      "explain",
+      "show",
+      "audit",
+      "serve",
+      "emulator",
+      "iam-policy",
+    ])
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, "m"));
   });
 });

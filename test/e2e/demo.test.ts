@@ -31,13 +31,24 @@ describe("npm run demo", () => {
   it("plans, applies, audits and verifies the audit log, and says where everything is", async () => {
     const { code, out } = await runDemo();
     expect(code).toBe(0);
-    expect(out).toContain("Plan: 5 to delete, 5 blocked, 1 missing");
+    // 5 web-data nights/weeks/months of the calendar rotation, 1 web-1 instance snapshot, 2 db
+    expect(out).toContain("Plan: 8 to delete, 4 blocked, 1 missing");
+    // the reasons: counts per reason, every kept snapshot (--show-kept), and explain
+    expect(out).toMatch(/^ {2}weekly {7}4$/m);
+    expect(out).toMatch(
+      /= us-east-1 {2}web-data-2026-11-19 {3}daily 2026-11-19, weekly 2026-W47, monthly 2026-11/,
+    );
+    expect(out).toMatch(/= us-east-1 {2}web-1-system-1 +daily \d{4}-\d{2}-\d{2}/);
+    expect(out).toContain("us-east-1/web-data-2026-11-08: kept: weekly 2026-W45");
+    expect(out).toMatch(
+      /us-east-1\/web-data-2026-11-12: proposed for deletion \(outside-retention\)/,
+    );
     expect(out).toMatch(/access: access deny rule #1 \(env=prod\) matches/);
     expect(out).toMatch(/policy: .*younger than minAgeDays \(7\)/);
     expect(out).toMatch(/protect: protected: matches protect\.matchTags \(legal-hold=\*\)/);
-    expect(out).toContain("Apply: 5 deleted, 0 already absent, 0 skipped, 0 denied, 0 failed.");
+    expect(out).toContain("Apply: 8 deleted, 0 already absent, 0 skipped, 0 denied, 0 failed.");
     expect(out).toMatch(
-      /NOT COMPLIANT\n\s+20 live snapshots: 14 desired, 0 would be deleted, 4 blocked, 1 protected/,
+      /NOT COMPLIANT\n\s+32 live snapshots: 27 desired, 0 would be deleted, 3 blocked, 1 protected/,
     );
     expect(out).toMatch(/audit\.jsonl: intact, \d+ records/);
     const reports = /reports\s+(\S+)\/report\.\{json,md,html\}/.exec(out)?.[1];

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import type { DesiredState, Tags } from "../../src/core/model.js";
+import type { CalendarSpec, DesiredState, Tags } from "../../src/core/model.js";
 import { ACCOUNT_ID, RESOURCE_NAME } from "../../src/core/names.js";
 import { REGION_NAMES } from "../../src/core/regions.js";
 import type { FleetSeed } from "../../src/emulator/seed.js";
@@ -184,9 +184,23 @@ export function desiredProblem(d: DesiredState): string | null {
     if (!isName(set.name) || !isRegion(set.region)) return `set ${set.name}/${set.region}`;
     if (!set.keep.every(isName)) return `keep of ${set.name}: ${JSON.stringify(set.keep)}`;
     for (const rule of set.retain) {
-      if (!isName(rule.fromDisk)) return `retain fromDisk ${rule.fromDisk}`;
-      if (rule.newest === undefined && rule.maxAgeMs === undefined)
-        return "retain rule without newest/maxAge";
+      const source = rule.fromDisk ?? rule.fromInstance;
+      if ((rule.fromDisk === undefined) === (rule.fromInstance === undefined) || !isName(source))
+        return `retain source ${rule.fromDisk}/${rule.fromInstance}`;
+      if (
+        rule.newest === undefined &&
+        rule.maxAgeMs === undefined &&
+        rule.withinMs === undefined &&
+        rule.calendar === undefined
+      )
+        return "retain rule without newest/maxAge/within/calendar";
+      if (
+        rule.withinMs !== undefined &&
+        !(Number.isSafeInteger(rule.withinMs) && rule.withinMs > 0)
+      )
+        return `retain within ${rule.withinMs}`;
+      const calendarProblem = rule.calendar && calendarInvalid(rule.calendar);
+      if (calendarProblem) return calendarProblem;
       if (rule.newest !== undefined && !(Number.isSafeInteger(rule.newest) && rule.newest >= 1)) {
         return `retain newest ${rule.newest}`;
       }
@@ -205,6 +219,18 @@ export function desiredProblem(d: DesiredState): string | null {
   }
   return inheritedProblem({ ...d, spec: { ...s, policy: { ...s.policy, data: {} } } });
 }
+
+/** What is wrong with a calendar the loader accepted, or null. */
+function calendarInvalid(calendar: CalendarSpec): string | null {
+  if (typeof calendar.timezone !== "string" || calendar.timezone === "") return "calendar.timezone";
+  const counts = CALENDAR_UNITS.map((u) => calendar[u]).filter((n) => n !== undefined);
+  if (counts.length === 0) return "calendar without a unit";
+  for (const n of counts)
+    if (n !== "all" && !(Number.isSafeInteger(n) && n >= 1)) return `calendar count ${n}`;
+  return null;
+}
+
+const CALENDAR_UNITS = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;
 
 /** What is wrong with a fleet seed the loader accepted, or null. */
 export function seedProblem(seed: FleetSeed): string | null {
