@@ -8,6 +8,7 @@ import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
+import { flagTargets, type NotifyFlags, withNotifyOptions } from "./notify-options.js";
 import {
   cacheDirFor,
   clockNow,
@@ -18,7 +19,7 @@ import {
 } from "./options.js";
 import { resolveState } from "./state.js";
 
-interface ServeFlags {
+interface ServeFlags extends NotifyFlags {
   repo: string;
   branch: string;
   port: number;
@@ -42,40 +43,49 @@ function port(value: string): number {
 }
 
 export function registerServeCommand(program: Command): void {
-  withStateOptions(
-    withLightsailOptions(
-      program
-        .command("serve")
-        .description(
-          "daemon: reconcile on webhook pushes and on an interval; auto-apply where configured",
-        )
-        .requiredOption("--repo <url>", "desired-state git repository")
-        .option("--branch <branch>", "branch to reconcile", "main")
-        .option("--port <port>", "HTTP port (0 picks a free one)", port, 8080)
-        .option("--host <host>", "address to listen on", "127.0.0.1")
-        .option("--interval <duration>", "polling interval (e.g. 30s, 5m, 1h; 0 disables)", "5m")
-        .option(
-          "--webhook-secret-file <file>",
-          "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)",
-        )
-        .option("--concurrency <n>", "deletions in flight at once", positiveInt("--concurrency"), 4)
-        .option("--rate <n>", "Lightsail requests per second", positiveNumber("--rate"), 10)
-        .option(
-          "--verify-commits",
-          "apply only commits whose signature verifies against --keyring-dir",
-        )
-        .option(
-          "--keyring-dir <dir>",
-          "GnuPG home holding the trusted keys (with --verify-commits)",
-        )
-        .option("--cache-dir <dir>", "git cache directory"),
+  withNotifyOptions(
+    withStateOptions(
+      withLightsailOptions(
+        program
+          .command("serve")
+          .description(
+            "daemon: reconcile on webhook pushes and on an interval; auto-apply where configured",
+          )
+          .requiredOption("--repo <url>", "desired-state git repository")
+          .option("--branch <branch>", "branch to reconcile", "main")
+          .option("--port <port>", "HTTP port (0 picks a free one)", port, 8080)
+          .option("--host <host>", "address to listen on", "127.0.0.1")
+          .option("--interval <duration>", "polling interval (e.g. 30s, 5m, 1h; 0 disables)", "5m")
+          .option(
+            "--webhook-secret-file <file>",
+            "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)",
+          )
+          .option(
+            "--concurrency <n>",
+            "deletions in flight at once",
+            positiveInt("--concurrency"),
+            4,
+          )
+          .option("--rate <n>", "Lightsail requests per second", positiveNumber("--rate"), 10)
+          .option(
+            "--verify-commits",
+            "apply only commits whose signature verifies against --keyring-dir",
+          )
+          .option(
+            "--keyring-dir <dir>",
+            "GnuPG home holding the trusted keys (with --verify-commits)",
+          )
+          .option("--cache-dir <dir>", "git cache directory"),
+      ),
     ),
+    false,
   ).action(async (flags: ServeFlags) => {
     const log = createLogger(process.env.SNAPGATE_LOG_LEVEL ?? "info");
     const interval = parseInterval(flags.interval);
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
     const cacheDir = cacheDirFor(flags);
+    const notifyTargets = flagTargets(flags, process.env);
     if (Boolean(flags.verifyCommits) !== Boolean(flags.keyringDir)) {
       // A keyring alone would look like verification while unsigned commits are applied.
       throw new SnapgateError(
@@ -98,6 +108,8 @@ export function registerServeCommand(program: Command): void {
       branch: flags.branch,
       interval,
       log,
+      // the repository's spec.notifications arrive with each result; these add to them
+      notify: { targets: notifyTargets, audit },
       resolveHead: () => resolveRef({ repo: flags.repo, ref: branchRef(flags.branch), cacheDir }),
       reconcile: (trigger, context) =>
         reconcileOnce(

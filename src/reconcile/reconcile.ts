@@ -181,6 +181,13 @@ export async function reconcileOnce(
         : {}),
       blocks: blockCounts(plan),
       commitTime: outcome.checkout.committedAt,
+      planDigest: plan.digest,
+      ...(applied ? { applyCounts: applied.counts } : {}),
+      ...(outcome.planLevelBlocks.length > 0
+        ? { planLevelBlocks: outcome.planLevelBlocks.map((b) => b.message) }
+        : {}),
+      candidates: plan.deletions.length + plan.blocked.length,
+      notifications: desired.spec.notifications ?? [],
       ...(applied?.aborted ? { error: applied.aborted } : {}),
       outcome: { kind: outcomeKindOf(reason), reason, steps: steps.records },
     };
