@@ -12,8 +12,8 @@ import type {
   SnapshotSet,
 } from "../core/model.js";
 import { crossCheck } from "./cross-checks.js";
-import { toNotificationSpec } from "./notifications.js";
 import { type DesiredFile, type Located, reconcilerOf, snapshotSetsOf } from "./documents.js";
+import { toNotificationSpec } from "./notifications.js";
 import { CALENDAR_UNITS, type ReconcilerDocument, type SnapshotSetDocument } from "./schema.js";
 
 export type { DesiredFile } from "./documents.js";

@@ -21,7 +21,7 @@ import {
   type NotifyEventKind,
   type ValueSource,
 } from "../core/model.js";
-import { duration, quote, resourceName } from "./fields.js";
+import { quote, resourceName } from "./fields.js";
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
 const MAX_NOTIFY_TIMEOUT_MS = 60_000;
@@ -67,6 +67,22 @@ function literalUrlProblem(value: string): string | null {
   return null;
 }
 
+const TIMEOUT = /^([1-9][0-9]{0,5})(ms|s)$/;
+
+/** `500ms`, `5s`: a receiver's answer is a matter of seconds, so the units are too. */
+const timeout = z.string().transform((text, ctx) => {
+  const m = TIMEOUT.exec(text);
+  const ms = m ? Number(m[1]) * (m[2] === "s" ? 1000 : 1) : Number.NaN;
+  if (!(ms > 0 && ms <= MAX_NOTIFY_TIMEOUT_MS)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${quote(text)} is not a timeout between 1ms and ${MAX_NOTIFY_TIMEOUT_MS / 1000}s (e.g. 5s, 500ms)`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 const eventKind = z.enum(NOTIFY_EVENT_KINDS as [NotifyEventKind, ...NotifyEventKind[]], {
   error: (iss) =>
     iss.input === undefined ? undefined : `must be one of ${NOTIFY_EVENT_KINDS.join(", ")}`,
@@ -88,11 +104,7 @@ const notification = z
       .array(eventKind)
       .min(1, "must list at least one event (or leave events out for all)")
       .optional(),
-    timeout: duration
-      .refine((ms) => ms > 0 && ms <= MAX_NOTIFY_TIMEOUT_MS, {
-        message: `must be more than 0 and at most ${MAX_NOTIFY_TIMEOUT_MS / 1000}s`,
-      })
-      .optional(),
+    timeout: timeout.optional(),
     retries: z.int().min(0).max(10).default(DEFAULT_NOTIFY_RETRIES),
   })
   .superRefine((n, ctx) => {

@@ -38,7 +38,8 @@ export function requestFor(
   return { body, headers };
 }
 
-export type AttemptError = "timeout" | "network" | "http";
+/** `stopped`: the notifier is shutting down and cut the attempt short. */
+export type AttemptError = "timeout" | "network" | "http" | "stopped";
 
 export type AttemptResult =
   | { ok: true; status: number }
@@ -90,7 +91,7 @@ export async function postOnce(
       };
     }
     if (signal?.aborted)
-      return { ok: false, error: "network", retryable: false, detail: "stopped" };
+      return { ok: false, error: "stopped", retryable: true, detail: "stopped: shutting down" };
     return { ok: false, error: "network", retryable: true, detail: networkDetail(err) };
   }
 }

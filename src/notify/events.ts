@@ -6,11 +6,7 @@
  * The input shapes are declared here, structurally, so this module needs
  * nothing from its peers (reconcile): a ReconcileResult simply fits.
  */
-import type {
-  DeletedOutsideFinding,
-  NotifyEventKind,
-  StaleSourceFinding,
-} from "../core/model.js";
+import type { DeletedOutsideFinding, NotifyEventKind, StaleSourceFinding } from "../core/model.js";
 
 export type { DeletedOutsideFinding, StaleSourceFinding };
 

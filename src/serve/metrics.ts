@@ -85,7 +85,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
   });
   const notificationAttempts = new Counter({
     name: "snapgate_notification_attempts_total",
-    help: "Notification delivery attempts by target and result (ok, timeout, network, http).",
+    help: "Notification delivery attempts by target and result (ok, timeout, network, http, stopped).",
     labelNames: ["target", "result"] as const,
     registers,
   });
