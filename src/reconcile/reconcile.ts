@@ -99,6 +99,10 @@ export async function reconcileOnce(
       clients: opts.planClients,
       nowMs: now(),
       steps,
+      // A run that fails after the checkout (bad input, listing) still names its commit.
+      onCheckout: (checkedOut) => {
+        commit = checkedOut;
+      },
     });
     const { plan, desired } = outcome;
     commit = plan.source.commit;
