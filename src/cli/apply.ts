@@ -43,44 +43,35 @@ interface ApplyFlags extends NotifyFlags {
 }
 
 export function registerApplyCommand(program: Command): void {
-  withNotifyOptions(
-    withStateOptions(
-      withLightsailOptions(
-        program
-          .command("apply")
-          .description("execute exactly the approved deletions of a saved plan")
-          .argument("<plan>", "plan file written by `snapgate plan --out`")
-          .option("--auto-approve", "do not ask for confirmation (required without a TTY)")
-          .option(
-            "--concurrency <n>",
-            "deletions in flight at once",
-            positiveInt("--concurrency"),
-            4,
-          )
-          .option(
-            "--rate <n>",
-            "Lightsail requests per second (adapts down on throttling)",
-            positiveNumber("--rate"),
-            10,
-          )
-          .option(
-            "--format <format>",
-            "text | json",
-            oneOf("--format", ["text", "json"] as const),
-            "text",
-          )
-          .option(
-            "--require-branch <branch>",
-            "refuse unless the plan's commit is the current tip of <branch>",
-          )
-          .option(
-            "--repo <url|path>",
-            "the repository the plan must come from (env SNAPGATE_REPO); required: the plan file's own is not trusted",
-          )
-          .option("--cache-dir <dir>", "git cache directory"),
-      ),
+  withStateOptions(
+    withLightsailOptions(
+      withNotifyOptions(program.command("apply"), true)
+        .description("execute exactly the approved deletions of a saved plan")
+        .argument("<plan>", "plan file written by `snapgate plan --out`")
+        .option("--auto-approve", "do not ask for confirmation (required without a TTY)")
+        .option("--concurrency <n>", "deletions in flight at once", positiveInt("--concurrency"), 4)
+        .option(
+          "--rate <n>",
+          "Lightsail requests per second (adapts down on throttling)",
+          positiveNumber("--rate"),
+          10,
+        )
+        .option(
+          "--format <format>",
+          "text | json",
+          oneOf("--format", ["text", "json"] as const),
+          "text",
+        )
+        .option(
+          "--require-branch <branch>",
+          "refuse unless the plan's commit is the current tip of <branch>",
+        )
+        .option(
+          "--repo <url|path>",
+          "the repository the plan must come from (env SNAPGATE_REPO); required: the plan file's own is not trusted",
+        )
+        .option("--cache-dir <dir>", "git cache directory"),
     ),
-    true,
   ).action(async (file: string, flags: ApplyFlags) => {
     const plan = await readPlanFile(file);
     const repo = flags.repo ?? process.env.SNAPGATE_REPO;

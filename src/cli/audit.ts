@@ -30,26 +30,22 @@ interface AuditFlags extends NotifyFlags {
 }
 
 export function registerAuditCommand(program: Command): void {
-  withNotifyOptions(
-    withStateOptions(
-      withLightsailOptions(
-        program
-          .command("audit")
-          .description(
-            "compliance run: classify every live snapshot and write reports; never deletes",
-          )
-          .requiredOption("--repo <path-or-url>", "desired-state git repository")
-          .option("--ref <ref>", "branch, tag or commit")
-          .option("--report-dir <dir>", "write reports here")
-          .option(
-            "--format <list>",
-            "report formats: json,markdown,junit,html",
-            "json,markdown,junit,html",
-          )
-          .option("--cache-dir <dir>", "git cache directory"),
-      ),
+  withStateOptions(
+    withLightsailOptions(
+      withNotifyOptions(program.command("audit"), true)
+        .description(
+          "compliance run: classify every live snapshot and write reports; never deletes",
+        )
+        .requiredOption("--repo <path-or-url>", "desired-state git repository")
+        .option("--ref <ref>", "branch, tag or commit")
+        .option("--report-dir <dir>", "write reports here")
+        .option(
+          "--format <list>",
+          "report formats: json,markdown,junit,html",
+          "json,markdown,junit,html",
+        )
+        .option("--cache-dir <dir>", "git cache directory"),
     ),
-    true,
   ).action(async (flags: AuditFlags) => {
     const formats = parseReportFormats(flags.format);
     const notifyFlags = flags.notify ? flagTargets(flags, process.env) : undefined;

@@ -43,42 +43,33 @@ function port(value: string): number {
 }
 
 export function registerServeCommand(program: Command): void {
-  withNotifyOptions(
-    withStateOptions(
-      withLightsailOptions(
-        program
-          .command("serve")
-          .description(
-            "daemon: reconcile on webhook pushes and on an interval; auto-apply where configured",
-          )
-          .requiredOption("--repo <url>", "desired-state git repository")
-          .option("--branch <branch>", "branch to reconcile", "main")
-          .option("--port <port>", "HTTP port (0 picks a free one)", port, 8080)
-          .option("--host <host>", "address to listen on", "127.0.0.1")
-          .option("--interval <duration>", "polling interval (e.g. 30s, 5m, 1h; 0 disables)", "5m")
-          .option(
-            "--webhook-secret-file <file>",
-            "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)",
-          )
-          .option(
-            "--concurrency <n>",
-            "deletions in flight at once",
-            positiveInt("--concurrency"),
-            4,
-          )
-          .option("--rate <n>", "Lightsail requests per second", positiveNumber("--rate"), 10)
-          .option(
-            "--verify-commits",
-            "apply only commits whose signature verifies against --keyring-dir",
-          )
-          .option(
-            "--keyring-dir <dir>",
-            "GnuPG home holding the trusted keys (with --verify-commits)",
-          )
-          .option("--cache-dir <dir>", "git cache directory"),
-      ),
+  withStateOptions(
+    withLightsailOptions(
+      withNotifyOptions(program.command("serve"), false)
+        .description(
+          "daemon: reconcile on webhook pushes and on an interval; auto-apply where configured",
+        )
+        .requiredOption("--repo <url>", "desired-state git repository")
+        .option("--branch <branch>", "branch to reconcile", "main")
+        .option("--port <port>", "HTTP port (0 picks a free one)", port, 8080)
+        .option("--host <host>", "address to listen on", "127.0.0.1")
+        .option("--interval <duration>", "polling interval (e.g. 30s, 5m, 1h; 0 disables)", "5m")
+        .option(
+          "--webhook-secret-file <file>",
+          "webhook secrets, one per line (or env SNAPGATE_WEBHOOK_SECRET)",
+        )
+        .option("--concurrency <n>", "deletions in flight at once", positiveInt("--concurrency"), 4)
+        .option("--rate <n>", "Lightsail requests per second", positiveNumber("--rate"), 10)
+        .option(
+          "--verify-commits",
+          "apply only commits whose signature verifies against --keyring-dir",
+        )
+        .option(
+          "--keyring-dir <dir>",
+          "GnuPG home holding the trusted keys (with --verify-commits)",
+        )
+        .option("--cache-dir <dir>", "git cache directory"),
     ),
-    false,
   ).action(async (flags: ServeFlags) => {
     const log = createLogger(process.env.SNAPGATE_LOG_LEVEL ?? "info");
     const interval = parseInterval(flags.interval);
