@@ -40,7 +40,12 @@ async function receiver(...args: Parameters<typeof startReceiver>): Promise<Test
   return r;
 }
 
-const notificationsYaml = (hookUrl: string, hangUrl: string, keyFile: string) => `  notifications:
+const notificationsYaml = (
+  hookUrl: string,
+  hangUrl: string,
+  slowUrl: string,
+  keyFile: string,
+) => `  notifications:
     - name: hook
       type: webhook
       url: ${hookUrl}
@@ -50,6 +55,12 @@ const notificationsYaml = (hookUrl: string, hangUrl: string, keyFile: string) =>
       url: ${hangUrl}
       secretEnv: SNAPGATE_TEST_HANG_KEY
       timeout: 60s
+      retries: 0
+    - name: slow
+      type: webhook
+      url: ${slowUrl}
+      secretEnv: SNAPGATE_TEST_HANG_KEY
+      timeout: 1s
       retries: 0
     - name: down
       type: slack
@@ -67,12 +78,13 @@ describe("snapgate serve notifications", () => {
   it("an apply reaches the receiver signed; receivers that hang or are down delay no reconcile and are counted", async () => {
     const hook = await receiver();
     const hang = await receiver(() => "hang");
+    const slow = await receiver(() => "hang");
     const slackUrl = `${(await deadUrl()).replace("/hook", "")}/services/${SLACK_TOKEN}`;
     const keys = await mkdtemp(path.join(tmpdir(), "snapgate-notify-keys-"));
     dirs.push(keys);
     const keyFile = path.join(keys, "hook-key");
     await writeFile(keyFile, `${HOOK_KEY}\n`, { mode: 0o600 });
-    const yaml = reconcilerYaml() + notificationsYaml(hook.url, hang.url, keyFile);
+    const yaml = reconcilerYaml() + notificationsYaml(hook.url, hang.url, slow.url, keyFile);
     world = await makeServeWorld({
       snapshots: WEB,
       files: { "snapgate.yaml": yaml, "snapshots/web.yaml": snapshotSetYaml(WEB) },
@@ -142,6 +154,18 @@ describe("snapgate serve notifications", () => {
     );
     expect(metrics).toMatch(
       /^snapgate_notifications_total\{target="hook",event="apply",result="delivered"\} 2$/m,
+    );
+    // The slow receiver never answers: each attempt ends at its 1 s timeout, counted as such.
+    const timedOut = await waitUntil("the slow target's timeouts", async () => {
+      const text = await serve.metrics();
+      return (
+        /snapgate_notifications_total\{target="slow",event="apply",result="failed"\} 2/.test(
+          text,
+        ) && text
+      );
+    });
+    expect(timedOut).toMatch(
+      /^snapgate_notification_attempts_total\{target="slow",result="timeout"\} 2$/m,
     );
     expect(metrics).toMatch(/^snapgate_reconciles_total\{result="applied"\} 2$/m);
 
