@@ -24,7 +24,8 @@ export type AuditEventType =
   | "apply-summary"
   | "audit-run"
   | "audit-repair"
-  | "reconcile";
+  | "reconcile"
+  | "notification";
 
 export interface AuditRecord {
   seq: number;

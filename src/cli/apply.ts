@@ -2,13 +2,22 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { ApplyItem, ApplyResult } from "../apply/execute.js";
-import { refused } from "../core/errors.js";
+import { messageOf, reasonOf, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
+import { reconcileEvents } from "../notify/index.js";
 import { readPlanFile } from "../plan/plan-file.js";
 import { runApply } from "../reconcile/apply-plan.js";
+import { redactUrl } from "../source/index.js";
 import { EXIT } from "./exit-codes.js";
+import {
+  flagTargets,
+  type NotifyFlags,
+  notifyAndWait,
+  repoTargetsAt,
+  withNotifyOptions,
+} from "./notify-options.js";
 import {
   cacheDirFor,
   clockNow,
@@ -20,7 +29,7 @@ import {
 } from "./options.js";
 import { resolveState } from "./state.js";
 
-interface ApplyFlags {
+interface ApplyFlags extends NotifyFlags {
   autoApprove?: boolean;
   concurrency: number;
   rate: number;
@@ -36,8 +45,7 @@ interface ApplyFlags {
 export function registerApplyCommand(program: Command): void {
   withStateOptions(
     withLightsailOptions(
-      program
-        .command("apply")
+      withNotifyOptions(program.command("apply"), true)
         .description("execute exactly the approved deletions of a saved plan")
         .argument("<plan>", "plan file written by `snapgate plan --out`")
         .option("--auto-approve", "do not ask for confirmation (required without a TTY)")
@@ -72,13 +80,26 @@ export function registerApplyCommand(program: Command): void {
       throw refused("no TTY to confirm on: pass --auto-approve to apply without confirmation");
     }
     const { stateDir, audit } = resolveState(flags);
+    const cacheDir = cacheDirFor(flags);
+    // Checked before anything is deleted: a bad --notify-* option is bad input.
+    const notifyFlags = flags.notify ? flagTargets(flags, process.env) : undefined;
+    const notify = async (report: Parameters<typeof reconcileEvents>[0]) => {
+      if (!notifyFlags) return;
+      const events = reconcileEvents(report, {
+        repo: repo !== undefined ? redactUrl(repo) : plan.source.repo,
+        ref: plan.source.ref,
+        trigger: "cli",
+      });
+      const repoTargets = await repoTargetsAt(repo, plan.source.commit, cacheDir);
+      await notifyAndWait(events, { flags: notifyFlags, repo: repoTargets }, audit);
+    };
     const progress = progressReporter(flags.format === "text", Boolean(process.stderr.isTTY));
     const result = await runApply({
       plan,
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
       audit,
       stateDir,
-      cacheDir: cacheDirFor(flags),
+      cacheDir,
       nowMs: clockNow(),
       concurrency: flags.concurrency,
       rate: flags.rate,
@@ -88,6 +109,15 @@ export function registerApplyCommand(program: Command): void {
       confirm: flags.autoApprove ? undefined : confirmOnTty,
       onItem: progress.onItem,
       trigger: { kind: "cli", planFile: file },
+    }).catch(async (err: unknown) => {
+      // A refused or failed apply is news too; the error still decides the exit code.
+      await notify({
+        commit: plan.source.commit,
+        ok: false,
+        error: messageOf(err),
+        outcome: { reason: reasonOf(err) },
+      });
+      throw err;
     });
     progress.finish();
     // Without a TTY every item was already streamed as a line: print only the summary.
@@ -97,6 +127,15 @@ export function registerApplyCommand(program: Command): void {
         ? `${JSON.stringify(result, null, 2)}\n`
         : renderResult(result, listItems),
     );
+    if (plan.deletions.length > 0) {
+      await notify({
+        commit: plan.source.commit,
+        ok: result.aborted === undefined,
+        ...(result.aborted !== undefined ? { error: result.aborted } : {}),
+        planDigest: plan.digest,
+        applyCounts: result.counts,
+      });
+    }
     if (result.aborted)
       throw refused(
         `apply stopped early: ${result.aborted}; fix it and run the same command again to resume`,

@@ -5,13 +5,20 @@ import { renderReportMarkdown } from "../compliance/report-markdown.js";
 import { parseReportFormats, writeReports } from "../compliance/write-reports.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
+import { complianceEvents } from "../notify/index.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
+import {
+  flagTargets,
+  type NotifyFlags,
+  notifyAndWait,
+  withNotifyOptions,
+} from "./notify-options.js";
 import { cacheDirFor, clockNow, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
-interface AuditFlags {
+interface AuditFlags extends NotifyFlags {
   repo: string;
   ref?: string;
   reportDir?: string;
@@ -25,8 +32,7 @@ interface AuditFlags {
 export function registerAuditCommand(program: Command): void {
   withStateOptions(
     withLightsailOptions(
-      program
-        .command("audit")
+      withNotifyOptions(program.command("audit"), true)
         .description(
           "compliance run: classify every live snapshot and write reports; never deletes",
         )
@@ -42,6 +48,7 @@ export function registerAuditCommand(program: Command): void {
     ),
   ).action(async (flags: AuditFlags) => {
     const formats = parseReportFormats(flags.format);
+    const notifyFlags = flags.notify ? flagTargets(flags, process.env) : undefined;
     const nowMs = clockNow();
     const outcome = await makePlan({
       repo: flags.repo,
@@ -78,6 +85,13 @@ export function registerAuditCommand(program: Command): void {
     process.stdout.write(`${lines.join("\n")}\n`);
     if (!flags.reportDir && formats.includes("markdown"))
       process.stdout.write(`\n${renderReportMarkdown(report)}`);
+    if (notifyFlags) {
+      await notifyAndWait(
+        complianceEvents(report),
+        { flags: notifyFlags, repo: outcome.desired.spec.notifications ?? [] },
+        audit,
+      );
+    }
     process.exitCode = report.compliant ? EXIT.ok : EXIT.notCompliant;
   });
 }

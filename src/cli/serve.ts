@@ -8,6 +8,7 @@ import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
+import { flagTargets, type NotifyFlags, withNotifyOptions } from "./notify-options.js";
 import {
   cacheDirFor,
   clockNow,
@@ -18,7 +19,7 @@ import {
 } from "./options.js";
 import { resolveState } from "./state.js";
 
-interface ServeFlags {
+interface ServeFlags extends NotifyFlags {
   repo: string;
   branch: string;
   port: number;
@@ -44,8 +45,7 @@ function port(value: string): number {
 export function registerServeCommand(program: Command): void {
   withStateOptions(
     withLightsailOptions(
-      program
-        .command("serve")
+      withNotifyOptions(program.command("serve"), false)
         .description(
           "daemon: reconcile on webhook pushes and on an interval; auto-apply where configured",
         )
@@ -76,6 +76,7 @@ export function registerServeCommand(program: Command): void {
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
     const cacheDir = cacheDirFor(flags);
+    const notifyTargets = flagTargets(flags, process.env);
     if (Boolean(flags.verifyCommits) !== Boolean(flags.keyringDir)) {
       // A keyring alone would look like verification while unsigned commits are applied.
       throw new SnapgateError(
@@ -98,6 +99,8 @@ export function registerServeCommand(program: Command): void {
       branch: flags.branch,
       interval,
       log,
+      // the repository's spec.notifications arrive with each result; these add to them
+      notify: { targets: notifyTargets, audit },
       resolveHead: () => resolveRef({ repo: flags.repo, ref: branchRef(flags.branch), cacheDir }),
       reconcile: (trigger, context) =>
         reconcileOnce(

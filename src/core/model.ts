@@ -95,6 +95,78 @@ export interface ReconcilerSpec {
   access: AccessSpec;
   apply: ApplySpec;
   suspend: boolean;
+  /** where snapgate reports what it did and what went wrong; absent = nobody is told */
+  notifications?: readonly NotificationSpec[];
+}
+
+// ─── notifications ──────────────────────────────────────────────────────────
+
+/** What a notification is about (and what a target subscribes to). */
+export type NotifyEventKind =
+  /** an apply ran: its counts */
+  | "apply"
+  /** a plan-level guard blocked every deletion of a plan */
+  | "blocked"
+  /** a reconcile (or an apply) failed or was refused */
+  | "failed"
+  /** covered sources without a fresh completed snapshot */
+  | "stale"
+  /** in-scope snapshots that disappeared without a delete-result of snapgate's */
+  | "deleted-outside"
+  /** an audit found the account not compliant */
+  | "non-compliant";
+
+export const NOTIFY_EVENT_KINDS: readonly NotifyEventKind[] = [
+  "apply",
+  "blocked",
+  "failed",
+  "stale",
+  "deleted-outside",
+  "non-compliant",
+];
+
+/**
+ * Where a value that may be a secret comes from on the host running snapgate:
+ * a file or an environment variable — never the repository. Only a webhook's
+ * URL may be written literally (a Slack URL carries its token in the path).
+ */
+export type ValueSource = { literal: string } | { file: string } | { env: string };
+
+/** One covered source whose newest completed snapshot is too old, or that has none. */
+export interface StaleSourceFinding {
+  region: string;
+  kind: SourceKind;
+  name: string;
+  status: "ok" | "warn" | "stale" | "none" | "orphaned";
+  /** age of the newest completed snapshot; null when there is none */
+  ageSeconds: number | null;
+  /** that snapshot's name; null when there is none */
+  newest: string | null;
+  /** the maxAge that applies to this source */
+  maxAgeSeconds?: number;
+}
+
+/** An in-scope snapshot seen by an earlier run, now gone, with no delete-result of snapgate's. */
+export interface DeletedOutsideFinding {
+  region: string;
+  name: string;
+  arn: string;
+  /** RFC 3339: when a run last saw it */
+  lastSeen: string;
+}
+
+export interface NotificationSpec {
+  /** the label in /metrics, logs and the audit log (never the URL) */
+  name: string;
+  type: "slack" | "webhook";
+  url: ValueSource;
+  /** the HMAC-SHA256 key of a webhook target (never a literal) */
+  secret?: Exclude<ValueSource, { literal: string }>;
+  events: readonly NotifyEventKind[];
+  /** per attempt */
+  timeoutMs: number;
+  /** further attempts after the first fails */
+  retries: number;
 }
 
 export type CalendarUnit = "hourly" | "daily" | "weekly" | "monthly" | "yearly";

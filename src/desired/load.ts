@@ -13,6 +13,7 @@ import type {
 } from "../core/model.js";
 import { crossCheck } from "./cross-checks.js";
 import { type DesiredFile, type Located, reconcilerOf, snapshotSetsOf } from "./documents.js";
+import { toNotificationSpec } from "./notifications.js";
 import { CALENDAR_UNITS, type ReconcilerDocument, type SnapshotSetDocument } from "./schema.js";
 
 export type { DesiredFile } from "./documents.js";
@@ -98,6 +99,9 @@ function toReconcilerSpec(spec: ReconcilerDocument["spec"]): ReconcilerSpec {
       maxPlanAgeMs: spec.apply.maxPlanAge,
     },
     suspend: spec.suspend,
+    ...(spec.notifications !== undefined && {
+      notifications: spec.notifications.map(toNotificationSpec),
+    }),
   };
 }
 

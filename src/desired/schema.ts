@@ -14,6 +14,7 @@
  *     access            { allow: [], deny: [] }, no iamPolicy
  *     apply             { autoApplyBranches: [], maxPlanAge: 1h }
  *     suspend           false
+ *     notifications     none (see notifications.ts: secrets come from host files or env)
  *   SnapshotSet spec
  *     keep              []
  *     retain            []
@@ -37,6 +38,7 @@ import {
   tagMatch,
 } from "./fields.js";
 import { describeValue } from "./messages.js";
+import { notifications } from "./notifications.js";
 import { timeZoneProblem } from "./timezone.js";
 
 export const API_VERSION = "snapgate.dev/v1";
@@ -141,6 +143,7 @@ const reconcilerSpec = z.strictObject({
   access,
   apply,
   suspend: z.boolean().default(false),
+  notifications,
 });
 
 export const CALENDAR_UNITS = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;

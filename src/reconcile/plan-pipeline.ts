@@ -36,6 +36,8 @@ export interface PlanRequest {
    * default: logged at warn level on `log`.
    */
   onWarning?: (message: string) => void;
+  /** told the commit as soon as it is checked out, so a later failure can still name it */
+  onCheckout?: (commit: string) => void;
 }
 
 export interface PlanOutcome {
@@ -86,6 +88,7 @@ export async function loadSource(
   const checkout = await steps.run("checkout", () =>
     checkoutSource({ repo: req.repo, ref: req.ref, base: req.base, cacheDir: req.cacheDir }),
   );
+  req.onCheckout?.(checkout.commit);
   const warn = req.onWarning ?? ((message: string) => req.log?.warn(message));
   try {
     const desired = await steps

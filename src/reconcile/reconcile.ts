@@ -99,6 +99,10 @@ export async function reconcileOnce(
       clients: opts.planClients,
       nowMs: now(),
       steps,
+      // A run that fails after the checkout (bad input, listing) still names its commit.
+      onCheckout: (checkedOut) => {
+        commit = checkedOut;
+      },
     });
     const { plan, desired } = outcome;
     commit = plan.source.commit;
@@ -183,6 +187,13 @@ export async function reconcileOnce(
         : {}),
       blocks: blockCounts(plan),
       commitTime: outcome.checkout.committedAt,
+      planDigest: plan.digest,
+      ...(applied ? { applyCounts: applied.counts } : {}),
+      ...(outcome.planLevelBlocks.length > 0
+        ? { planLevelBlocks: outcome.planLevelBlocks.map((b) => b.message) }
+        : {}),
+      candidates: plan.deletions.length + plan.blocked.length,
+      notifications: desired.spec.notifications ?? [],
       ...(applied?.aborted ? { error: applied.aborted } : {}),
       outcome: { kind: outcomeKindOf(reason), reason, steps: steps.records },
     };

@@ -2,6 +2,7 @@
  * The contract between the daemon (src/serve/) and the reconcile: what started
  * a run, and what the run reports back — its typed outcome included.
  */
+import type { DeletedOutsideFinding, NotificationSpec, StaleSourceFinding } from "../core/model.js";
 import type { OutcomeKind, ReasonCode } from "../core/outcome.js";
 import type { StepName, StepRecord } from "./steps.js";
 
@@ -50,4 +51,19 @@ export interface ReconcileResult {
   error?: string;
   /** the typed outcome (absent only from reconcile bodies that predate it, e.g. test doubles) */
   outcome?: ReconcileOutcome;
+  /** the plan's digest, when a plan was made */
+  planDigest?: string;
+  /** every outcome count of the apply, when one ran (notifications report them all) */
+  applyCounts?: Readonly<Record<"deleted" | "absent" | "skipped" | "denied" | "failed", number>>;
+  /** the plan-level guard messages, when one blocked the plan */
+  planLevelBlocks?: readonly string[];
+  /** deletions the plan proposed, blocked ones included */
+  candidates?: number;
+  /** the reconciled commit's spec.notifications (absent when the desired state did not load) */
+  notifications?: readonly NotificationSpec[];
+  /** compliance findings of this run, when it produced any */
+  findings?: {
+    sources?: readonly StaleSourceFinding[];
+    deletedOutside?: readonly DeletedOutsideFinding[];
+  };
 }

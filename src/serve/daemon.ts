@@ -6,7 +6,15 @@
  */
 import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
+import type { NotificationSpec } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode, retryKindOf } from "../core/outcome.js";
+import {
+  findingsToEvents,
+  Notifier,
+  type NotifierOptions,
+  RepeatFilter,
+  reconcileEvents,
+} from "../notify/index.js";
 import {
   BLOCK_KINDS,
   type ReconcileOutcome,
@@ -42,11 +50,19 @@ export interface DaemonOptions {
   random?: () => number;
   /** first delay before a transient failure is retried; doubles per attempt up to the interval */
   retryBaseMs?: number;
+  /**
+   * Notifications: the command line's targets, the audit log, backoff. The
+   * repository's spec.notifications come with each reconcile's result.
+   */
+  notify?: Omit<NotifierOptions, "observer" | "log">;
+  /** how long stop() lets queued notifications finish before dropping them; default 5 s */
+  notifyGraceMs?: number;
 }
 
 /** A transient failure is retried after this, doubling per attempt (capped by the interval). */
 const RETRY_BASE_MS = 5_000;
 const RETRY_CAP_MS = 5 * 60_000;
+const NOTIFY_GRACE_MS = 5_000;
 
 export interface DaemonStatus extends StatusSnapshot {
   repo: string;
@@ -82,6 +98,8 @@ export interface RunningDaemon {
   status(): DaemonStatus;
   /** resolves when no reconcile is running or pending */
   idle(): Promise<void>;
+  /** resolves when every notification sent so far has its result */
+  notificationsIdle(): Promise<void>;
   /** stop accepting, finish the run in flight, drop the pending one; idempotent */
   stop(): Promise<void>;
 }
@@ -97,6 +115,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let lastPlanSummary: DaemonStatus["lastPlanSummary"] = null;
   let lastApply: DaemonStatus["lastApply"] = null;
   let reconciles = 0;
+  const notifier = new Notifier({ ...opts.notify, observer: metrics.notifications, log });
+  const repeats = new RepeatFilter();
+  // The last commit's spec.notifications: a run that fails before loading it still tells them.
+  let notifyTargets: readonly NotificationSpec[] = [];
   // A terminal failure (bad input, a bad signature) fails the same way until the branch moves.
   let terminalCommit: string | null = null;
   const retry = new RetryTimer(
@@ -147,6 +169,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       };
       if (result.ok) log.info(line, "reconcile finished");
       else log.error({ ...line, error: result.error }, "reconcile failed");
+      if (result.notifications) notifyTargets = result.notifications;
+      const context = { repo: redactUrl(opts.repo), ref: opts.branch, trigger: trigger.kind };
+      const events = [
+        ...reconcileEvents({ ...result, outcome }, context),
+        ...(result.findings
+          ? findingsToEvents(
+              { repo: context.repo, ref: context.ref, commit: result.commit },
+              result.findings,
+            )
+          : []),
+      ];
+      // In the background: a receiver that is down never delays the next reconcile.
+      notifier.send(repeats.filter(events), notifyTargets);
     },
   });
 
@@ -203,12 +238,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     metrics,
     status,
     idle: () => queue.idle(),
+    notificationsIdle: () => notifier.idle(),
     stop: () => {
       stopping ??= (async () => {
         retry.reset();
         const closed = server.close();
         await poller?.stop();
         await queue.drain();
+        await notifier.stop(opts.notifyGraceMs ?? NOTIFY_GRACE_MS);
         await closed;
       })();
       return stopping;

@@ -5,7 +5,9 @@
  * names and values stay consistent.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { NotifyEventKind } from "../core/model.js";
 import type { OutcomeKind, ReasonCode } from "../core/outcome.js";
+import type { DeliveryObserver } from "../notify/index.js";
 import type { BlockKind, Receiver } from "../reconcile/types.js";
 export type DeletionOutcome = "deleted" | "failed" | "skipped";
 
@@ -17,6 +19,8 @@ export interface SnapgateMetrics {
   setLastAppliedCommitTimestamp(epochSeconds: number): void;
   setQueueDepth(depth: number): void;
   recordWebhookRequest(receiver: Receiver | "unknown", status: number): void;
+  /** notification attempts and results, by target name (never its URL) */
+  readonly notifications: DeliveryObserver;
   /** the Prometheus text exposition */
   render(): Promise<string>;
   readonly contentType: string;
@@ -73,6 +77,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
     labelNames: ["receiver", "status"] as const,
     registers,
   });
+  const notifications = new Counter({
+    name: "snapgate_notifications_total",
+    help: "Notifications by target, event and result (delivered, rejected, failed, misconfigured, dropped).",
+    labelNames: ["target", "event", "result"] as const,
+    registers,
+  });
+  const notificationAttempts = new Counter({
+    name: "snapgate_notification_attempts_total",
+    help: "Notification delivery attempts by target and result (ok, timeout, network, http, stopped).",
+    labelNames: ["target", "result"] as const,
+    registers,
+  });
   // Initialise the common series so dashboards see zeros rather than gaps.
   for (const result of ["applied", "planned", "refused", "failed"])
     reconciles.labels(result).inc(0);
@@ -96,6 +112,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
     setLastAppliedCommitTimestamp: (seconds) => lastApplied.set(seconds),
     setQueueDepth: (depth) => queueDepth.set(depth),
     recordWebhookRequest: (receiver, status) => webhooks.labels(receiver, String(status)).inc(),
+    notifications: {
+      attempt: (target, result) => notificationAttempts.labels(target, result).inc(),
+      delivered: (target, event: NotifyEventKind, result) =>
+        notifications.labels(target, event, result).inc(),
+    },
     render: () => registry.metrics(),
   };
 }
