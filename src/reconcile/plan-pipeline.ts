@@ -82,7 +82,7 @@ export interface Observation {
  * The policy loads before anything is listed: bad input contacts nothing.
  */
 export async function loadSource(
-  req: Pick<PlanRequest, "repo" | "ref" | "base" | "cacheDir" | "log" | "onWarning">,
+  req: Pick<PlanRequest, "repo" | "ref" | "base" | "cacheDir" | "log" | "onWarning" | "onCheckout">,
   steps: StepRunner,
 ): Promise<LoadedSource> {
   const checkout = await steps.run("checkout", () =>
