@@ -2,7 +2,12 @@
 import type { Command } from "commander";
 import { buildComplianceReport } from "../compliance/compliance.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
-import { parseReportFormats, writeReports } from "../compliance/write-reports.js";
+import {
+  parseReportFormats,
+  type ReportFormat,
+  writeReports,
+} from "../compliance/write-reports.js";
+import { SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
@@ -40,8 +45,9 @@ export function registerAuditCommand(program: Command): void {
         )
         .option("--cache-dir <dir>", "git cache directory"),
     ),
-  ).action(async (flags: AuditFlags) => {
+  ).action(async (flags: AuditFlags, cmd: Command) => {
     const formats = parseReportFormats(flags.format);
+    refuseFilesWithoutDir(formats, flags.reportDir, cmd.getOptionValueSource("format") === "cli");
     const nowMs = clockNow();
     const outcome = await makePlan({
       repo: flags.repo,
@@ -80,4 +86,21 @@ export function registerAuditCommand(program: Command): void {
       process.stdout.write(`\n${renderReportMarkdown(report)}`);
     process.exitCode = report.compliant ? EXIT.ok : EXIT.notCompliant;
   });
+}
+
+/**
+ * `--format html` without `--report-dir` used to write nothing and say nothing. Only markdown
+ * has a place without a directory (stdout), so a chosen file format needs one.
+ */
+function refuseFilesWithoutDir(
+  formats: readonly ReportFormat[],
+  reportDir: string | undefined,
+  chosen: boolean,
+): void {
+  const files = formats.filter((f) => f !== "markdown");
+  if (reportDir || !chosen || files.length === 0) return;
+  throw new SnapgateError(
+    "BadInput",
+    `--format ${files.join(",")} writes report files: add --report-dir <dir> (without one, only the markdown report is printed, on stdout)`,
+  );
 }

@@ -8,6 +8,7 @@ import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
+import { listenError } from "./listen-error.js";
 import {
   cacheDirFor,
   clockNow,
@@ -124,6 +125,8 @@ export function registerServeCommand(program: Command): void {
           },
           trigger,
         ),
+    }).catch((err: unknown) => {
+      throw listenError(err, { what: "serve", host: flags.host, port: flags.port }) ?? err;
     });
     process.stdout.write(`listening on ${daemon.url}\n`);
     await new Promise<void>((resolve) => {

@@ -10,6 +10,7 @@ import { mapBounded } from "../core/map-bounded.js";
 import type { Inventory, LiveDisk, LiveSnapshot } from "../core/model.js";
 import { classifyError, describeError } from "./classify.js";
 import type { ClientFactory } from "./client.js";
+import { credentialsError } from "./credentials.js";
 import { toLiveDisk, toLiveSnapshot } from "./normalize.js";
 
 const MAX_PAGES = 100_000;
@@ -59,6 +60,9 @@ async function listRegion(clients: ClientFactory, region: string) {
     try {
       return await run();
     } catch (err) {
+      // Credentials are the same for every region: one message, with the chain and the fixes.
+      const credentials = credentialsError(err, `listing Lightsail (${what} in ${region})`);
+      if (credentials) throw credentials;
       const c = classifyError(err);
       throw new SnapgateError(
         "LightsailFailed",
