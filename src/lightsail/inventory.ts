@@ -36,10 +36,12 @@ async function paginate<T>(
 export async function listSnapshots(
   clients: ClientFactory,
   region: string,
+  onPage?: (snapshots: number) => void,
 ): Promise<LiveSnapshot[]> {
   const client = clients(region);
   return paginate(async (pageToken) => {
     const out = await client.send(new GetDiskSnapshotsCommand({ pageToken }));
+    onPage?.(out.diskSnapshots?.length ?? 0);
     return {
       items: (out.diskSnapshots ?? []).map((s) => toLiveSnapshot(region, s)),
       next: out.nextPageToken,
@@ -55,7 +57,18 @@ export async function listDisks(clients: ClientFactory, region: string): Promise
   });
 }
 
-async function listRegion(clients: ClientFactory, region: string) {
+/** How far a listing has got: regions finished and snapshots listed so far. */
+export interface ListingProgress {
+  regionsDone: number;
+  regionsTotal: number;
+  snapshots: number;
+}
+
+async function listRegion(
+  clients: ClientFactory,
+  region: string,
+  onPage?: (snapshots: number) => void,
+) {
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -73,7 +86,7 @@ async function listRegion(clients: ClientFactory, region: string) {
     }
   };
   const [snapshots, disks] = await Promise.all([
-    step("GetDiskSnapshots", () => listSnapshots(clients, region)),
+    step("GetDiskSnapshots", () => listSnapshots(clients, region, onPage)),
     step("GetDisks", () => listDisks(clients, region)),
   ]);
   return { snapshots, disks };
@@ -83,8 +96,19 @@ export async function listInventory(
   clients: ClientFactory,
   regions: readonly string[],
   concurrency = 16,
+  onProgress?: (p: ListingProgress) => void,
 ): Promise<Inventory> {
-  const perRegion = await mapBounded(regions, concurrency, (r) => listRegion(clients, r));
+  const progress: ListingProgress = { regionsDone: 0, regionsTotal: regions.length, snapshots: 0 };
+  const tell = () => onProgress?.({ ...progress });
+  const perRegion = await mapBounded(regions, concurrency, async (r) => {
+    const listed = await listRegion(clients, r, (n) => {
+      progress.snapshots += n;
+      tell();
+    });
+    progress.regionsDone++;
+    tell();
+    return listed;
+  });
   return {
     regions: [...regions],
     snapshots: perRegion.flatMap((r) => r.snapshots),

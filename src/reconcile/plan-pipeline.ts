@@ -12,7 +12,7 @@ import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
 import { type GateStages, gate } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
-import { listInventory } from "../lightsail/inventory.js";
+import { type ListingProgress, listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
 import { checkoutSource, redactUrl, type SourceCheckout } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
@@ -36,6 +36,8 @@ export interface PlanRequest {
    * default: logged at warn level on `log`.
    */
   onWarning?: (message: string) => void;
+  /** how far listing the live snapshots has got (the CLI shows it on a terminal) */
+  onListProgress?: (p: ListingProgress) => void;
 }
 
 export interface PlanOutcome {
@@ -74,7 +76,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     // The policy loads before anything is listed: bad input contacts nothing.
     const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
     const inventory = await steps.run("list-live", () =>
-      listInventory(req.clients, desired.spec.regions),
+      listInventory(req.clients, desired.spec.regions, undefined, req.onListProgress),
     );
     assertAccount(desired, inventory);
     const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
