@@ -1,6 +1,7 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
 import { buildComplianceReport } from "../compliance/compliance.js";
+import { renderReportJson } from "../compliance/report-json.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
 import {
   parseReportFormats,
@@ -81,7 +82,10 @@ export function registerAuditCommand(program: Command): void {
       `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
       ...written.map((f) => `  wrote ${f}`),
     ];
-    process.stdout.write(`${lines.join("\n")}\n`);
+    // Without a directory, `--format json` alone is report.json on stdout (and nothing else).
+    const jsonOnStdout = !flags.reportDir && formats.length === 1 && formats[0] === "json";
+    if (jsonOnStdout) process.stdout.write(renderReportJson(report));
+    else process.stdout.write(`${lines.join("\n")}\n`);
     if (!flags.reportDir && formats.includes("markdown"))
       process.stdout.write(`\n${renderReportMarkdown(report)}`);
     process.exitCode = report.compliant ? EXIT.ok : EXIT.notCompliant;
@@ -89,18 +93,19 @@ export function registerAuditCommand(program: Command): void {
 }
 
 /**
- * `--format html` without `--report-dir` used to write nothing and say nothing. Only markdown
- * has a place without a directory (stdout), so a chosen file format needs one.
+ * `--format html` without `--report-dir` used to write nothing and say nothing. Without a
+ * directory one report has a place, stdout: markdown or json, alone. Anything else needs one.
  */
 function refuseFilesWithoutDir(
   formats: readonly ReportFormat[],
   reportDir: string | undefined,
   chosen: boolean,
 ): void {
-  const files = formats.filter((f) => f !== "markdown");
-  if (reportDir || !chosen || files.length === 0) return;
+  if (reportDir || !chosen) return;
+  const only = formats.length === 1 ? formats[0] : undefined;
+  if (only === "markdown" || only === "json") return;
   throw new SnapgateError(
     "BadInput",
-    `--format ${files.join(",")} writes report files: add --report-dir <dir> (without one, only the markdown report is printed, on stdout)`,
+    `--format ${formats.join(",")} writes report files: add --report-dir <dir> (without one, --format markdown or --format json prints that one report on stdout)`,
   );
 }

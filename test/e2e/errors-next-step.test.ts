@@ -138,13 +138,25 @@ describe("errors that say what to do", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--format html writes report files: add --report-dir <dir>");
     expect(world.emulator.calls()).toEqual([]);
-    // markdown alone has a place without a directory: stdout
+    // one report has a place without a directory: stdout (markdown, or json alone)
     const md = await runCli(
       ["audit", "--repo", world.repo.dir, "--format", "markdown"],
       envFor(world),
     );
     expect([0, 4]).toContain(md.code);
     expect(md.stdout).toContain("snapgate audit of");
+    const json = await runCli(
+      ["audit", "--repo", world.repo.dir, "--format", "json"],
+      envFor(world),
+    );
+    expect([0, 4]).toContain(json.code);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1 });
+    const two = await runCli(
+      ["audit", "--repo", world.repo.dir, "--format", "json,markdown"],
+      envFor(world),
+    );
+    expect(two.code).toBe(1);
+    expect(two.stderr).toContain("--format json,markdown writes report files");
   });
 
   it("a mistyped flag is named with a suggestion, without 30 lines of help", async () => {
