@@ -7,6 +7,7 @@
 import { messageOf, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { classifyError, describeError } from "../lightsail/classify.js";
+import { credentialsError } from "../lightsail/credentials.js";
 import type { CallerIdentity, IdentityProbe } from "../lightsail/sts.js";
 
 export async function proveAccount(plan: Plan, probe: IdentityProbe): Promise<CallerIdentity> {
@@ -15,6 +16,11 @@ export async function proveAccount(plan: Plan, probe: IdentityProbe): Promise<Ca
   try {
     who = await probe(region);
   } catch (err) {
+    const credentials = credentialsError(
+      err,
+      "sts:GetCallerIdentity (apply proves the account first)",
+    );
+    if (credentials) throw credentials;
     const why = err instanceof Error ? describeError(classifyError(err)) : messageOf(err);
     throw refused(
       `cannot prove the credentials belong to account ${plan.account}: sts:GetCallerIdentity failed (${why}); nothing was deleted`,

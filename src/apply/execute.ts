@@ -65,7 +65,10 @@ export interface ExecuteOptions {
   concurrency: number;
   rate: number;
   recheck: DeleteContext["recheck"];
-  onItem?: (item: ApplyItem, done: number, total: number) => void;
+  /** each item's result; `replayed` when it was read from the journal of an earlier run */
+  onItem?: (item: ApplyItem, done: number, total: number, replayed: boolean) => void;
+  /** an item is started (read, then maybe deleted): in flight until its onItem */
+  onStart?: (deletion: PlanDeletion) => void;
   operationTimeoutMs?: number;
   pollIntervalMs?: number;
   /** when aborted, no new item is started; items in flight finish (serve's SIGTERM) */
@@ -107,7 +110,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       operations: r.operations,
     };
     items.push(item);
-    opts.onItem?.(item, ++done, plan.deletions.length);
+    opts.onItem?.(item, ++done, plan.deletions.length, false);
   };
 
   const pending = plan.deletions.filter((d) => {
@@ -121,7 +124,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
         operations: prior.operations,
       };
       items.push(item);
-      opts.onItem?.(item, ++done, plan.deletions.length);
+      opts.onItem?.(item, ++done, plan.deletions.length, true);
       return false;
     }
     return true;
@@ -131,6 +134,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     if (!aborted && opts.signal?.aborted)
       aborted = "shutting down: items not started are left for the next run";
     if (aborted) return;
+    opts.onStart?.(d);
     const key = snapshotKey(d);
     const ctx: DeleteContext = {
       reads: reads(d.region),

@@ -1,7 +1,7 @@
 /** `snapgate apply <plan.json>`: executes exactly the approved deletions of a saved plan. */
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import type { ApplyItem, ApplyResult } from "../apply/execute.js";
+import type { ApplyResult } from "../apply/execute.js";
 import { messageOf, reasonOf, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
@@ -10,6 +10,7 @@ import { reconcileEvents } from "../notify/index.js";
 import { readPlanFile } from "../plan/plan-file.js";
 import { runApply } from "../reconcile/apply-plan.js";
 import { redactUrl } from "../source/index.js";
+import { ApplyProgress, resumeCommand } from "./apply-progress.js";
 import { EXIT } from "./exit-codes.js";
 import {
   flagTargets,
@@ -93,23 +94,35 @@ export function registerApplyCommand(program: Command): void {
       const repoTargets = await repoTargetsAt(repo, plan.source.commit, cacheDir);
       await notifyAndWait(events, { flags: notifyFlags, repo: repoTargets }, audit);
     };
-    const progress = progressReporter(flags.format === "text", Boolean(process.stderr.isTTY));
-    const result = await runApply({
-      plan,
-      clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
-      audit,
-      stateDir,
-      cacheDir,
-      nowMs: clockNow(),
-      concurrency: flags.concurrency,
-      rate: flags.rate,
-      requireBranch: flags.requireBranch,
-      repo,
-      identity: stsIdentityProbe({ endpoint: flags.endpointUrl }),
-      confirm: flags.autoApprove ? undefined : confirmOnTty,
-      onItem: progress.onItem,
-      trigger: { kind: "cli", planFile: file },
-    }).catch(async (err: unknown) => {
+    const progress = new ApplyProgress({
+      enabled: flags.format === "text",
+      tty: Boolean(process.stderr.isTTY),
+      write: (t) => process.stderr.write(t),
+      now: () => performance.now(),
+      total: plan.deletions.length,
+    });
+    const interrupt = onInterrupt(progress, resumeCommand(process.argv.slice(2)));
+    let result: ApplyResult;
+    try {
+      result = await runApply({
+        plan,
+        clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
+        audit,
+        stateDir,
+        cacheDir,
+        nowMs: clockNow(),
+        concurrency: flags.concurrency,
+        rate: flags.rate,
+        requireBranch: flags.requireBranch,
+        repo,
+        identity: stsIdentityProbe({ endpoint: flags.endpointUrl }),
+        confirm: flags.autoApprove ? undefined : confirmOnTty,
+        onItem: progress.onItem,
+        onStart: progress.onStart,
+        trigger: { kind: "cli", planFile: file },
+        signal: interrupt.signal,
+      });
+    } catch (err) {
       // A refused or failed apply is news too; the error still decides the exit code.
       await notify({
         commit: plan.source.commit,
@@ -118,14 +131,15 @@ export function registerApplyCommand(program: Command): void {
         outcome: { reason: reasonOf(err) },
       });
       throw err;
-    });
+    } finally {
+      interrupt.dispose();
+    }
     progress.finish();
-    // Without a TTY every item was already streamed as a line: print only the summary.
-    const listItems = Boolean(process.stderr.isTTY);
+    // Every item was already streamed as a line on stderr: print only the summary.
     process.stdout.write(
       flags.format === "json"
         ? `${JSON.stringify(result, null, 2)}\n`
-        : renderResult(result, listItems),
+        : renderResult(result, false),
     );
     if (plan.deletions.length > 0) {
       await notify({
@@ -136,6 +150,11 @@ export function registerApplyCommand(program: Command): void {
         applyCounts: result.counts,
       });
     }
+    if (interrupt.received) {
+      process.stderr.write(interrupt.report(true));
+      process.exitCode = interruptedExit(interrupt.received);
+      return;
+    }
     if (result.aborted)
       throw refused(
         `apply stopped early: ${result.aborted}; fix it and run the same command again to resume`,
@@ -143,6 +162,51 @@ export function registerApplyCommand(program: Command): void {
     const c = result.counts;
     process.exitCode = c.failed + c.skipped + c.denied > 0 ? EXIT.partial : EXIT.ok;
   });
+}
+
+/**
+ * SIGINT/SIGTERM during apply. Before any deletion started: report and exit at once (nothing
+ * is in flight). After: the first signal stops starting deletions and lets those in flight
+ * finish (their results are journaled), then the summary; a second one exits at once, naming
+ * what was still in flight. Either way the journal lets the same command resume.
+ */
+function onInterrupt(progress: ApplyProgress, resume: string) {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const report = (waited: boolean) =>
+    progress.interruptReport({ signal: received ?? "a signal", resume, waited });
+  const handler = (signal: NodeJS.Signals) => {
+    const first = received === undefined;
+    received ??= signal;
+    if (first && progress.started) {
+      controller.abort();
+      process.stderr.write(
+        `\n${signal}: starting no further deletions; waiting for the ${progress.inFlightCount} in flight (press Ctrl-C again to stop at once)\n`,
+      );
+      return;
+    }
+    progress.finish();
+    process.stderr.write(report(false));
+    process.exit(interruptedExit(signal));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    report,
+    dispose() {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
+
+/** 128 + the signal's number, as a shell reports a process the signal ended: 130, 143. */
+function interruptedExit(signal: NodeJS.Signals): number {
+  return signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
 }
 
 /** `repo@commit (ref R, base B)`: what the plan was made from, as the operator named it. */
@@ -154,6 +218,8 @@ export function describeSource(source: Plan["source"]): string {
 /** aws-nuke style: the user types the account id to go ahead. */
 async function confirmOnTty(plan: Plan, source: Plan["source"]): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // A raw terminal turns Ctrl-C into a keypress: hand it on as the signal apply handles.
+  rl.on("SIGINT", () => process.kill(process.pid, "SIGINT"));
   try {
     process.stdout.write(
       `About to delete ${plan.deletions.length} snapshot(s) in account ${plan.account} (${plan.regions.join(", ")}), plan ${plan.digest.slice(0, 19)}…\n` +
@@ -164,32 +230,6 @@ async function confirmOnTty(plan: Plan, source: Plan["source"]): Promise<boolean
   } finally {
     rl.close();
   }
-}
-
-function progressReporter(enabled: boolean, tty: boolean) {
-  const start = performance.now();
-  let failures = 0;
-  return {
-    onItem(item: ApplyItem, done: number, total: number) {
-      if (!enabled) return;
-      if (item.outcome === "failed" || item.outcome === "denied") failures++;
-      if (tty) {
-        const secs = (performance.now() - start) / 1000;
-        const rate = done / Math.max(secs, 0.001);
-        const eta = rate > 0 ? Math.ceil((total - done) / rate) : 0;
-        process.stderr.write(
-          `\r\u001b[2K${done}/${total} · ${rate.toFixed(1)}/s · ETA ${eta}s · ${failures} failed`,
-        );
-      } else {
-        process.stderr.write(
-          `${item.outcome.padEnd(8)} ${item.region}/${item.name}: ${item.detail}\n`,
-        );
-      }
-    },
-    finish() {
-      if (enabled && tty) process.stderr.write("\n");
-    },
-  };
 }
 
 export function renderResult(r: ApplyResult, listItems = true): string {

@@ -1,8 +1,14 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
 import { buildComplianceReport } from "../compliance/compliance.js";
+import { renderReportJson } from "../compliance/report-json.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
-import { parseReportFormats, writeReports } from "../compliance/write-reports.js";
+import {
+  parseReportFormats,
+  type ReportFormat,
+  writeReports,
+} from "../compliance/write-reports.js";
+import { SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { complianceEvents } from "../notify/index.js";
@@ -46,8 +52,9 @@ export function registerAuditCommand(program: Command): void {
         )
         .option("--cache-dir <dir>", "git cache directory"),
     ),
-  ).action(async (flags: AuditFlags) => {
+  ).action(async (flags: AuditFlags, cmd: Command) => {
     const formats = parseReportFormats(flags.format);
+    refuseFilesWithoutDir(formats, flags.reportDir, cmd.getOptionValueSource("format") === "cli");
     const notifyFlags = flags.notify ? flagTargets(flags, process.env) : undefined;
     const nowMs = clockNow();
     const outcome = await makePlan({
@@ -82,7 +89,10 @@ export function registerAuditCommand(program: Command): void {
       `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
       ...written.map((f) => `  wrote ${f}`),
     ];
-    process.stdout.write(`${lines.join("\n")}\n`);
+    // Without a directory, `--format json` alone is report.json on stdout (and nothing else).
+    const jsonOnStdout = !flags.reportDir && formats.length === 1 && formats[0] === "json";
+    if (jsonOnStdout) process.stdout.write(renderReportJson(report));
+    else process.stdout.write(`${lines.join("\n")}\n`);
     if (!flags.reportDir && formats.includes("markdown"))
       process.stdout.write(`\n${renderReportMarkdown(report)}`);
     if (notifyFlags) {
@@ -94,4 +104,22 @@ export function registerAuditCommand(program: Command): void {
     }
     process.exitCode = report.compliant ? EXIT.ok : EXIT.notCompliant;
   });
+}
+
+/**
+ * `--format html` without `--report-dir` used to write nothing and say nothing. Without a
+ * directory one report has a place, stdout: markdown or json, alone. Anything else needs one.
+ */
+function refuseFilesWithoutDir(
+  formats: readonly ReportFormat[],
+  reportDir: string | undefined,
+  chosen: boolean,
+): void {
+  if (reportDir || !chosen) return;
+  const only = formats.length === 1 ? formats[0] : undefined;
+  if (only === "markdown" || only === "json") return;
+  throw new SnapgateError(
+    "BadInput",
+    `--format ${formats.join(",")} writes report files: add --report-dir <dir> (without one, --format markdown or --format json prints that one report on stdout)`,
+  );
 }

@@ -1,6 +1,8 @@
 /** `snapgate emulator`: the local Lightsail API, until SIGTERM. */
+import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { startEmulator } from "../emulator/index.js";
+import { listenError } from "./listen-error.js";
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -51,6 +53,14 @@ export function registerEmulatorCommand(program: Command): void {
         .default("allow"),
     )
     .action(async (flags: EmulatorFlags) => {
+      if (flags.state && existsSync(flags.state)) {
+        // The saved state is the emulator's memory across restarts; an edited seed is not merged.
+        process.stderr.write(
+          flags.seed
+            ? `emulator: ${flags.state} exists, so its state is used and the seed ${flags.seed} is ignored; delete ${flags.state} to start from the seed\n`
+            : `emulator: resuming from ${flags.state}\n`,
+        );
+      }
       const emulator = await startEmulator({
         port: flags.port,
         host: flags.host,
@@ -61,6 +71,8 @@ export function registerEmulatorCommand(program: Command): void {
         deleteMode: flags.deleteMode,
         deleteDelayMs: flags.deleteDelayMs,
         pendingDelete: flags.pendingDelete,
+      }).catch((err: unknown) => {
+        throw listenError(err, { what: "emulator", host: flags.host, port: flags.port }) ?? err;
       });
       process.stdout.write(`listening on ${emulator.url}\n`);
       await new Promise<void>((resolve) => {

@@ -10,6 +10,10 @@ export const EXIT = {
   notCompliant: 4,
   /** apply: finished with items failed or skipped */
   partial: 5,
+  /** apply stopped by SIGINT (128 + 2, as a shell reports it) */
+  interrupted: 130,
+  /** apply stopped by SIGTERM (128 + 15) */
+  terminated: 143,
 } as const;
 
 /** The one place an error becomes a message on stderr and an exit code. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { EXIT, reportFatal } from "./exit-codes.js";
+import { checkEndpointEnv } from "./options.js";
 import { version } from "./version.js";
 
 type Register = (program: Command) => void;
@@ -39,17 +40,50 @@ export function commandsFor(args: readonly string[]): string[] {
   return all;
 }
 
+/**
+ * Commander checks required options before unknown ones, so `plan --rpeo x` said only
+ * "required option '--repo' not specified". A leaf command reports its first unknown
+ * option first, with commander's suggestion ("Did you mean --repo?").
+ */
+class SnapgateCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new SnapgateCommand(name);
+  }
+
+  override parseOptions(args: string[]): { operands: string[]; unknown: string[] } {
+    const parsed = super.parseOptions(args);
+    const first = parsed.unknown[0];
+    const asksHelp = parsed.unknown.some((a) => a === "-h" || a === "--help");
+    if (this.commands.length === 0 && first?.startsWith("-") && first !== "-" && !asksHelp) {
+      // commander's own message and suggestion (a public method its typings leave out)
+      (this as unknown as { unknownOption(flag: string): never }).unknownOption(first);
+    }
+    return parsed;
+  }
+}
+
+/** After a usage error: one line pointing at the help, not the whole help (recursively). */
+function pointToHelp(cmd: Command, path: string): void {
+  cmd.showHelpAfterError(`(run \`${path} --help\` for the options)`);
+  for (const sub of cmd.commands) pointToHelp(sub, `${path} ${sub.name()}`);
+}
+
 /** Builds the command tree with the named commands; each lives in its own module under src/cli/. */
 export async function buildProgram(names: readonly string[] = commandsFor([])): Promise<Command> {
-  const program = new Command("snapgate")
+  const program = new SnapgateCommand("snapgate")
     .description("Policy-checked GitOps reconciler for Amazon Lightsail disk snapshots")
     .version(version)
     .exitOverride()
-    .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const wanted = COMMANDS.filter(([name]) => names.includes(name));
   const registers = await Promise.all(wanted.map(([, load]) => load()));
   for (const register of registers) register(program);
+  pointToHelp(program, "snapgate");
+  // Endpoints from the environment are checked before anything is contacted (the flag is
+  // checked as it is parsed): the SDK's own "TypeError: Invalid URL" names neither.
+  program.hook("preAction", (_program, action) => {
+    if (action.options.some((o) => o.long === "--endpoint-url")) checkEndpointEnv(process.env);
+  });
   return program;
 }
 

@@ -21,7 +21,48 @@ export function withLightsailOptions(cmd: Command): Command {
   return cmd.option(
     "--endpoint-url <url>",
     "Lightsail endpoint (default: AWS_ENDPOINT_URL_LIGHTSAIL, AWS_ENDPOINT_URL, or AWS)",
+    (value: string) => {
+      const problem = endpointProblem(value);
+      if (problem) throw new InvalidArgumentError(problem);
+      return value;
+    },
   );
+}
+
+/**
+ * Why `value` cannot be an endpoint URL, or undefined when it can. `127.0.0.1:4566` is not a
+ * URL at all, and `localhost:4566` is one with the scheme "localhost:": both need `http://`.
+ */
+export function endpointProblem(value: string): string | undefined {
+  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? "" : `, e.g. http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL: an endpoint needs a scheme and a host${hint}`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `"${value}" is not an http(s) URL: an endpoint needs the scheme http:// or https://${hint}`;
+  if (url.hostname === "") return `"${value}" has no host`;
+  return undefined;
+}
+
+/** The SDK's endpoint variables snapgate's clients read (Lightsail, STS, S3). */
+export const ENDPOINT_ENV = [
+  "AWS_ENDPOINT_URL",
+  "AWS_ENDPOINT_URL_LIGHTSAIL",
+  "AWS_ENDPOINT_URL_STS",
+  "AWS_ENDPOINT_URL_S3",
+] as const;
+
+/** Refuses, naming the variable, an endpoint variable that is set but not an http(s) URL. */
+export function checkEndpointEnv(env: NodeJS.ProcessEnv): void {
+  for (const name of ENDPOINT_ENV) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const problem = endpointProblem(value);
+    if (problem) throw new SnapgateError("BadInput", `${name}: ${problem}`);
+  }
 }
 
 export function withStateOptions(cmd: Command): Command {

@@ -11,6 +11,7 @@ import { PLAN_FORMATS, type PlanFormat, renderPlan } from "../plan/render.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
+import { listingProgress } from "./listing-progress.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
 import { resolveState } from "./state.js";
 import { printWarning } from "./warnings.js";
@@ -61,6 +62,7 @@ export function registerPlanCommand(program: Command): void {
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (flags: PlanFlags) => {
+    const listing = listingProgress(Boolean(process.stderr.isTTY));
     const outcome = await makePlan({
       repo: flags.repo,
       ref: flags.ref,
@@ -70,7 +72,8 @@ export function registerPlanCommand(program: Command): void {
       nowMs: clockNow(),
       log: createLogger(),
       onWarning: printWarning,
-    });
+      onListProgress: listing.update,
+    }).finally(() => listing.finish());
     const { plan, warnings } = outcome;
     await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) {

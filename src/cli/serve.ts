@@ -1,13 +1,14 @@
 /** `snapgate serve`: webhooks + polling, reconcile on push, auto-apply where the repo allows it. */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { SnapgateError } from "../core/errors.js";
-import { createLogger } from "../core/logger.js";
+import { createLogger, LOG_FORMATS, type LogFormat } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
 import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
+import { listenError } from "./listen-error.js";
 import { flagTargets, type NotifyFlags, withNotifyOptions } from "./notify-options.js";
 import {
   cacheDirFor,
@@ -34,6 +35,7 @@ interface ServeFlags extends NotifyFlags {
   stateDir?: string;
   auditLog?: string;
   cacheDir?: string;
+  logFormat: LogFormat;
 }
 
 function port(value: string): number {
@@ -68,10 +70,16 @@ export function registerServeCommand(program: Command): void {
           "--keyring-dir <dir>",
           "GnuPG home holding the trusted keys (with --verify-commits)",
         )
-        .option("--cache-dir <dir>", "git cache directory"),
+        .option("--cache-dir <dir>", "git cache directory")
+        .addOption(
+          new Option("--log-format <format>", "json lines, or pretty: one readable line per record")
+            .choices(LOG_FORMATS)
+            .env("SNAPGATE_LOG_FORMAT")
+            .default("json"),
+        ),
     ),
   ).action(async (flags: ServeFlags) => {
-    const log = createLogger(process.env.SNAPGATE_LOG_LEVEL ?? "info");
+    const log = createLogger(process.env.SNAPGATE_LOG_LEVEL ?? "info", flags.logFormat);
     const interval = parseInterval(flags.interval);
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
     const { stateDir, audit } = resolveState(flags);
@@ -127,6 +135,8 @@ export function registerServeCommand(program: Command): void {
           },
           trigger,
         ),
+    }).catch((err: unknown) => {
+      throw listenError(err, { what: "serve", host: flags.host, port: flags.port }) ?? err;
     });
     process.stdout.write(`listening on ${daemon.url}\n`);
     await new Promise<void>((resolve) => {

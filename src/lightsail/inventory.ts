@@ -10,6 +10,7 @@ import { mapBounded } from "../core/map-bounded.js";
 import type { Inventory, LiveDisk, LiveSnapshot } from "../core/model.js";
 import { classifyError, describeError } from "./classify.js";
 import type { ClientFactory } from "./client.js";
+import { credentialsError } from "./credentials.js";
 import { toLiveDisk, toLiveSnapshot } from "./normalize.js";
 
 const MAX_PAGES = 100_000;
@@ -35,10 +36,12 @@ async function paginate<T>(
 export async function listSnapshots(
   clients: ClientFactory,
   region: string,
+  onPage?: (snapshots: number) => void,
 ): Promise<LiveSnapshot[]> {
   const client = clients(region);
   return paginate(async (pageToken) => {
     const out = await client.send(new GetDiskSnapshotsCommand({ pageToken }));
+    onPage?.(out.diskSnapshots?.length ?? 0);
     return {
       items: (out.diskSnapshots ?? []).map((s) => toLiveSnapshot(region, s)),
       next: out.nextPageToken,
@@ -54,11 +57,25 @@ export async function listDisks(clients: ClientFactory, region: string): Promise
   });
 }
 
-async function listRegion(clients: ClientFactory, region: string) {
+/** How far a listing has got: regions finished and snapshots listed so far. */
+export interface ListingProgress {
+  regionsDone: number;
+  regionsTotal: number;
+  snapshots: number;
+}
+
+async function listRegion(
+  clients: ClientFactory,
+  region: string,
+  onPage?: (snapshots: number) => void,
+) {
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (err) {
+      // Credentials are the same for every region: one message, with the chain and the fixes.
+      const credentials = credentialsError(err, `listing Lightsail (${what} in ${region})`);
+      if (credentials) throw credentials;
       const c = classifyError(err);
       throw new SnapgateError(
         "LightsailFailed",
@@ -69,7 +86,7 @@ async function listRegion(clients: ClientFactory, region: string) {
     }
   };
   const [snapshots, disks] = await Promise.all([
-    step("GetDiskSnapshots", () => listSnapshots(clients, region)),
+    step("GetDiskSnapshots", () => listSnapshots(clients, region, onPage)),
     step("GetDisks", () => listDisks(clients, region)),
   ]);
   return { snapshots, disks };
@@ -79,8 +96,19 @@ export async function listInventory(
   clients: ClientFactory,
   regions: readonly string[],
   concurrency = 16,
+  onProgress?: (p: ListingProgress) => void,
 ): Promise<Inventory> {
-  const perRegion = await mapBounded(regions, concurrency, (r) => listRegion(clients, r));
+  const progress: ListingProgress = { regionsDone: 0, regionsTotal: regions.length, snapshots: 0 };
+  const tell = () => onProgress?.({ ...progress });
+  const perRegion = await mapBounded(regions, concurrency, async (r) => {
+    const listed = await listRegion(clients, r, (n) => {
+      progress.snapshots += n;
+      tell();
+    });
+    progress.regionsDone++;
+    tell();
+    return listed;
+  });
   return {
     regions: [...regions],
     snapshots: perRegion.flatMap((r) => r.snapshots),

@@ -23,7 +23,7 @@ import { writeFileAtomic } from "../core/atomic-write.js";
 import { refused } from "../core/errors.js";
 import { describeHolder, tryLock } from "../core/file-lock.js";
 import { snapshotKey } from "../core/keys.js";
-import type { Plan } from "../core/model.js";
+import type { Plan, PlanDeletion } from "../core/model.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
 import { redactUrl } from "../source/index.js";
 import { approveDerived, type Derivation, preflight } from "./approve.js";
@@ -47,7 +47,9 @@ export interface ApplyRequest {
   identity: IdentityProbe;
   /** asked after every check passed and before the first delete; false → refused */
   confirm?: (plan: Plan, source: Plan["source"]) => Promise<boolean>;
-  onItem?: (item: ApplyItem, done: number, total: number) => void;
+  onItem?: (item: ApplyItem, done: number, total: number, replayed: boolean) => void;
+  /** an item is started; in flight until its onItem */
+  onStart?: (deletion: PlanDeletion) => void;
   /** how the run was started, for the audit log (cli, serve, demo) */
   trigger?: Record<string, unknown>;
   operationTimeoutMs?: number;
@@ -137,6 +139,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       rate: req.rate,
       recheck: checks.recheck,
       onItem: req.onItem,
+      onStart: req.onStart,
       operationTimeoutMs: req.operationTimeoutMs,
       pollIntervalMs: req.pollIntervalMs,
       signal: req.signal,

@@ -12,7 +12,7 @@ import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
 import { type GateStages, gate } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
-import { listInventory } from "../lightsail/inventory.js";
+import { type ListingProgress, listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
 import { checkoutSource, redactUrl, type SourceCheckout } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
@@ -38,6 +38,8 @@ export interface PlanRequest {
   onWarning?: (message: string) => void;
   /** told the commit as soon as it is checked out, so a later failure can still name it */
   onCheckout?: (commit: string) => void;
+  /** how far listing the live snapshots has got (the CLI shows it on a terminal) */
+  onListProgress?: (p: ListingProgress) => void;
 }
 
 export interface PlanOutcome {
@@ -117,10 +119,11 @@ export async function observe(
   clients: ClientFactory,
   nowMs: number,
   steps: StepRunner,
+  onListProgress?: (p: ListingProgress) => void,
 ): Promise<Observation> {
   const { desired, baseDesired, stages, checkout } = source;
   const inventory = await steps.run("list-live", () =>
-    listInventory(clients, desired.spec.regions),
+    listInventory(clients, desired.spec.regions, undefined, onListProgress),
   );
   assertAccount(desired, inventory);
   const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
@@ -146,7 +149,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   const source = await loadSource(req, steps);
   const { checkout, desired, stages } = source;
   try {
-    const seen = await observe(source, req.clients, nowMs, steps);
+    const seen = await observe(source, req.clients, nowMs, steps, req.onListProgress);
     const plan = await steps.run("build-plan", () =>
       buildPlan({
         source: {

@@ -143,6 +143,20 @@ export async function reconcileOnce(
           signal: opts.signal,
           // approved against the derivation just made: no second checkout, policy load or listing
           derived: outcome,
+          // One log line per snapshot, so an operator can grep what serve deleted and why not.
+          onItem: (item, _done, _total, replayed) => {
+            // `snapshot`, not `name`: pino's own `name` field is the logger's ("snapgate")
+            const line = {
+              region: item.region,
+              snapshot: item.name,
+              outcome: item.outcome,
+              planDigest: plan.digest,
+              detail: item.detail,
+              ...(replayed ? { replayed: true } : {}),
+            };
+            const ok = item.outcome === "deleted" || item.outcome === "absent";
+            opts.log?.[ok ? "info" : "warn"](line, `${item.outcome} ${item.region}/${item.name}`);
+          },
         }),
       );
     }

@@ -103,6 +103,11 @@ describe("the installed package", () => {
       "dist/index.d.ts",
       "policies/bundle/policy.wasm",
       "examples/fleet.yaml",
+      // the reference and the editor schemas ship with the package
+      "docs/README.md",
+      "docs/snapgate-yaml.md",
+      "schemas/snapgate.schema.json",
+      "schemas/snapshotset.schema.json",
     ])
       expect(tarballFiles).toContain(file);
     const dev = tarballFiles.filter(
