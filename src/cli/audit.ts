@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { buildComplianceReport } from "../compliance/compliance.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
+import { failingLines } from "../compliance/report-text.js";
 import { parseReportFormats, writeReports } from "../compliance/write-reports.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
@@ -72,7 +73,8 @@ export function registerAuditCommand(program: Command): void {
     const c = report.summary.classes;
     const lines = [
       `snapgate audit of ${report.source.repo} @ ${report.source.ref} (${report.source.commit.slice(0, 12)}): ${report.compliant ? "COMPLIANT" : "NOT COMPLIANT"}`,
-      `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
+      `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c.held} held, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
+      ...failingLines(report),
       ...written.map((f) => `  wrote ${f}`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);

@@ -24,6 +24,7 @@ export const SNAPSHOT_CLASSES = [
   "desired",
   "would-delete",
   "blocked",
+  "held",
   "protected",
   "out-of-scope",
 ] as const;
@@ -34,6 +35,8 @@ export type ClassCounts = Record<SnapshotClass, number>;
 
 /** Why a snapshot is in its class: a gate block kind, or what kept or excluded it. */
 export interface ReportReason {
+  /** a safety floor holds the snapshot: the setting (or `policy`) that does */
+  floor?: string;
   kind:
     | "keep"
     | "retain"
@@ -100,7 +103,7 @@ export interface ReportSummary {
 export interface ComplianceReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   generatedAt: string;
-  /** no would-delete, no blocked, no missing (protected and out-of-scope are fine) */
+  /** no would-delete, no blocked, no missing (held, protected and out-of-scope are fine) */
   compliant: boolean;
   source: { repo: string; ref: string; commit: string };
   account: string;
@@ -123,7 +126,14 @@ export interface ComplianceInput {
 }
 
 export function emptyClassCounts(): ClassCounts {
-  return { desired: 0, "would-delete": 0, blocked: 0, protected: 0, "out-of-scope": 0 };
+  return {
+    desired: 0,
+    "would-delete": 0,
+    blocked: 0,
+    held: 0,
+    protected: 0,
+    "out-of-scope": 0,
+  };
 }
 
 const key = (x: { region: string; name: string }) => `${x.region}\u0000${x.name}`;
@@ -139,6 +149,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   const approved = new Map(plan.deletions.map((d) => [key(d), d]));
   const blocked = new Map(plan.blocked.map((b) => [key(b), b]));
   const candidateReason = new Map(diff.candidates.map((c) => [key(c.snapshot), c.reason]));
+  // plan-level blocks are listed once in the plan; each blocked snapshot has them too
+  const planLevel = plan.planLevel ?? [];
 
   const classify = (s: LiveSnapshot): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> => {
     const k = key(s);
@@ -171,16 +183,7 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
       };
     }
     const block = blocked.get(k);
-    if (block !== undefined) {
-      // A protected snapshot is held on purpose (e.g. legal hold): other blocks on it
-      // do not make the fleet non-compliant, since it can never be deleted anyway.
-      const isProtected = block.blockedBy.some((b) => b.kind === "protect");
-      return {
-        class: isProtected ? "protected" : "blocked",
-        reasons: block.blockedBy.map(toReason),
-        warnings: [...(block.warnings ?? [])],
-      };
-    }
+    if (block !== undefined) return classifyBlocked([...block.blockedBy, ...planLevel], block);
     // In scope, not desired, yet absent from the plan: never report that as fine.
     const why = candidateReason.get(k);
     return {
@@ -239,8 +242,28 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   };
 }
 
+/**
+ * A blocked candidate's class. Protected: held on purpose (e.g. legal hold), whatever else
+ * blocks it. Held: every block is a safety floor (a per-source minimum, the last copy of a
+ * deleted source): spared by design, so not a violation. Anything else: blocked.
+ */
+function classifyBlocked(
+  blocks: readonly Block[],
+  entry: { warnings?: readonly string[] },
+): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> {
+  const isProtected = blocks.some((b) => b.kind === "protect");
+  const isHeld = blocks.length > 0 && blocks.every((b) => b.floor !== undefined);
+  return {
+    class: isProtected ? "protected" : isHeld ? "held" : "blocked",
+    reasons: blocks.map(toReason),
+    warnings: [...(entry.warnings ?? [])],
+  };
+}
+
 function toReason(b: Block): ReportReason {
-  return { kind: b.kind, message: b.message };
+  return b.floor === undefined
+    ? { kind: b.kind, message: b.message }
+    : { kind: b.kind, message: b.message, floor: b.floor };
 }
 
 function driftMessage(reason: string): string {

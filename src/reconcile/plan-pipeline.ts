@@ -101,6 +101,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
         inventory,
         diff: result,
         decisions,
+        planLevel: gated.planLevel,
         nowMs,
         ...(onBase ? { onBase } : {}),
       }),
