@@ -170,6 +170,43 @@ describe("one knob per limit (spec.guards is the single source)", () => {
     expect(world.emulator.deletedSnapshots()).toEqual([]);
   });
 
+  it("guards.minSnapshotsPerDisk: 0 is the policy's minimum too: no hidden per-disk minimum of 1", async () => {
+    world = await makeWorld({
+      fleet: {
+        account: ACCOUNT,
+        regions: {
+          "us-east-1": {
+            disks: [{ name: "web-data", sizeInGb: 8, tags: {} }],
+            snapshots: [
+              { name: "web-a", fromDisk: "web-data", createdAt: ago(40), tags: MANAGED },
+              { name: "web-b", fromDisk: "web-data", createdAt: ago(30), tags: MANAGED },
+            ],
+          },
+        },
+      },
+      files: {
+        "snapgate.yaml": reconciler({ maxDeletions: 50, minSnapshotsPerDisk: 0, allowEmpty: true }),
+        "snapshots/web.yaml": keepSet([]),
+      },
+    });
+    const { out, plan: p } = await plan(world);
+    expect(out.stdout).not.toContain("minSnapshotsPerDisk (1)");
+    expect(p.summary).toMatchObject({ deletions: 2, blocked: 0 });
+
+    // and a higher value in spec.policy.data tightens it, naming both
+    world.repo.commit({
+      "snapgate.yaml": reconciler(
+        { maxDeletions: 50, minSnapshotsPerDisk: 0, allowEmpty: true },
+        ", minSnapshotsPerDisk: 1",
+      ),
+    });
+    const tightened = await plan(world);
+    expect(tightened.plan.summary).toMatchObject({ deletions: 0, blocked: 2 });
+    expect(tightened.out.stdout).toContain(
+      "fewer than spec.policy.data.minSnapshotsPerDisk (1, tighter than spec.guards.minSnapshotsPerDisk 0)",
+    );
+  });
+
   it("spec.policy.data may tighten maxDeletions, once for the plan, and says that it does", async () => {
     world = await makeWorld({
       fleet: cleanupFleet(),
