@@ -91,7 +91,8 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
     nowMs: input.nowMs,
     guards: spec.guards,
   });
-  const policyPlanLevel = new Map<string, Block>();
+  /** "plan:" denials and how many candidates got each */
+  const policyPlanLevel = new Map<string, { block: Block; count: number }>();
 
   const decisions = candidates.map((c): Decision => {
     const blockedBy: Block[] = [...(blocks.get(c) ?? [])];
@@ -99,7 +100,9 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
     const verdict = evaluatePolicy(stages.policy, buildInput(c));
     for (const block of policyBlocks(verdict)) {
       blockedBy.push(block);
-      if (isPlanLevelMessage(block.message)) policyPlanLevel.set(block.message, block);
+      if (!isPlanLevelMessage(block.message)) continue;
+      const seen = policyPlanLevel.get(block.message);
+      policyPlanLevel.set(block.message, { block, count: (seen?.count ?? 0) + 1 });
     }
     warnings.push(...verdict.warn);
     const access = checkAccessSafely(stages.access, c.snapshot);
@@ -107,12 +110,17 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
       for (const message of access.reasons) blockedBy.push({ kind: "access", message });
     return { candidate: c, blockedBy, warnings };
   });
-  return { decisions, planLevel: [...planFailures, ...policyPlanLevel.values()] };
+  // only a denial every candidate got is about the whole plan; any other stays per candidate
+  const policyWide = [...policyPlanLevel.values()]
+    .filter((p) => p.count === candidates.length)
+    .map((p) => p.block);
+  return { decisions, planLevel: [...planFailures, ...policyWide] };
 }
 
 /**
  * A policy message that starts with "plan:" is about the whole plan (its input.plan is
- * the same for every candidate): the plan reports it once instead of once per candidate.
+ * the same for every candidate): when every candidate got it, the plan reports it once
+ * instead of once per candidate.
  */
 export function isPlanLevelMessage(message: string): boolean {
   return message.startsWith("plan:");
