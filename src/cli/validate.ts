@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { describeValidation, validateDir } from "../reconcile/validate.js";
 import { EXIT } from "./exit-codes.js";
+import { printWarning } from "./warnings.js";
 
 export function registerValidateCommand(program: Command): void {
   program
@@ -12,6 +13,7 @@ export function registerValidateCommand(program: Command): void {
     .argument("[dir]", "the desired-state directory (the repository's root)", ".")
     .action(async (dir: string) => {
       const summary = await validateDir(dir);
+      for (const w of summary.warnings) printWarning(w);
       process.stdout.write(describeValidation(dir, summary));
       process.exitCode = EXIT.ok;
     });

@@ -5,8 +5,16 @@
  * IAM policy document — without git, Lightsail or the state store. Problems are
  * thrown as one located error, exactly as `plan` would report them.
  */
+import { readdir } from "node:fs/promises";
+import path from "node:path";
 import type { DesiredState } from "../core/model.js";
-import { loadDesiredState, readDesiredFiles } from "../desired/index.js";
+import {
+  isYamlName,
+  loadDesiredState,
+  readDesiredFiles,
+  referencedPaths,
+  unreadYamlWarnings,
+} from "../desired/index.js";
 import { loadGateStages } from "./load-stages.js";
 
 export interface ValidateSummary {
@@ -17,6 +25,8 @@ export interface ValidateSummary {
   retainRules: number;
   policy: string;
   iamPolicy?: string;
+  /** YAML files snapgate does not read (a misplaced set protects nothing), as plan warns */
+  warnings: string[];
 }
 
 export async function validateDir(dir: string): Promise<ValidateSummary> {
@@ -33,7 +43,34 @@ export async function validateDir(dir: string): Promise<ValidateSummary> {
     retainRules: sets.reduce((n, s) => n + s.retain.length, 0),
     policy: spec.policy.bundle,
     ...(spec.access.iamPolicy !== undefined && { iamPolicy: spec.access.iamPolicy }),
+    warnings: unreadYamlWarnings(await otherYamlFiles(dir), referencedPaths(spec)),
   };
+}
+
+/** Read beyond these, the walk for misplaced YAML stops: a warning is not worth a slow hook. */
+const WALK_DEPTH = 8;
+const WALK_ENTRIES = 20_000;
+
+/**
+ * Repo-relative YAML files outside the paths snapgate reads (hidden directories and
+ * node_modules skipped, symlinks not followed), for the layout warnings.
+ */
+async function otherYamlFiles(dir: string): Promise<string[]> {
+  const skipTop = new Set(["snapgate.yaml", "snapgate.yml", "snapshots", "node_modules"]);
+  const found: string[] = [];
+  let budget = WALK_ENTRIES;
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (--budget < 0) return;
+      if (e.name.startsWith(".") || (rel === "" && skipTop.has(e.name))) continue;
+      const child = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory() && depth < WALK_DEPTH) await walk(child, depth + 1);
+      else if (e.isFile() && isYamlName(e.name)) found.push(child);
+    }
+  };
+  await walk("", 0);
+  return found;
 }
 
 export function describeValidation(dir: string, s: ValidateSummary): string {

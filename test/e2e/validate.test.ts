@@ -44,6 +44,16 @@ describe("snapgate validate [dir]", () => {
     );
   });
 
+  it("warns about a YAML file snapgate does not read (a misplaced set protects nothing)", async () => {
+    const repo = makeRepo({ "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1"]) });
+    write(repo.dir, "snapshot/db.yaml", setYaml("db", "db-1"));
+    write(repo.dir, ".github/workflows/ci.yml", "on: push\n");
+    const r = await runCli(["validate", repo.dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^snapgate: warning: .*snapshot\/db\.yaml/);
+    expect(r.stderr).not.toContain("ci.yml");
+  });
+
   it("checks uncommitted and untracked files: schema, names and cross-file problems, located", async () => {
     const repo = makeRepo({ "snapgate.yaml": RECONCILER, "snapshots/web.yaml": webSet(["web-1"]) });
     // an uncommitted edit and an untracked file, both wrong
