@@ -1,7 +1,11 @@
 # The built-in deletion policy of snapgate (SPEC §5). Evaluated once per
 # deletion candidate; any `deny` message blocks that deletion, `warn` messages
 # are reported in the plan. Thresholds live in data.json and are overridden by
-# spec.policy.data. Time is passed in input (ageDays); never call time.*.
+# spec.policy.data, except the limits the guards share (input.guards, from
+# spec.guards), which data may only tighten. `hold` lists the denials that
+# are safety floors: the snapshot is kept on purpose, not failing. A message
+# that starts with "plan:" is about the whole plan and is reported once.
+# Time is passed in input (ageDays); never call time.*.
 package snapgate.deletion
 
 import data.snapgate.lib
@@ -24,15 +28,18 @@ deny contains msg if {
 	msg := sprintf("%s: %v days old, younger than minAgeDays (%v)", [lib.snapshot_id, input.snapshot.ageDays, data.minAgeDays])
 }
 
-deny contains msg if {
-	input.siblings.remainingAfterPlan < data.minSnapshotsPerDisk
+# Safety floors: denied, and held.
+deny contains msg if some msg in hold
+
+hold contains msg if {
+	input.siblings.remainingAfterPlan < lib.min_snapshots_per_disk
 	msg := sprintf(
-		"%s: would leave %s with %v completed snapshots, fewer than minSnapshotsPerDisk (%v)",
-		[lib.snapshot_id, lib.source_label, input.siblings.remainingAfterPlan, data.minSnapshotsPerDisk],
+		"%s: would leave %s with %v completed snapshots, fewer than %s",
+		[lib.snapshot_id, lib.source_label, input.siblings.remainingAfterPlan, lib.min_snapshots_source],
 	)
 }
 
-deny contains msg if {
+hold contains msg if {
 	input.disk == null
 	lib.last_copy
 	msg := sprintf("%s: last remaining copy of %s", [lib.snapshot_id, lib.last_copy_of])
@@ -44,8 +51,8 @@ deny contains msg if {
 }
 
 deny contains msg if {
-	input.plan.deletions > data.maxDeletions
-	msg := sprintf("%s: the plan deletes %v snapshots, more than maxDeletions (%v)", [lib.snapshot_id, input.plan.deletions, data.maxDeletions])
+	input.plan.deletions > lib.max_deletions
+	msg := sprintf("plan: the plan deletes %v snapshots, more than %s", [input.plan.deletions, lib.max_deletions_source])
 }
 
 warn contains msg if {

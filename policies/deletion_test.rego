@@ -11,24 +11,18 @@ case_input(c) := c.input
 case_input(c) := object.union(data.testdata.baseInput, c.patch) if not c.input
 
 # data.json's thresholds with the case's `data` merged over them, as snapgate does.
+# maxDeletions and minSnapshotsPerDisk are not shipped (spec.guards is their source):
+# null stands for "not set", as the policy treats it.
 shipped := {
 	"minAgeDays": data.minAgeDays,
-	"minSnapshotsPerDisk": data.minSnapshotsPerDisk,
-	"maxDeletions": data.maxDeletions,
 	"largeSnapshotGb": data.largeSnapshotGb,
 	"protectTags": data.protectTags,
 }
 
-case_setting(c, key) := object.get(object.get(c, "data", {}), key, shipped[key])
+case_setting(c, key) := object.get(object.get(c, "data", {}), key, object.get(shipped, key, null))
 
-verdict(c) := {"deny": deny, "warn": warn} if {
-	deny := deletion.deny with input as case_input(c)
-		with data.minAgeDays as case_setting(c, "minAgeDays")
-		with data.minSnapshotsPerDisk as case_setting(c, "minSnapshotsPerDisk")
-		with data.maxDeletions as case_setting(c, "maxDeletions")
-		with data.largeSnapshotGb as case_setting(c, "largeSnapshotGb")
-		with data.protectTags as case_setting(c, "protectTags")
-	warn := deletion.warn with input as case_input(c)
+case_result(c, rule) := result if {
+	result := deletion[rule] with input as case_input(c)
 		with data.minAgeDays as case_setting(c, "minAgeDays")
 		with data.minSnapshotsPerDisk as case_setting(c, "minSnapshotsPerDisk")
 		with data.maxDeletions as case_setting(c, "maxDeletions")
@@ -37,9 +31,9 @@ verdict(c) := {"deny": deny, "warn": warn} if {
 }
 
 case_passes(c) if {
-	got := verdict(c)
-	got.deny == {m | some m in c.deny}
-	got.warn == {m | some m in c.warn}
+	case_result(c, "deny") == {m | some m in c.deny}
+	case_result(c, "warn") == {m | some m in c.warn}
+	case_result(c, "hold") == {m | some m in object.get(c, "hold", [])}
 }
 
 # All shared cases. (Parametrised `test_x[name]` tests need the internal.test_case
@@ -55,13 +49,17 @@ test_there_are_cases if count(data.testdata.cases) >= 30
 # The thresholds shipped in data.json.
 test_shipped_thresholds if {
 	data.minAgeDays == 7
-	data.minSnapshotsPerDisk == 1
-	data.maxDeletions == 100
 	data.largeSnapshotGb == 512
 	"legal-hold" in data.protectTags
 }
 
-# The entrypoint object holds only deny and warn (helpers live in snapgate.lib).
-test_entrypoint_holds_only_deny_and_warn if {
-	object.keys(deletion) == {"deny", "warn"} with input as data.testdata.baseInput
+# The limits the guards share are not shipped: spec.guards (input.guards) is their one source.
+test_guard_limits_not_shipped if {
+	not data.maxDeletions
+	not data.minSnapshotsPerDisk
+}
+
+# The entrypoint object holds only deny, warn and hold (helpers live in snapgate.lib).
+test_entrypoint_holds_only_deny_warn_and_hold if {
+	object.keys(deletion) == {"deny", "warn", "hold"} with input as data.testdata.baseInput
 }

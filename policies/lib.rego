@@ -42,14 +42,6 @@ default min_age_days := null
 
 min_age_days := data.minAgeDays
 
-default min_snapshots_per_disk := null
-
-min_snapshots_per_disk := data.minSnapshotsPerDisk
-
-default max_deletions := null
-
-max_deletions := data.maxDeletions
-
 default large_snapshot_gb := null
 
 large_snapshot_gb := data.largeSnapshotGb
@@ -59,10 +51,6 @@ default protect_tags := null
 protect_tags := data.protectTags
 
 data_errors contains "minAgeDays must be a number" if not is_number(min_age_days)
-
-data_errors contains "minSnapshotsPerDisk must be a number" if not is_number(min_snapshots_per_disk)
-
-data_errors contains "maxDeletions must be a number" if not is_number(max_deletions)
 
 data_errors contains "largeSnapshotGb must be a number" if not is_number(large_snapshot_gb)
 
@@ -74,6 +62,62 @@ valid_protect_tags if {
 		is_string(spec)
 	}
 }
+
+# ── limits shared with the guards (input.guards = spec.guards) ──────────────
+# spec.guards in snapgate.yaml is the one source of maxDeletions and
+# minSnapshotsPerDisk. spec.policy.data may set either only to tighten it (a
+# lower maxDeletions, a higher minSnapshotsPerDisk); a looser value is ignored.
+# Each message names where the limit it enforces came from.
+
+default data_max_deletions := null
+
+data_max_deletions := data.maxDeletions
+
+default data_min_snapshots_per_disk := null
+
+data_min_snapshots_per_disk := data.minSnapshotsPerDisk
+
+data_errors contains "maxDeletions must be a number" if {
+	data_max_deletions != null
+	not is_number(data_max_deletions)
+}
+
+data_errors contains "minSnapshotsPerDisk must be a number" if {
+	data_min_snapshots_per_disk != null
+	not is_number(data_min_snapshots_per_disk)
+}
+
+max_deletions_tightened if {
+	is_number(data_max_deletions) # null or a string compares as less or greater than any number
+	data_max_deletions < input.guards.maxDeletions
+}
+
+max_deletions := data_max_deletions if max_deletions_tightened
+
+else := input.guards.maxDeletions
+
+max_deletions_source := sprintf(
+	"spec.policy.data.maxDeletions (%v, tighter than spec.guards.maxDeletions %v)",
+	[data_max_deletions, input.guards.maxDeletions],
+) if max_deletions_tightened
+
+else := sprintf("spec.guards.maxDeletions (%v)", [input.guards.maxDeletions])
+
+min_snapshots_tightened if {
+	is_number(data_min_snapshots_per_disk)
+	data_min_snapshots_per_disk > input.guards.minSnapshotsPerDisk
+}
+
+min_snapshots_per_disk := data_min_snapshots_per_disk if min_snapshots_tightened
+
+else := input.guards.minSnapshotsPerDisk
+
+min_snapshots_source := sprintf(
+	"spec.policy.data.minSnapshotsPerDisk (%v, tighter than spec.guards.minSnapshotsPerDisk %v)",
+	[data_min_snapshots_per_disk, input.guards.minSnapshotsPerDisk],
+) if min_snapshots_tightened
+
+else := sprintf("spec.guards.minSnapshotsPerDisk (%v)", [input.guards.minSnapshotsPerDisk])
 
 # ── input (SPEC §5, PolicyInput in src/core/model.ts) ──────────────────────
 # The fields the rules read, with their JSON type. A missing or mistyped field
@@ -89,6 +133,8 @@ required_input := {
 	"snapshot.tags": "object",
 	"siblings.remainingAfterPlan": "number",
 	"plan.deletions": "number",
+	"guards.maxDeletions": "number",
+	"guards.minSnapshotsPerDisk": "number",
 }
 
 input_errors contains sprintf("%s must have type %s, got %s", [field, want, got]) if {

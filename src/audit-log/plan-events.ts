@@ -21,6 +21,8 @@ export async function recordPlan(
         regions: plan.regions,
         policyDigest: plan.policy.digest,
         summary: plan.summary,
+        // listed once here; each blocked decision below leaves them out
+        ...(plan.planLevel?.length ? { planLevel: plan.planLevel } : {}),
       },
     },
     ...plan.deletions.map((d) => ({

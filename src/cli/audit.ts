@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { buildComplianceReport } from "../compliance/compliance.js";
 import { renderReportJson } from "../compliance/report-json.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
+import { failingLines } from "../compliance/report-text.js";
 import {
   parseReportFormats,
   type ReportFormat,
@@ -86,7 +87,8 @@ export function registerAuditCommand(program: Command): void {
     const c = report.summary.classes;
     const lines = [
       `snapgate audit of ${report.source.repo} @ ${report.source.ref} (${report.source.commit.slice(0, 12)}): ${report.compliant ? "COMPLIANT" : "NOT COMPLIANT"}`,
-      `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
+      `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c.held} held, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
+      ...failingLines(report),
       ...written.map((f) => `  wrote ${f}`),
     ];
     // Without a directory, `--format json` alone is report.json on stdout (and nothing else).

@@ -22,6 +22,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ["audit-log", async () => (await import("./audit-log.js")).registerAuditLogCommand],
   ["iam-policy", async () => (await import("./iam-policy.js")).registerIamPolicyCommand],
   ["lock", async () => (await import("./lock.js")).registerLockCommand],
+  ["validate", async () => (await import("./validate.js")).registerValidateCommand],
 ];
 
 /**

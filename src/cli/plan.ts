@@ -5,11 +5,13 @@ import { recordPlan } from "../audit-log/plan-events.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { messageOf, refused, SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
+import { referencedPaths } from "../desired/index.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { serializePlan } from "../plan/build.js";
 import { PLAN_FORMATS, type PlanFormat, renderPlan } from "../plan/render.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
+import { isRemoteUrl, workingTreeDifferences, workingTreeWarning } from "../source/index.js";
 import { EXIT } from "./exit-codes.js";
 import { listingProgress } from "./listing-progress.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
@@ -75,6 +77,7 @@ export function registerPlanCommand(program: Command): void {
       onListProgress: listing.update,
     }).finally(() => listing.finish());
     const { plan, warnings } = outcome;
+    await warnAboutWorkingTree(flags.repo, outcome);
     await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) {
       const out = flags.out;
@@ -102,4 +105,26 @@ export function registerPlanCommand(program: Command): void {
     const pending = plan.summary.deletions > 0 || plan.summary.missing > 0;
     process.exitCode = flags.detailedExitcode && pending ? EXIT.pending : EXIT.ok;
   });
+}
+
+/** Files `plan` reads from the desired-state repository (pathspecs, taken literally). */
+function desiredStatePaths(outcome: Awaited<ReturnType<typeof makePlan>>): string[] {
+  const { bundle, iamPolicy } = referencedPaths(outcome.desired.spec);
+  const paths = ["snapgate.yaml", "snapgate.yml", "snapshots", bundle, iamPolicy];
+  return paths.filter((p): p is string => p !== undefined).map((p) => `:(literal)${p}`);
+}
+
+/**
+ * `plan --repo <path>` reads a committed ref, not the files on disk: say so when
+ * they differ under the desired-state paths (uncommitted edits, untracked files).
+ */
+async function warnAboutWorkingTree(
+  repo: string,
+  outcome: Awaited<ReturnType<typeof makePlan>>,
+): Promise<void> {
+  if (isRemoteUrl(repo)) return;
+  const { ref, commit } = outcome.checkout;
+  const differences = await workingTreeDifferences(repo, commit, desiredStatePaths(outcome));
+  const warning = workingTreeWarning(repo, ref, commit, differences);
+  if (warning !== null) printWarning(warning);
 }

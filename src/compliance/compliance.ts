@@ -30,6 +30,7 @@ export const SNAPSHOT_CLASSES = [
   "desired",
   "would-delete",
   "blocked",
+  "held",
   "protected",
   "out-of-scope",
 ] as const;
@@ -40,6 +41,8 @@ export type ClassCounts = Record<SnapshotClass, number>;
 
 /** Why a snapshot is in its class: a gate block kind, or what kept or excluded it. */
 export interface ReportReason {
+  /** a safety floor holds the snapshot: the setting (or `policy`) that does */
+  floor?: string;
   kind:
     | "keep"
     | "retain"
@@ -114,7 +117,7 @@ export interface ReportSummary {
 export interface ComplianceReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   generatedAt: string;
-  /** no would-delete, no blocked, no missing (protected and out-of-scope are fine) */
+  /** no would-delete, no blocked, no missing (held, protected and out-of-scope are fine) */
   compliant: boolean;
   source: { repo: string; ref: string; commit: string };
   account: string;
@@ -137,7 +140,14 @@ export interface ComplianceInput {
 }
 
 export function emptyClassCounts(): ClassCounts {
-  return { desired: 0, "would-delete": 0, blocked: 0, protected: 0, "out-of-scope": 0 };
+  return {
+    desired: 0,
+    "would-delete": 0,
+    blocked: 0,
+    held: 0,
+    protected: 0,
+    "out-of-scope": 0,
+  };
 }
 
 const key = (x: { region: string; name: string }) => `${x.region}\u0000${x.name}`;
@@ -154,6 +164,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   const blocked = new Map(plan.blocked.map((b) => [key(b), b]));
   const candidateReason = new Map(diff.candidates.map((c) => [key(c.snapshot), c.reason]));
   const keepReasons = keepReasonsLookup(plan, diff);
+  // plan-level blocks are listed once in the plan; each blocked snapshot has them too
+  const planLevel = plan.planLevel ?? [];
 
   const classify = (s: LiveSnapshot): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> => {
     const k = key(s);
@@ -184,16 +196,7 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
       };
     }
     const block = blocked.get(k);
-    if (block !== undefined) {
-      // A protected snapshot is held on purpose (e.g. legal hold): other blocks on it
-      // do not make the fleet non-compliant, since it can never be deleted anyway.
-      const isProtected = block.blockedBy.some((b) => b.kind === "protect");
-      return {
-        class: isProtected ? "protected" : "blocked",
-        reasons: block.blockedBy.map(toReason),
-        warnings: [...(block.warnings ?? [])],
-      };
-    }
+    if (block !== undefined) return classifyBlocked([...block.blockedBy, ...planLevel], block);
     // In scope, not desired, yet absent from the plan: never report that as fine.
     const why = candidateReason.get(k);
     return {
@@ -258,8 +261,28 @@ function keptFields(reasons: readonly string[]): Pick<ReportSnapshot, "keepReaso
   return { keepReasons: [...reasons], keptBy: keptUnit(reasons) };
 }
 
+/**
+ * A blocked candidate's class. Protected: held on purpose (e.g. legal hold), whatever else
+ * blocks it. Held: every block is a safety floor (a per-source minimum, the last copy of a
+ * deleted source): spared by design, so not a violation. Anything else: blocked.
+ */
+function classifyBlocked(
+  blocks: readonly Block[],
+  entry: { warnings?: readonly string[] },
+): Pick<ReportSnapshot, "class" | "reasons" | "warnings"> {
+  const isProtected = blocks.some((b) => b.kind === "protect");
+  const isHeld = blocks.length > 0 && blocks.every((b) => b.floor !== undefined);
+  return {
+    class: isProtected ? "protected" : isHeld ? "held" : "blocked",
+    reasons: blocks.map(toReason),
+    warnings: [...(entry.warnings ?? [])],
+  };
+}
+
 function toReason(b: Block): ReportReason {
-  return { kind: b.kind, message: b.message };
+  return b.floor === undefined
+    ? { kind: b.kind, message: b.message }
+    : { kind: b.kind, message: b.message, floor: b.floor };
 }
 
 function driftMessage(reason: string): string {

@@ -8,8 +8,8 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
 (function () {
   "use strict";
   var SVG_NS = "http://www.w3.org/2000/svg";
-  var CLASSES = ["desired", "would-delete", "blocked", "protected", "out-of-scope"];
-  var LABELS = { "desired": "desired", "would-delete": "would delete", "blocked": "blocked", "protected": "protected", "out-of-scope": "out of scope" };
+  var CLASSES = ["desired", "would-delete", "blocked", "held", "protected", "out-of-scope"];
+  var LABELS = { "desired": "desired", "would-delete": "would delete", "blocked": "blocked", "held": "held", "protected": "protected", "out-of-scope": "out of scope" };
   var data = JSON.parse(document.getElementById("report-data").textContent);
   // a snapshot's source: its disk, else the instance whose system disk it copies
   function sourceOf(s) {

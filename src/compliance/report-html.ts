@@ -18,6 +18,7 @@ export const CLASS_LABELS: Readonly<Record<SnapshotClass, string>> = {
   desired: "desired (kept)",
   "would-delete": "would delete",
   blocked: "blocked",
+  held: "held by a safety floor",
   protected: "protected",
   "out-of-scope": "out of scope",
 };
@@ -82,6 +83,7 @@ export function renderReportHtml(report: ComplianceReport): string {
 <div class="cards">
 ${card("would-delete", "would delete (drift)", c["would-delete"])}
 ${card("blocked", "blocked (violations)", c.blocked)}
+${card("held", "held by a safety floor", c.held)}
 ${card("missing", "missing (declared, not live)", report.summary.missing)}
 ${card("protected", "protected", c.protected)}
 ${card("desired", "desired (kept)", c.desired)}
@@ -176,7 +178,7 @@ function warningSection(report: ComplianceReport): string {
 }
 
 const STYLE = `
-:root{--desired:#2e7d32;--would-delete:#c62828;--blocked:#ef6c00;--protected:#1565c0;--out-of-scope:#9e9e9e;--fg:#1d232a;--muted:#5f6b76;--line:#dde2e7;--bg:#fff;--alt:#f6f8fa}
+:root{--desired:#2e7d32;--would-delete:#c62828;--blocked:#ef6c00;--held:#6d4c41;--protected:#1565c0;--out-of-scope:#9e9e9e;--fg:#1d232a;--muted:#5f6b76;--line:#dde2e7;--bg:#fff;--alt:#f6f8fa}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header,main{max-width:1200px;margin:0 auto;padding:16px 24px}
@@ -187,7 +189,7 @@ code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}.digest{
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
 .card{border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:6px;padding:8px 12px;display:flex;flex-direction:column}
 .card .label{color:var(--muted);font-size:12px}.card .count{font-size:24px;font-weight:600}
-.card.c-desired{border-left-color:var(--desired)}.card.c-would-delete{border-left-color:var(--would-delete)}.card.c-blocked{border-left-color:var(--blocked)}.card.c-protected{border-left-color:var(--protected)}.card.c-out-of-scope{border-left-color:var(--out-of-scope)}.card.c-missing{border-left-color:#6a1b9a}
+.card.c-desired{border-left-color:var(--desired)}.card.c-would-delete{border-left-color:var(--would-delete)}.card.c-blocked{border-left-color:var(--blocked)}.card.c-held{border-left-color:var(--held)}.card.c-protected{border-left-color:var(--protected)}.card.c-out-of-scope{border-left-color:var(--out-of-scope)}.card.c-missing{border-left-color:#6a1b9a}
 table{border-collapse:collapse;width:100%;margin-top:14px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 #regions td:not(:first-child),#regions th:not(:first-child){text-align:right}
 thead th{background:var(--alt)}#snapshots thead th{position:sticky;top:0;z-index:1}
@@ -199,15 +201,15 @@ tbody tr:nth-child(even){background:var(--alt)}
 .controls{display:flex;flex-wrap:wrap;gap:16px;align-items:center}.controls input{width:260px}.controls input,.controls select{font:inherit;padding:3px 6px}
 #row-count{color:var(--muted)}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;white-space:nowrap}
-.badge.c-desired{background:var(--desired)}.badge.c-would-delete{background:var(--would-delete)}.badge.c-blocked{background:var(--blocked)}.badge.c-protected{background:var(--protected)}.badge.c-out-of-scope{background:var(--out-of-scope)}
+.badge.c-desired{background:var(--desired)}.badge.c-would-delete{background:var(--would-delete)}.badge.c-blocked{background:var(--blocked)}.badge.c-held{background:var(--held)}.badge.c-protected{background:var(--protected)}.badge.c-out-of-scope{background:var(--out-of-scope)}
 .reasons{margin:0;padding-left:16px}.reasons .warn{color:#8d5c00}.tags{color:var(--muted);font-size:12px;white-space:normal;overflow-wrap:anywhere;max-width:300px}
 #legend{list-style:none;display:flex;flex-wrap:wrap;gap:18px;padding:0;margin:0 0 8px}#legend .n{color:var(--muted)}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;vertical-align:-1px}
-.swatch.c-desired{background:var(--desired)}.swatch.c-would-delete{background:var(--would-delete)}.swatch.c-blocked{background:var(--blocked)}.swatch.c-protected{background:var(--protected)}.swatch.c-out-of-scope{background:var(--out-of-scope)}
+.swatch.c-desired{background:var(--desired)}.swatch.c-would-delete{background:var(--would-delete)}.swatch.c-blocked{background:var(--blocked)}.swatch.c-held{background:var(--held)}.swatch.c-protected{background:var(--protected)}.swatch.c-out-of-scope{background:var(--out-of-scope)}
 #chart{overflow-x:auto;border:1px solid var(--line);border-radius:6px}#chart svg{display:block;min-width:720px}
 #chart .row-label{font-size:12px;fill:var(--fg)}#chart .tick{font-size:11px;fill:var(--muted)}#chart .grid{stroke:var(--line)}#chart .band{fill:var(--alt)}
 #chart circle{stroke:#fff;stroke-width:1}
-#chart .c-desired{fill:var(--desired)}#chart .c-would-delete{fill:var(--would-delete)}#chart .c-blocked{fill:var(--blocked)}#chart .c-protected{fill:var(--protected)}#chart .c-out-of-scope{fill:var(--out-of-scope)}
+#chart .c-desired{fill:var(--desired)}#chart .c-would-delete{fill:var(--would-delete)}#chart .c-blocked{fill:var(--blocked)}#chart .c-held{fill:var(--held)}#chart .c-protected{fill:var(--protected)}#chart .c-out-of-scope{fill:var(--out-of-scope)}
 #missing li,#warnings li{margin:2px 0}
 `;
 

@@ -3,7 +3,7 @@
  * one <testsuite> per configured region, one <testcase> per in-scope snapshot
  * (`<region>/<name>`, classname = source disk), plus one failing testcase per
  * missing declared snapshot. would-delete fails as "drift", blocked as
- * "violation", missing as "missing"; desired and protected pass. Out-of-scope
+ * "violation", missing as "missing"; desired, held and protected pass. Out-of-scope
  * snapshots are not snapgate's and get no testcase.
  */
 import type { ComplianceReport, ReportMissing, ReportSnapshot } from "./compliance.js";
@@ -118,6 +118,8 @@ function snapshotCase(s: ReportSnapshot): Case {
       };
     case "protected":
       return { ...base, out: `protected: ${reasons.join("; ")}` };
+    case "held":
+      return { ...base, out: `held by a safety floor: ${reasons.join("; ")}` };
     default:
       return { ...base, out: `desired: ${reasons.join("; ")}` };
   }

@@ -31,6 +31,11 @@ const SECTIONS: readonly { cls: SnapshotClass; title: string; note: string }[] =
     note: "Git no longer wants these, but a guard, policy or access check refuses the deletion.",
   },
   {
+    cls: "held",
+    title: "Held by a safety floor",
+    note: "Git no longer wants these, but a safety floor keeps them (a per-source minimum, the last copy of a deleted source): spared by design, not a violation.",
+  },
+  {
     cls: "protected",
     title: "Protected",
     note: "Undesired but protected by `protect.matchTags`: never deleted.",
@@ -64,6 +69,7 @@ function renderWithBudget(report: ComplianceReport, budget: RowBudget): string {
     `| :wastebasket: would delete (drift) | **${c["would-delete"]}** |`,
     `| :no_entry: blocked (violations) | **${c.blocked}** |`,
     `| :grey_question: missing (declared, not live) | **${report.summary.missing}** |`,
+    `| :anchor: held by a safety floor | ${c.held} |`,
     `| :lock: protected | ${c.protected} |`,
     `| :white_check_mark: desired | ${c.desired} |`,
     `| :heavy_minus_sign: out of scope | ${c["out-of-scope"]} |`,

@@ -238,6 +238,15 @@ export type BlockKind = "guard" | "policy" | "access" | "protect";
 export interface Block {
   kind: BlockKind;
   message: string;
+  /**
+   * Set when the block is a safety floor (a per-source minimum, the last copy of a deleted
+   * source): the snapshot is held on purpose, which compliance does not count as a failure.
+   * Names the floor: a guard's setting (`spec.guards.minSnapshotsPerDisk`) or `policy`.
+   */
+  floor?: string;
+  /** Plan-level guards: the setting whose limit the whole plan exceeds, and that limit. */
+  knob?: string;
+  limit?: number | boolean;
 }
 
 /** The gate's verdict on one candidate: a value, never an exception. */
@@ -286,6 +295,11 @@ export interface PolicyInput {
     newest: string | null;
   };
   plan: { deletions: number; inScope: number; commit: string };
+  /**
+   * spec.guards: the one source of these limits. A policy may tighten them (its data
+   * sets a stricter value) but never loosen them.
+   */
+  guards: { maxDeletions: number; maxDeletionPercent: number; minSnapshotsPerDisk: number };
   /** RFC 3339: time is passed in, policies never call time.* */
   now: string;
 }
@@ -293,6 +307,8 @@ export interface PolicyInput {
 export interface PolicyVerdict {
   deny: readonly string[];
   warn: readonly string[];
+  /** the denials that are safety floors (absent when none): they block, and hold the snapshot */
+  hold?: readonly string[];
 }
 
 // ─── plan document ────────────────────────────────────────────────
@@ -357,8 +373,19 @@ export interface Plan {
   regions: readonly string[];
   policy: { bundle: string; digest: string };
   summary: PlanSummary;
+  /**
+   * One line that says what the plan does and, when anything is blocked or missing, why and
+   * what to change (the text and markdown renderers end with it). Absent in older plans.
+   */
+  headline?: string;
   deletions: readonly PlanDeletion[];
   blocked: readonly PlanBlocked[];
+  /**
+   * Blocks of the whole plan (a plan-level guard, a policy's `plan:` denial), listed once:
+   * each blocks every entry of `blocked`, whose own `blockedBy` leaves them out. Absent in
+   * plans made before it existed.
+   */
+  planLevel?: readonly Block[];
   missing: readonly MissingSnapshot[];
   /** every desired snapshot with its reasons; absent in plans made before it existed */
   kept?: readonly PlanKept[];

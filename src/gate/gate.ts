@@ -89,20 +89,50 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
     inScope: diff.inScope.length,
     commit: input.commit,
     nowMs: input.nowMs,
+    guards: spec.guards,
   });
+  /** "plan:" denials and how many candidates got each */
+  const policyPlanLevel = new Map<string, { block: Block; count: number }>();
 
   const decisions = candidates.map((c): Decision => {
     const blockedBy: Block[] = [...(blocks.get(c) ?? [])];
     const warnings: string[] = [];
     const verdict = evaluatePolicy(stages.policy, buildInput(c));
-    for (const message of verdict.deny) blockedBy.push({ kind: "policy", message });
+    for (const block of policyBlocks(verdict)) {
+      blockedBy.push(block);
+      if (!isPlanLevelMessage(block.message)) continue;
+      const seen = policyPlanLevel.get(block.message);
+      policyPlanLevel.set(block.message, { block, count: (seen?.count ?? 0) + 1 });
+    }
     warnings.push(...verdict.warn);
     const access = checkAccessSafely(stages.access, c.snapshot);
     if (!access.allowed)
       for (const message of access.reasons) blockedBy.push({ kind: "access", message });
     return { candidate: c, blockedBy, warnings };
   });
-  return { decisions, planLevel: planFailures };
+  // only a denial every candidate got is about the whole plan; any other stays per candidate
+  const policyWide = [...policyPlanLevel.values()]
+    .filter((p) => p.count === candidates.length)
+    .map((p) => p.block);
+  return { decisions, planLevel: [...planFailures, ...policyWide] };
+}
+
+/**
+ * A policy message that starts with "plan:" is about the whole plan (its input.plan is
+ * the same for every candidate): when every candidate got it, the plan reports it once
+ * instead of once per candidate.
+ */
+export function isPlanLevelMessage(message: string): boolean {
+  return message.startsWith("plan:");
+}
+
+/** The verdict's denials as blocks; those it also holds are safety floors. */
+function policyBlocks(verdict: PolicyVerdict): Block[] {
+  const held = new Set(verdict.hold ?? []);
+  const messages = [...new Set([...verdict.deny, ...held])];
+  return messages.map((message) =>
+    held.has(message) ? { kind: "policy", message, floor: "policy" } : { kind: "policy", message },
+  );
 }
 
 function evaluatePolicy(policy: PolicyEvaluator, input: PolicyInput): PolicyVerdict {

@@ -109,12 +109,16 @@ export function planLevelGuards(spec: ReconcilerSpec, counts: PlanLevelCounts): 
     failures.push({
       kind: "guard",
       message: `allowEmpty: the desired set is empty, so every in-scope snapshot (${counts.inScope}) would be deleted; refusing (set guards.allowEmpty: true to allow)`,
+      knob: "spec.guards.allowEmpty",
+      limit: false,
     });
   }
   if (counts.deletable > guards.maxDeletions) {
     failures.push({
       kind: "guard",
       message: `maxDeletions: the plan would delete ${counts.deletable} snapshots, more than guards.maxDeletions (${guards.maxDeletions})`,
+      knob: "spec.guards.maxDeletions",
+      limit: guards.maxDeletions,
     });
   }
   const percent = counts.inScope === 0 ? 0 : (counts.deletable / counts.inScope) * 100;
@@ -122,6 +126,8 @@ export function planLevelGuards(spec: ReconcilerSpec, counts: PlanLevelCounts): 
     failures.push({
       kind: "guard",
       message: `maxDeletionPercent: the plan would delete ${percent.toFixed(1)}% of in-scope snapshots (${counts.deletable}/${counts.inScope}), more than guards.maxDeletionPercent (${guards.maxDeletionPercent}%)`,
+      knob: "spec.guards.maxDeletionPercent",
+      limit: guards.maxDeletionPercent,
     });
   }
   return failures;
@@ -174,6 +180,7 @@ export function minSnapshotsGuard(
       addBlock(blocks, c, {
         kind: "guard",
         message: `minSnapshotsPerDisk: deleting it would leave ${c.snapshot.fromDiskName ?? c.snapshot.fromInstanceName} with fewer than ${min} completed snapshot(s) (${left} would remain)`,
+        floor: "spec.guards.minSnapshotsPerDisk",
       });
     }
   }

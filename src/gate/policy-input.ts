@@ -3,7 +3,14 @@
  * age, its source (disk or instance), its siblings and the plan. Sibling facts are computed
  * once per plan, not per candidate.
  */
-import type { Candidate, Inventory, LiveDisk, LiveSnapshot, PolicyInput } from "../core/model.js";
+import type {
+  Candidate,
+  GuardSpec,
+  Inventory,
+  LiveDisk,
+  LiveSnapshot,
+  PolicyInput,
+} from "../core/model.js";
 import { byNewest } from "../core/order.js";
 import { snapshotSource } from "../core/source.js";
 import { sourceKey } from "./guards.js";
@@ -16,6 +23,8 @@ export interface PlanFacts {
   inScope: number;
   commit: string;
   nowMs: number;
+  /** spec.guards: handed to the policy so that it enforces the same limits */
+  guards: GuardSpec;
 }
 
 export type PolicyInputBuilder = (c: Candidate) => PolicyInput;
@@ -47,6 +56,8 @@ export function policyInputBuilder(
   const disks = new Map<string, LiveDisk>();
   for (const d of inventory.disks) disks.set(`${d.region}\u0000${d.name}`, d);
   const now = new Date(facts.nowMs).toISOString();
+  const { maxDeletions, maxDeletionPercent, minSnapshotsPerDisk } = facts.guards;
+  const guards = { maxDeletions, maxDeletionPercent, minSnapshotsPerDisk };
 
   return (c) => {
     const s = c.snapshot;
@@ -86,6 +97,7 @@ export function policyInputBuilder(
         : null,
       siblings: sib,
       plan: { deletions: facts.deletions, inScope: facts.inScope, commit: facts.commit },
+      guards,
       now,
     };
   };

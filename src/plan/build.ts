@@ -6,6 +6,7 @@
 import { fingerprint } from "../core/fingerprint.js";
 import { snapshotKey } from "../core/keys.js";
 import type {
+  Block,
   Decision,
   DiffResult,
   Inventory,
@@ -17,6 +18,7 @@ import type {
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
 import { withDigest } from "./digest.js";
+import { planHeadline } from "./headline.js";
 
 export const PLAN_FORMAT_VERSION = 1 as const;
 
@@ -28,6 +30,8 @@ export interface PlanParts {
   inventory: Inventory;
   diff: DiffResult;
   decisions: readonly Decision[];
+  /** blocks of the whole plan (the gate's planLevel): listed once, left out of each entry */
+  planLevel?: readonly Block[];
   nowMs: number;
   /** PR mode: "region/name" of the deletions (approved or blocked) that already followed from base */
   onBase?: ReadonlySet<string>;
@@ -36,6 +40,9 @@ export interface PlanParts {
 export function buildPlan(parts: PlanParts): Plan {
   const deletions: PlanDeletion[] = [];
   const blocked: PlanBlocked[] = [];
+  const planLevel = parts.planLevel ?? [];
+  const isPlanLevel = (b: Block) =>
+    planLevel.some((p) => p.kind === b.kind && p.message === b.message);
   const onBase = (x: { region: string; name: string }) =>
     parts.onBase === undefined ? {} : { onBase: parts.onBase.has(snapshotKey(x)) };
 
@@ -60,7 +67,7 @@ export function buildPlan(parts: PlanParts): Plan {
         region: s.region,
         name: s.name,
         reason: d.candidate.reason,
-        blockedBy: d.blockedBy,
+        blockedBy: d.blockedBy.filter((b) => !isPlanLevel(b)),
         arn: s.arn,
         fromDisk: s.fromDiskName ?? null,
         createdAt: s.createdAt,
@@ -71,6 +78,15 @@ export function buildPlan(parts: PlanParts): Plan {
     }
   }
 
+  const summary = {
+    live: parts.inventory.snapshots.length,
+    inScope: parts.diff.inScope.length,
+    desired: parts.diff.desired.length,
+    deletions: deletions.length,
+    blocked: blocked.length,
+    missing: parts.diff.missing.length,
+  };
+  const shownPlanLevel = blocked.length > 0 ? [...planLevel] : [];
   return withDigest({
     formatVersion: PLAN_FORMAT_VERSION,
     createdAt: new Date(parts.nowMs).toISOString(),
@@ -78,16 +94,11 @@ export function buildPlan(parts: PlanParts): Plan {
     account: parts.account,
     regions: [...parts.regions],
     policy: parts.policy,
-    summary: {
-      live: parts.inventory.snapshots.length,
-      inScope: parts.diff.inScope.length,
-      desired: parts.diff.desired.length,
-      deletions: deletions.length,
-      blocked: blocked.length,
-      missing: parts.diff.missing.length,
-    },
+    summary,
+    headline: planHeadline({ summary, blocked, planLevel: shownPlanLevel }),
     deletions,
     blocked,
+    planLevel: shownPlanLevel,
     missing: [...parts.diff.missing],
     kept: keptList(parts.diff),
   });

@@ -24,6 +24,9 @@ const reason = z.enum(["not-declared", "outside-retention"]);
 const block = z.strictObject({
   kind: z.enum(["guard", "policy", "access", "protect"]),
   message: z.string(),
+  floor: z.string().optional(),
+  knob: z.string().optional(),
+  limit: z.union([z.number(), z.boolean()]).optional(),
 });
 
 const planSchema = z.strictObject({
@@ -46,6 +49,7 @@ const planSchema = z.strictObject({
     blocked: z.number().int().nonnegative(),
     missing: z.number().int().nonnegative(),
   }),
+  headline: z.string().optional(),
   deletions: z.array(
     z.strictObject({
       region: z.string(),
@@ -77,6 +81,8 @@ const planSchema = z.strictObject({
       onBase: z.boolean().optional(),
     }),
   ),
+  // Optional: plans made before plan-level blocks were listed once.
+  planLevel: z.array(block).optional(),
   missing: z.array(z.strictObject({ region: z.string(), name: z.string() })),
   // Optional: plans written before keep reasons existed are still formatVersion 1 and stay readable.
   kept: z

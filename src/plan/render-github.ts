@@ -15,8 +15,14 @@ function escapeProperty(s: string): string {
 
 export function renderGithub(plan: Plan): string {
   const lines: string[] = [];
+  for (const b of plan.planLevel ?? []) {
+    lines.push(
+      `::warning title=${escapeProperty(`snapgate: the whole plan is blocked (${plan.blocked.length} deletions)`)}::${escapeData(`${b.kind}: ${b.message}`)}`,
+    );
+  }
   for (const b of plan.blocked) {
-    const reasons = b.blockedBy.map((r) => `${r.kind}: ${r.message}`).join("\n");
+    const own = b.blockedBy.map((r) => `${r.kind}: ${r.message}`);
+    const reasons = (own.length > 0 ? own : ["blocked with the whole plan"]).join("\n");
     lines.push(
       `::warning title=${escapeProperty(`snapgate: deletion of ${b.region}/${b.name} blocked`)}::${escapeData(reasons)}`,
     );

@@ -17,6 +17,7 @@ import {
   truncationNote,
 } from "../core/markdown.js";
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { planHeadline } from "./headline.js";
 import { countByReason } from "./kept.js";
 
 export interface MarkdownOptions {
@@ -102,6 +103,7 @@ function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget):
   }
 
   if (plan.blocked.length > 0) {
+    out.push(...planLevelSection(plan));
     out.push(`#### Blocked deletions (${plan.blocked.length})`, "");
     out.push("| region | snapshot | reason | blocked by |", "|---|---|---|---|");
     for (const b of take(plan.blocked)) out.push(blockedRow(b));
@@ -120,7 +122,10 @@ function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget):
   keptSection(plan, out, budget);
   out.push(...truncationNote(budget, "The plan file"));
   out.push(`Plan digest: \`${plan.digest}\``, "");
+  if (s.deletions === 0 || s.blocked > 0 || s.missing > 0)
+    out.push(mdEscape(plan.headline ?? planHeadline(plan)));
   if (s.deletions > 0) {
+    if (s.blocked > 0 || s.missing > 0) out.push("");
     out.push(
       "To apply exactly this plan:",
       "",
@@ -128,8 +133,6 @@ function renderWithBudget(plan: Plan, opts: MarkdownOptions, budget: RowBudget):
       `snapgate apply ${opts.planFile ?? "plan.json"}`,
       "```",
     );
-  } else {
-    out.push("No deletions: live state matches the desired state.");
   }
   return `${out.join("\n")}\n`;
 }
@@ -166,8 +169,21 @@ function keptSection(plan: Plan, out: string[], budget: RowBudget) {
   out.push("</details>", "");
 }
 
+/** Blocks of the whole plan, once, above the table of the snapshots they block. */
+function planLevelSection(plan: Plan): string[] {
+  const planLevel = plan.planLevel ?? [];
+  if (planLevel.length === 0) return [];
+  return [
+    `#### :no_entry: Blocked for the whole plan (all ${plan.blocked.length} blocked deletions)`,
+    "",
+    ...planLevel.map((b) => `- **${b.kind}**: ${mdEscape(b.message)}`),
+    "",
+  ];
+}
+
 function blockedRow(b: PlanBlocked): string {
-  const reasons = b.blockedBy.map((r) => `**${r.kind}**: ${mdEscape(r.message)}`).join("<br>");
+  const own = b.blockedBy.map((r) => `**${r.kind}**: ${mdEscape(r.message)}`);
+  const reasons = own.length > 0 ? own.join("<br>") : "the whole plan (above)";
   const tag = b.onBase === false ? " (new)" : "";
   return `| ${b.region} | \`${b.name}\`${tag} | ${b.reason} | ${reasons} |`;
 }

@@ -6,6 +6,7 @@
 
 import { formatAge, formatSize } from "../core/markdown.js";
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { planHeadline } from "./headline.js";
 import { countByReason } from "./kept.js";
 
 export interface TextOptions {
@@ -46,6 +47,7 @@ export function renderText(plan: Plan, opts: TextOptions): string {
     lines.push("");
   }
   if (plan.blocked.length > 0) {
+    lines.push(...planLevelLines(plan));
     lines.push("Blocked (will not be deleted):");
     for (const b of plan.blocked) {
       lines.push(paint("yellow", row("x", b)));
@@ -84,7 +86,24 @@ export function renderText(plan: Plan, opts: TextOptions): string {
     ),
   );
   lines.push(paint("dim", `Plan digest: ${plan.digest}`));
-  if (s.deletions === 0) lines.push("No deletions: live state matches the desired state.");
-  else if (opts.planFile) lines.push(`To apply exactly this plan: snapgate apply ${opts.planFile}`);
+  if (s.deletions === 0 || s.blocked > 0 || s.missing > 0) lines.push(headlineOf(plan));
+  if (s.deletions > 0 && opts.planFile)
+    lines.push(`To apply exactly this plan: snapgate apply ${opts.planFile}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The plan's headline; computed for plans made before it was recorded. */
+export function headlineOf(plan: Plan): string {
+  return plan.headline ?? planHeadline(plan);
+}
+
+/** Blocks of the whole plan, once, above the snapshots they block. */
+function planLevelLines(plan: Plan): string[] {
+  const planLevel = plan.planLevel ?? [];
+  if (planLevel.length === 0) return [];
+  return [
+    `Blocked for the whole plan (each of the ${plan.blocked.length} snapshots below):`,
+    ...planLevel.map((b) => `        ${b.kind}: ${b.message}`),
+    "",
+  ];
 }

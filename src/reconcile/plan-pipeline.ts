@@ -165,6 +165,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
         inventory: seen.inventory,
         diff: seen.diff,
         decisions: seen.decisions,
+        planLevel: seen.planLevelBlocks,
         nowMs,
         ...(seen.onBase ? { onBase: seen.onBase } : {}),
       }),

@@ -77,8 +77,9 @@ export function decideAutoApply(
 
 function blockCounts(plan: Plan): NonNullable<ReconcileResult["blocks"]> {
   const counts: NonNullable<ReconcileResult["blocks"]> = {};
+  const planLevel = plan.planLevel ?? [];
   for (const b of plan.blocked) {
-    for (const kind of new Set(b.blockedBy.map((x) => x.kind)))
+    for (const kind of new Set([...b.blockedBy, ...planLevel].map((x) => x.kind)))
       counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;

@@ -12,3 +12,8 @@ export {
 } from "./checkout.js";
 export { defaultCacheDir, defaultStateDir } from "./paths.js";
 export { isRemoteUrl, normaliseRepo, redactorFor, redactUrl } from "./repo-url.js";
+export {
+  type TreeDifference,
+  workingTreeDifferences,
+  workingTreeWarning,
+} from "./working-tree.js";

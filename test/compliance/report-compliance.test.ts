@@ -106,6 +106,7 @@ describe("buildComplianceReport: summary and verdict", () => {
       desired: 3,
       "would-delete": 3,
       blocked: 2,
+      held: 0,
       protected: 2,
       "out-of-scope": 2,
     });
@@ -115,19 +116,19 @@ describe("buildComplianceReport: summary and verdict", () => {
         "ap-northeast-1",
         false,
         0,
-        { desired: 0, "would-delete": 0, blocked: 0, protected: 0, "out-of-scope": 1 },
+        { desired: 0, "would-delete": 0, blocked: 0, held: 0, protected: 0, "out-of-scope": 1 },
       ],
       [
         "eu-west-2",
         true,
         0,
-        { desired: 1, "would-delete": 1, blocked: 0, protected: 0, "out-of-scope": 0 },
+        { desired: 1, "would-delete": 1, blocked: 0, held: 0, protected: 0, "out-of-scope": 0 },
       ],
       [
         "us-east-1",
         true,
         1,
-        { desired: 2, "would-delete": 2, blocked: 2, protected: 2, "out-of-scope": 1 },
+        { desired: 2, "would-delete": 2, blocked: 2, held: 0, protected: 2, "out-of-scope": 1 },
       ],
     ]);
     const disk = (region: string, name: string | null) =>
@@ -136,6 +137,7 @@ describe("buildComplianceReport: summary and verdict", () => {
       desired: 1,
       "would-delete": 1,
       blocked: 0,
+      held: 0,
       protected: 0,
       "out-of-scope": 0,
     });
@@ -143,6 +145,7 @@ describe("buildComplianceReport: summary and verdict", () => {
       desired: 1,
       "would-delete": 1,
       blocked: 2,
+      held: 0,
       protected: 2,
       "out-of-scope": 1,
     });
@@ -150,6 +153,7 @@ describe("buildComplianceReport: summary and verdict", () => {
       desired: 0,
       "would-delete": 1,
       blocked: 0,
+      held: 0,
       protected: 0,
       "out-of-scope": 0,
     });
@@ -194,10 +198,66 @@ describe("buildComplianceReport: summary and verdict", () => {
       desired: 1,
       "would-delete": 0,
       blocked: 0,
+      held: 0,
       protected: 1,
       "out-of-scope": 2,
     });
     expect(report.compliant).toBe(true);
+  });
+
+  it("puts a snapshot spared by a safety floor into held, with the floor, and stays compliant", () => {
+    const guards = {
+      maxDeletions: 50,
+      maxDeletionPercent: 100,
+      minSnapshotsPerDisk: 1,
+      allowEmpty: true,
+    };
+    const { report } = reportFor(desired({ guards }, [set()]), [
+      snap({ name: "only-copy", fromDiskName: "web-data", createdAt: daysAgo(30) }),
+      snap({
+        name: "gone-last",
+        fromDiskName: "gone-disk",
+        createdAt: daysAgo(30),
+        tags: { "managed-by": "snapgate", "last-copy": "yes" },
+      }),
+    ]);
+    expect(report.snapshots.map((s) => [s.name, s.class, s.reasons])).toEqual([
+      [
+        "gone-last",
+        "held",
+        [
+          expect.objectContaining({ kind: "guard", floor: "spec.guards.minSnapshotsPerDisk" }),
+          { kind: "policy", message: "last remaining copy of deleted disk", floor: "policy" },
+        ],
+      ],
+      [
+        "only-copy",
+        "held",
+        [expect.objectContaining({ kind: "guard", floor: "spec.guards.minSnapshotsPerDisk" })],
+      ],
+    ]);
+    expect(report.summary.classes.held).toBe(2);
+    expect(report.compliant).toBe(true);
+  });
+
+  it("a held snapshot that something else also blocks is blocked, not held", () => {
+    const guards = {
+      maxDeletions: 50,
+      maxDeletionPercent: 100,
+      minSnapshotsPerDisk: 1,
+      allowEmpty: true,
+    };
+    const { report } = reportFor(desired({ guards }, [set()]), [
+      snap({
+        name: "prod-copy",
+        createdAt: daysAgo(30),
+        tags: { "managed-by": "snapgate", env: "prod" },
+      }),
+    ]);
+    expect(report.snapshots.map((s) => [s.class, s.reasons.map((r) => r.kind)])).toEqual([
+      ["blocked", ["guard", "access"]],
+    ]);
+    expect(report.compliant).toBe(false);
   });
 
   it("reports every candidate blocked when a plan-level guard trips", () => {

@@ -7,18 +7,24 @@
 import { buildComplianceReport } from "../../src/compliance/compliance.js";
 import type { DesiredState, Inventory, LiveSnapshot, PolicyInput } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
-import { type GateStages, runGate } from "../../src/gate/gate.js";
+import { type GateStages, gate } from "../../src/gate/gate.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 
 export const POLICY_DIGEST =
   "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 
-/** Policy stub: warns on big snapshots, denies those tagged `young`. Access stub: denies `env=prod`. */
+/**
+ * Policy stub: warns on big snapshots, denies those tagged `young`, holds (a safety floor)
+ * those tagged `last-copy`. Access stub: denies `env=prod`.
+ */
 export const stubStages: GateStages = {
   policy: {
     evaluate: (input: PolicyInput) => ({
       deny: input.snapshot.tags.young === "yes" ? ["younger than minAgeDays"] : [],
+      ...(input.snapshot.tags["last-copy"] === "yes"
+        ? { hold: ["last remaining copy of deleted disk"] }
+        : {}),
       warn:
         input.snapshot.sizeInGb >= 100 ? [`large snapshot (${input.snapshot.sizeInGb} GiB)`] : [],
     }),
@@ -36,7 +42,7 @@ export function reportFor(
 ) {
   const inventory: Inventory = { regions: d.spec.regions, snapshots, disks: [] };
   const result = diff(d, inventory, NOW);
-  const decisions = runGate(
+  const { decisions, planLevel } = gate(
     { desired: d, inventory, diff: result, commit: "c0ffee", nowMs: NOW },
     stages,
   );
@@ -53,6 +59,7 @@ export function reportFor(
     inventory,
     diff: result,
     decisions,
+    planLevel,
     nowMs: NOW,
   });
   return {
@@ -184,7 +191,21 @@ export function showcaseFleet() {
     createdAt: daysAgo(33),
     tags: { ...managed, note: "</script><b id=injected>x</b><!-- & \u2028" },
   });
+  // held by a safety floor: the last copy of a deleted disk
+  const lastCopy = snap({
+    name: "gone-disk-last",
+    fromDiskName: "gone-disk",
+    createdAt: daysAgo(50),
+    tags: { ...managed, "last-copy": "yes" },
+  });
   // 35 nights: enough for every unit, few enough candidates to stay under maxDeletions
-  const fleet = [...base.fleet, ...series, ...calendarSeries(35), ...instanceSnapshots(), hostile];
+  const fleet = [
+    ...base.fleet,
+    ...series,
+    ...calendarSeries(35),
+    ...instanceSnapshots(),
+    hostile,
+    lastCopy,
+  ];
   return { desired: d, fleet, ...reportFor(d, fleet) };
 }

@@ -169,9 +169,9 @@ describe("the README walkthrough", () => {
           },
         );
         expect(r.code, `${original}\n${r.out}`).toBe(0);
-        expect(r.out).toContain(`About to delete 5 snapshot(s) in account ${ACCOUNT}`);
-        // what the README says the example shows: five snapshots are deleted
-        expect(r.out).toContain("Apply: 5 deleted");
+        expect(r.out).toContain(`About to delete 8 snapshot(s) in account ${ACCOUNT}`);
+        // what the README says the example shows: "Eight snapshots … are deleted"
+        expect(r.out).toContain("Apply: 8 deleted");
         continue;
       }
       const r = await bash(cmd, dirs, env);

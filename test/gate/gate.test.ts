@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState, Inventory, LiveSnapshot, PolicyInput } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
-import { type GateStages, runGate } from "../../src/gate/gate.js";
+import { type GateStages, gate as gateWithPlanLevel, runGate } from "../../src/gate/gate.js";
 import { ACCOUNT, daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 
 const allowAll: GateStages = {
@@ -287,5 +287,63 @@ describe("gate: policy and access", () => {
     expect(old.snapshot.ageDays).toBe(10);
     expect(old.disk).toBeNull();
     expect(old.now).toBe("2026-11-27T08:00:00.000Z");
+  });
+});
+
+describe("gate: the policy's plan-level denials and safety floors", () => {
+  const open = {
+    maxDeletions: 50,
+    maxDeletionPercent: 100,
+    minSnapshotsPerDisk: 0,
+    allowEmpty: true,
+  };
+
+  it("hands spec.guards to the policy as input.guards", () => {
+    const seen: PolicyInput["guards"][] = [];
+    const d = desired({ guards: { ...open, maxDeletions: 7 } }, [set()]);
+    gate(d, fleetOf(1), {
+      policy: {
+        evaluate: (input) => {
+          seen.push(input.guards);
+          return { deny: [], warn: [] };
+        },
+      },
+      access: () => ({ allowed: true }),
+    });
+    expect(seen).toEqual([{ maxDeletions: 7, maxDeletionPercent: 100, minSnapshotsPerDisk: 0 }]);
+  });
+
+  it("a 'plan:' denial every candidate gets is plan-level; one only some get is not", () => {
+    const d = desired({ guards: open }, [set()]);
+    const inventory: Inventory = { regions: d.spec.regions, snapshots: fleetOf(3), disks: [] };
+    const result = diff(d, inventory, NOW);
+    const stages: GateStages = {
+      policy: {
+        evaluate: (input) => ({
+          deny: ["plan: too big", ...(input.snapshot.name === "s-0" ? ["plan: only for s-0"] : [])],
+          warn: [],
+        }),
+      },
+      access: () => ({ allowed: true }),
+    };
+    const out = gateWithPlanLevel(
+      { desired: d, inventory, diff: result, commit: "abc", nowMs: NOW },
+      stages,
+    );
+    expect(out.planLevel).toEqual([{ kind: "policy", message: "plan: too big" }]);
+    expect(out.decisions.every((x) => x.blockedBy.some((b) => b.message === "plan: too big"))).toBe(
+      true,
+    );
+  });
+
+  it("a held denial is a block marked as a floor; a hold the policy did not deny still blocks", () => {
+    const { decisions } = gate(desired({ guards: open }, [set()]), fleetOf(1), {
+      policy: { evaluate: () => ({ deny: ["a"], warn: [], hold: ["a", "b"] }) },
+      access: () => ({ allowed: true }),
+    });
+    expect(decisions[0]?.blockedBy).toEqual([
+      { kind: "policy", message: "a", floor: "policy" },
+      { kind: "policy", message: "b", floor: "policy" },
+    ]);
   });
 });

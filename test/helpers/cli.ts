@@ -22,9 +22,11 @@ export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   input?: string,
+  cwd?: string,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
       env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -27,7 +27,7 @@ describe("built-in policy: shared cases in wasm", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const engine = await engineFor(c.data ?? {});
     const verdict = engine.evaluate(caseInput(baseInput, c));
-    expect(verdict).toEqual({ deny: c.deny, warn: c.warn });
+    expect(verdict).toEqual({ deny: c.deny, warn: c.warn, ...(c.hold ? { hold: c.hold } : {}) });
   });
 
   it("covers both outcomes of every rule", () => {
@@ -38,7 +38,8 @@ describe("built-in policy: shared cases in wasm", () => {
       "would leave disk",
       "last remaining copy",
       "protect tag",
-      "more than maxDeletions",
+      "more than spec.guards.maxDeletions",
+      "tighter than spec.guards",
       "large snapshot",
       "automatic snapshots",
       "policy data error",

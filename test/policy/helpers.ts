@@ -16,6 +16,8 @@ export interface PolicyCase {
   data?: Record<string, unknown>;
   deny: string[];
   warn: string[];
+  /** the denials that are safety floors */
+  hold?: string[];
 }
 
 /** policies/testdata/cases.json: the cases deletion_test.rego runs too. */

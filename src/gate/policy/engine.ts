@@ -42,7 +42,7 @@ export function policyErrorVerdict(error: string): PolicyEvaluation {
 }
 
 /**
- * Reads `[{result: {deny: string[], warn?: string[]}}]`, the result set of the entrypoint.
+ * Reads `[{result: {deny: string[], warn?: string[], hold?: string[]}}]`, the result set of the entrypoint.
  * Other keys of the result (helper rules) are ignored. Anything else is a policy error.
  */
 export function verdictFromResultSet(resultSet: unknown): PolicyEvaluation {
@@ -55,10 +55,18 @@ export function verdictFromResultSet(resultSet: unknown): PolicyEvaluation {
   }
   const deny = stringList(result.deny);
   const warn = result.warn === undefined ? [] : stringList(result.warn);
+  const hold = result.hold === undefined ? [] : stringList(result.hold);
   if (deny === null) return policyErrorVerdict("deny must be a set of strings");
   if (warn === null) return policyErrorVerdict("warn must be a set of strings");
+  if (hold === null) return policyErrorVerdict("hold must be a set of strings");
+  // A hold is a denial (a safety floor): one the policy did not also deny still blocks.
+  const denied = [...new Set([...deny, ...hold])];
   // sets come back as arrays in no particular order
-  return { deny: deny.sort(), warn: warn.sort() };
+  return {
+    deny: denied.sort(),
+    warn: warn.sort(),
+    ...(hold.length > 0 ? { hold: hold.sort() } : {}),
+  };
 }
 
 function stringList(value: unknown): string[] | null {

@@ -32,8 +32,11 @@ export function findOpa(packageRoot: string, pathEnv = process.env.PATH ?? ""): 
 export function opaIssues(output: string, dirLabel: string): InputIssue[] {
   const issues: InputIssue[] = [];
   for (const line of output.split("\n")) {
-    // a single error comes on the summary line: "error: 1 error occurred: x.rego:3: …"
-    const text = line.trim().replace(/^error: \d+ errors? occurred:\s*/, "");
+    // a single error comes on the summary line: "error: 1 error occurred: x.rego:3: …",
+    // or, for a file that does not parse, "error: load error: 1 error occurred during loading: x.rego:5: …"
+    const text = line
+      .trim()
+      .replace(/^error: (?:[a-z ]+: )?\d+ errors? occurred(?: during [a-z ]+)?:\s*/, "");
     const m = /^(.+?\.rego):(\d+)(?::(\d+))?: (.+)$/.exec(text);
     if (!m) continue;
     const file = m[1]!.replace(/^\.\//, "");
