@@ -311,86 +311,16 @@ export interface PolicyVerdict {
   hold?: readonly string[];
 }
 
-// ─── plan document ────────────────────────────────────────────────
+// ─── plan document (its shape is written once, as the plan file's schema) ─────
 
-export interface PlanSource {
-  repo: string;
-  ref: string;
-  commit: string;
-  base: string | null;
-}
-
-export interface PlanDeletion {
-  region: string;
-  name: string;
-  arn: string;
-  fromDisk: string | null;
-  createdAt: string;
-  sizeInGb: number;
-  tags: Tags;
-  fingerprint: string;
-  reason: CandidateReason;
-  warnings: readonly string[];
-  /** PR mode only: true when the deletion already followed from the base ref */
-  onBase?: boolean;
-}
-
-export interface PlanBlocked {
-  region: string;
-  name: string;
-  reason: CandidateReason;
-  blockedBy: readonly Block[];
-  /** for review only (beyond the plan format's minimum): what the snapshot is */
-  arn?: string;
-  fromDisk?: string | null;
-  createdAt?: string;
-  sizeInGb?: number;
-  warnings?: readonly string[];
-  onBase?: boolean;
-}
-
-/** A desired snapshot and why it stays (the plan's `kept` list). */
-export interface PlanKept {
-  region: string;
-  name: string;
-  reasons: readonly string[];
-}
-
-export interface PlanSummary {
-  live: number;
-  inScope: number;
-  desired: number;
-  deletions: number;
-  blocked: number;
-  missing: number;
-}
-
-export interface Plan {
-  formatVersion: 1;
-  createdAt: string;
-  source: PlanSource;
-  account: string;
-  regions: readonly string[];
-  policy: { bundle: string; digest: string };
-  summary: PlanSummary;
-  /**
-   * One line that says what the plan does and, when anything is blocked or missing, why and
-   * what to change (the text and markdown renderers end with it). Absent in older plans.
-   */
-  headline?: string;
-  deletions: readonly PlanDeletion[];
-  blocked: readonly PlanBlocked[];
-  /**
-   * Blocks of the whole plan (a plan-level guard, a policy's `plan:` denial), listed once:
-   * each blocks every entry of `blocked`, whose own `blockedBy` leaves them out. Absent in
-   * plans made before it existed.
-   */
-  planLevel?: readonly Block[];
-  missing: readonly MissingSnapshot[];
-  /** every desired snapshot with its reasons; absent in plans made before it existed */
-  kept?: readonly PlanKept[];
-  digest: string;
-}
+export type {
+  Plan,
+  PlanBlocked,
+  PlanDeletion,
+  PlanKept,
+  PlanSource,
+  PlanSummary,
+} from "./plan-schema.js";
 
 /** Desired vs live: what diff derives and every later stage reads. */
 export interface DiffResult {

@@ -20,7 +20,9 @@ import { byRegionAndName } from "../core/order.js";
 import { withDigest } from "./digest.js";
 import { planHeadline } from "./headline.js";
 
-export const PLAN_FORMAT_VERSION = 1 as const;
+export { PLAN_FORMAT_VERSION } from "../core/plan-schema.js";
+
+import { PLAN_FORMAT_VERSION } from "../core/plan-schema.js";
 
 export interface PlanParts {
   source: PlanSource;

@@ -4,92 +4,16 @@
  * is refused before a single Lightsail call.
  */
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
 import { badInput, refused, SnapgateError } from "../core/errors.js";
 import { parseLocatedJson } from "../core/json-located.js";
 import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
-import { RESOURCE_NAME } from "../core/names.js";
+import { PLAN_FORMAT_VERSION, planSchema } from "../core/plan-schema.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import { zodIssues } from "../core/yaml-located.js";
-import { PLAN_FORMAT_VERSION } from "./build.js";
 import { planDigest } from "./digest.js";
 
 const MAX_PLAN_BYTES = 64 * 1024 * 1024;
-
-const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
-const name = z.string().regex(RESOURCE_NAME, "is not a valid Lightsail resource name");
-const tags = z.record(z.string(), z.string());
-const reason = z.enum(["not-declared", "outside-retention"]);
-const block = z.strictObject({
-  kind: z.enum(["guard", "policy", "access", "protect"]),
-  message: z.string(),
-  floor: z.string().optional(),
-  knob: z.string().optional(),
-  limit: z.union([z.number(), z.boolean()]).optional(),
-});
-
-const planSchema = z.strictObject({
-  formatVersion: z.literal(PLAN_FORMAT_VERSION),
-  createdAt: z.iso.datetime(),
-  source: z.strictObject({
-    repo: z.string().min(1),
-    ref: z.string().min(1),
-    commit: z.string().regex(/^[0-9a-f]{40,64}$/, "must be a full commit sha"),
-    base: z.string().nullable(),
-  }),
-  account: z.string().regex(/^\d{12}$/),
-  regions: z.array(z.string()),
-  policy: z.strictObject({ bundle: z.string(), digest }),
-  summary: z.strictObject({
-    live: z.number().int().nonnegative(),
-    inScope: z.number().int().nonnegative(),
-    desired: z.number().int().nonnegative(),
-    deletions: z.number().int().nonnegative(),
-    blocked: z.number().int().nonnegative(),
-    missing: z.number().int().nonnegative(),
-  }),
-  headline: z.string().optional(),
-  deletions: z.array(
-    z.strictObject({
-      region: z.string(),
-      name,
-      arn: z
-        .string()
-        .regex(/^arn:aws[^:]*:lightsail:[a-z0-9-]+:\d{12}:DiskSnapshot\/[A-Za-z0-9-]+$/),
-      fromDisk: z.string().nullable(),
-      createdAt: z.string(),
-      sizeInGb: z.number(),
-      tags,
-      fingerprint: digest,
-      reason,
-      warnings: z.array(z.string()),
-      onBase: z.boolean().optional(),
-    }),
-  ),
-  blocked: z.array(
-    z.strictObject({
-      region: z.string(),
-      name: z.string(),
-      reason,
-      blockedBy: z.array(block),
-      arn: z.string().optional(),
-      fromDisk: z.string().nullable().optional(),
-      createdAt: z.string().optional(),
-      sizeInGb: z.number().optional(),
-      warnings: z.array(z.string()).optional(),
-      onBase: z.boolean().optional(),
-    }),
-  ),
-  // Optional: plans made before plan-level blocks were listed once.
-  planLevel: z.array(block).optional(),
-  missing: z.array(z.strictObject({ region: z.string(), name: z.string() })),
-  // Optional: plans written before keep reasons existed are still formatVersion 1 and stay readable.
-  kept: z
-    .array(z.strictObject({ region: z.string(), name: z.string(), reasons: z.array(z.string()) }))
-    .optional(),
-  digest,
-});
 
 /** Parses and checks a plan document's text; `file` names it in messages. */
 export function parsePlan(file: string, text: string): Plan {
@@ -117,7 +41,7 @@ export function parsePlan(file: string, text: string): Plan {
       `${file}: not a valid snapgate plan`,
     );
   }
-  const plan = result.data as Plan;
+  const plan: Plan = result.data;
   const actual = planDigest(plan);
   if (actual !== plan.digest) {
     throw refused(
