@@ -20,7 +20,7 @@ export function parsePlan(file: string, text: string): Plan {
   const parsed = parseLocatedJson(text);
   if (!parsed.ok) {
     throw badInput([
-      { file, line: parsed.line, col: parsed.col, message: `invalid JSON: ${parsed.message}` },
+      { file, line: parsed.line, col: parsed.col, message: parsed.message },
     ]);
   }
   const value = parsed.json.value as { formatVersion?: unknown } | null;
