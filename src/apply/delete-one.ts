@@ -40,6 +40,8 @@ export interface DeleteContext {
   recheck: (live: LiveSnapshot) => { outcome: "skipped" | "denied"; detail: string } | null;
   /** called right before each DeleteDiskSnapshot, after the intent is durable */
   onIntent: () => Promise<void>;
+  /** asked after the intent is stored, right before the call: a reason means "do not send" */
+  mayDelete?: () => string | undefined;
   operationTimeoutMs: number;
   pollIntervalMs: number;
 }
@@ -132,6 +134,9 @@ export async function deleteChecked(
 ): Promise<ItemResult> {
   for (let attempt = 0; ; attempt++) {
     await ctx.onIntent();
+    const stop = ctx.mayDelete?.();
+    if (stop)
+      return { outcome: "failed", detail: `not sent: ${stop}`, operations: [], abort: stop };
     let operations: OperationRecord[];
     try {
       const out = await callWithRetry(

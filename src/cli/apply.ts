@@ -18,7 +18,7 @@ import {
   withLightsailOptions,
   withStateOptions,
 } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 
 interface ApplyFlags {
   autoApprove?: boolean;
@@ -28,6 +28,7 @@ interface ApplyFlags {
   requireBranch?: string;
   repo?: string;
   endpointUrl?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
   cacheDir?: string;
@@ -71,13 +72,15 @@ export function registerApplyCommand(program: Command): void {
     if (!flags.autoApprove && !interactive) {
       throw refused("no TTY to confirm on: pass --auto-approve to apply without confirmation");
     }
-    const { stateDir, audit } = resolveState(flags);
+    // Before any Lightsail call: a bad state location is an error naming it.
+    const { store, audit, lockOptions } = await openState(flags);
     const progress = progressReporter(flags.format === "text", Boolean(process.stderr.isTTY));
     const result = await runApply({
       plan,
       clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
       audit,
-      stateDir,
+      store,
+      lockOptions,
       cacheDir: cacheDirFor(flags),
       nowMs: clockNow(),
       concurrency: flags.concurrency,

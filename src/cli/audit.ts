@@ -8,7 +8,7 @@ import { lightsailClientFactory } from "../lightsail/client.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import { cacheDirFor, clockNow, withLightsailOptions, withStateOptions } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
 interface AuditFlags {
@@ -18,6 +18,7 @@ interface AuditFlags {
   format: string;
   endpointUrl?: string;
   cacheDir?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
 }
@@ -43,6 +44,8 @@ export function registerAuditCommand(program: Command): void {
   ).action(async (flags: AuditFlags) => {
     const formats = parseReportFormats(flags.format);
     const nowMs = clockNow();
+    // Before any Lightsail call: the run is recorded there, so a bad location fails first.
+    const { audit } = await openState(flags);
     const outcome = await makePlan({
       repo: flags.repo,
       ref: flags.ref,
@@ -54,7 +57,6 @@ export function registerAuditCommand(program: Command): void {
     });
     const report = buildComplianceReport({ ...outcome, nowMs });
     const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];
-    const { audit } = resolveState(flags);
     await audit.append("audit-run", {
       commit: report.source.commit,
       ref: report.source.ref,

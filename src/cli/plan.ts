@@ -12,7 +12,7 @@ import { renderMarkdown } from "../plan/render-markdown.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
 interface PlanFlags {
@@ -26,6 +26,7 @@ interface PlanFlags {
   githubStepSummary?: boolean;
   endpointUrl?: string;
   cacheDir?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
 }
@@ -61,6 +62,8 @@ export function registerPlanCommand(program: Command): void {
         .option("--cache-dir <dir>", "git cache directory"),
     ),
   ).action(async (flags: PlanFlags) => {
+    // Before any Lightsail call: the plan is recorded there, so a bad location fails first.
+    const { audit } = await openState(flags);
     const outcome = await makePlan({
       repo: flags.repo,
       ref: flags.ref,
@@ -72,7 +75,7 @@ export function registerPlanCommand(program: Command): void {
       onWarning: printWarning,
     });
     const { plan, warnings } = outcome;
-    await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
+    await recordPlan(audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) {
       const out = flags.out;
       await writeFileAtomic(out, serializePlan(plan)).catch((err: unknown) => {
