@@ -47,6 +47,13 @@ export interface DeleteContext {
 }
 
 const MAX_AMBIGUOUS_RETRIES = 5;
+
+/** The delete was not sent: `mayDelete` said no (the lock is lost). */
+class NotSent extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
 const THROTTLE_ONLY = { ...DEFAULT_RETRY, maxAttempts: 1 };
 
 export function toOperationRecord(op: Operation): OperationRecord {
@@ -134,18 +141,28 @@ export async function deleteChecked(
 ): Promise<ItemResult> {
   for (let attempt = 0; ; attempt++) {
     await ctx.onIntent();
-    const stop = ctx.mayDelete?.();
-    if (stop)
-      return { outcome: "failed", detail: `not sent: ${stop}`, operations: [], abort: stop };
     let operations: OperationRecord[];
     try {
       const out = await callWithRetry(
         ctx.limiter,
-        () => ctx.raw.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: planned.name })),
+        () => {
+          // Asked at the last moment, after any wait for the rate limiter: a lock lost while
+          // the intent was written, or while waiting, stops the call.
+          const stop = ctx.mayDelete?.();
+          if (stop !== undefined) return Promise.reject(new NotSent(stop));
+          return ctx.raw.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: planned.name }));
+        },
         THROTTLE_ONLY,
       );
       operations = (out.operations ?? []).map(toOperationRecord);
     } catch (err) {
+      if (err instanceof NotSent)
+        return {
+          outcome: "failed",
+          detail: `not deleted: ${err.reason}`,
+          operations: [],
+          abort: err.reason,
+        };
       const c = classifyError(err);
       const detail = describeError(c);
       if (c.class === "gone") {

@@ -143,7 +143,8 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
     });
     // Every started item has its result stored now: nothing of this run is in flight. After a
     // state failure some result may be missing: the marker stays for the next run to settle.
-    if (!result.stateFailed) await clearOpen(req.store, plan.digest);
+    // After a lost lock it is not ours to remove: the new holder may be running this plan.
+    if (!result.stateFailed && !lease.signal.aborted) await clearOpen(req.store, plan.digest);
     await req.audit.append("apply-summary", {
       runId,
       planDigest: plan.digest,
