@@ -163,9 +163,9 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   });
 
   await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
+    aborted ??= leaseLost(opts.lease);
     if (!aborted && opts.signal?.aborted)
       aborted = "shutting down: items not started are left for the next run";
-    aborted ??= leaseLost(opts.lease);
     if (aborted) return;
     const key = snapshotKey(d);
     const ctx: DeleteContext = {
