@@ -5,8 +5,10 @@
  * paused (SIGSTOP) past its lease, and bad locations refused before any
  * Lightsail call.
  */
+import { DeleteObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ApplyResult } from "../../src/apply/execute.js";
+import { segmentKey } from "../../src/audit-log/s3-audit.js";
 import { runCli } from "../helpers/cli.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
 import { everythingDone } from "../resilience/crash-harness.js";
@@ -27,6 +29,8 @@ import {
 } from "./s3-world.js";
 
 const BUCKET = "apply-state";
+/** Object Lock with a default COMPLIANCE retention: every audit segment is WORM as written */
+const WORM = "apply-worm";
 let gw: S3Gateway;
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -34,6 +38,7 @@ beforeAll(async () => {
   gw = await startS3Gateway();
   await gw.createBucket(BUCKET);
   await gw.createBucket("not-versioned", { versioning: false });
+  await gw.createBucket(WORM, { objectLock: { mode: "COMPLIANCE", days: 1 } });
 }, 60_000);
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -46,7 +51,7 @@ const ALL_DELETED = { deleted: 80, absent: 0, skipped: 0, denied: 0, failed: 0 }
 
 describe("apply with state on S3", () => {
   it("two applies of one plan from two state-less working directories at once: exactly once, the other refused or finding it done", async () => {
-    const w = await s3World(gw, BUCKET, {}, cleanups);
+    const w = await s3World(gw, WORM, {}, cleanups);
     expect(w.plan.deletions).toHaveLength(80);
     const [da, db] = [await workDir(w, "a"), await workDir(w, "b")];
     const a = spawnIn(w, da, applyArgs(w, "--format", "json"));
@@ -80,8 +85,16 @@ describe("apply with state on S3", () => {
     await expectNothingOpen(w);
     const list = await runIn(w, da, ["lock", "list"]);
     expect(list.stdout).toBe(`${w.state}: no locks\n`);
+    // The whole chain is under compliance retention: no segment version can be deleted.
     const verify = await expectAuditIntact(w, da);
-    expect(verify.stdout).toContain("Object Lock: ");
+    expect(verify.stdout).toMatch(/Object Lock: \d+ COMPLIANCE, last segment retained until/);
+    expect(verify.stderr).not.toContain("not WORM-protected");
+    const key = w.store.key(segmentKey(1));
+    const { VersionId } = await gw.client.send(new HeadObjectCommand({ Bucket: WORM, Key: key }));
+    await expect(
+      gw.client.send(new DeleteObjectCommand({ Bucket: WORM, Key: key, VersionId })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await expectAuditIntact(w, db);
   });
 
   it("SIGKILL mid-apply, resumed from another working directory: exact end state, no open intent", async () => {
