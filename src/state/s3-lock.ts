@@ -159,7 +159,9 @@ function isFree(seen: Seen, fallbackLeaseMs: number): boolean {
 
 function isExpired(seen: Seen, fallbackLeaseMs: number): boolean {
   const lease = seen.body?.leaseMs ?? fallbackLeaseMs;
-  return seen.serverNowMs - seen.writtenAtMs > lease + CLOCK_GRANULARITY_MS;
+  // Both stamps are truncated to the second, so the true time since the write exceeds their
+  // difference minus one second: a difference of lease + 1 s proves the lease has run out.
+  return seen.serverNowMs - seen.writtenAtMs >= lease + CLOCK_GRANULARITY_MS;
 }
 
 /** The new ETag, or null when the condition did not hold. */
