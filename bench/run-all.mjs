@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const BENCHES = ["emulator", "plan", "policy", "apply", "serve"].filter(
+const BENCHES = ["emulator", "plan", "policy", "apply", "state-s3", "serve"].filter(
   (b) => only.length === 0 || only.includes(b),
 );
 
@@ -110,6 +110,27 @@ try {
       `target ≤ ${r.target}; failed ${r.counts.failed}`,
     );
   }
+} catch {}
+try {
+  const { apply: a, takeover: t } = read("state-s3");
+  add(
+    "apply",
+    `${a.deletions} deletions, state on S3 (versitygw, Object Lock)`,
+    `${a.s3Ms} ms`,
+    `${a.localMs} ms (local state, same run)`,
+    a.ratio,
+    "lower",
+    `target ≤ ${a.target}; failed ${a.s3Counts.failed}`,
+  );
+  add(
+    "state-s3",
+    `lock takeover after the holder dies (lease ${t.leaseMs / 1000} s)`,
+    `${t.worstMs} ms (worst of ${t.runsMs.join(", ")})`,
+    `${t.targetMs} ms (lease + 1 s)`,
+    t.worstMs / t.targetMs,
+    "lower",
+    "",
+  );
 } catch {}
 try {
   const s = read("serve");

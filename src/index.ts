@@ -18,6 +18,7 @@ import { stsIdentityProbe } from "./lightsail/sts.js";
 import { runApply } from "./reconcile/apply-plan.js";
 import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
 import { defaultCacheDir, defaultStateDir } from "./source/paths.js";
+import { DirStateStore } from "./state/store.js";
 
 export type { ApplyItem, ApplyResult } from "./apply/execute.js";
 export { isSnapgateError, SnapgateError } from "./core/errors.js";
@@ -61,12 +62,20 @@ export interface ApplyOptions extends RunOptions {
   signal?: AbortSignal;
 }
 
-function stateOf(options: RunOptions): { stateDir: string; cacheDir: string; audit: AuditLog } {
+function stateOf(options: RunOptions): {
+  store: DirStateStore;
+  cacheDir: string;
+  audit: AuditLog;
+} {
   const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
   // As on the CLI: a chosen state dir (option or SNAPGATE_STATE_DIR) holds the git cache.
   const chosen = options.stateDir ?? process.env.SNAPGATE_STATE_DIR;
   const cacheDir = options.cacheDir ?? (chosen ? path.join(stateDir, "git") : defaultCacheDir());
-  return { stateDir, cacheDir, audit: new AuditLog(path.join(stateDir, "audit.jsonl")) };
+  return {
+    store: new DirStateStore(stateDir),
+    cacheDir,
+    audit: new AuditLog(path.join(stateDir, "audit.jsonl")),
+  };
 }
 
 /**
@@ -94,12 +103,12 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
  * that failed or were skipped are in the result's counts.
  */
 export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const { stateDir, cacheDir, audit } = stateOf(options);
+  const { store, cacheDir, audit } = stateOf(options);
   return runApply({
     plan,
     clients: lightsailClientFactory({ endpoint: options.endpointUrl, maxAttempts: 1 }),
     audit,
-    stateDir,
+    store,
     cacheDir,
     nowMs: Date.now(),
     concurrency: options.concurrency ?? 4,

@@ -40,11 +40,20 @@ export interface DeleteContext {
   recheck: (live: LiveSnapshot) => { outcome: "skipped" | "denied"; detail: string } | null;
   /** called right before each DeleteDiskSnapshot, after the intent is durable */
   onIntent: () => Promise<void>;
+  /** asked after the intent is stored, right before the call: a reason means "do not send" */
+  mayDelete?: () => string | undefined;
   operationTimeoutMs: number;
   pollIntervalMs: number;
 }
 
 const MAX_AMBIGUOUS_RETRIES = 5;
+
+/** The delete was not sent: `mayDelete` said no (the lock is lost). */
+class NotSent extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
 const THROTTLE_ONLY = { ...DEFAULT_RETRY, maxAttempts: 1 };
 
 export function toOperationRecord(op: Operation): OperationRecord {
@@ -136,11 +145,24 @@ export async function deleteChecked(
     try {
       const out = await callWithRetry(
         ctx.limiter,
-        () => ctx.raw.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: planned.name })),
+        () => {
+          // Asked at the last moment, after any wait for the rate limiter: a lock lost while
+          // the intent was written, or while waiting, stops the call.
+          const stop = ctx.mayDelete?.();
+          if (stop !== undefined) return Promise.reject(new NotSent(stop));
+          return ctx.raw.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: planned.name }));
+        },
         THROTTLE_ONLY,
       );
       operations = (out.operations ?? []).map(toOperationRecord);
     } catch (err) {
+      if (err instanceof NotSent)
+        return {
+          outcome: "failed",
+          detail: `not deleted: ${err.reason}`,
+          operations: [],
+          abort: err.reason,
+        };
       const c = classifyError(err);
       const detail = describeError(c);
       if (c.class === "gone") {

@@ -12,7 +12,8 @@
  * confirms that what was reported deleted is gone.
  */
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
-import type { AuditLog } from "../audit-log/log.js";
+import type { AuditAppender } from "../audit-log/log.js";
+import { messageOf, SnapgateError } from "../core/errors.js";
 import { snapshotKey } from "../core/keys.js";
 import { mapBounded } from "../core/map-bounded.js";
 import type { LiveSnapshot, Plan, PlanDeletion } from "../core/model.js";
@@ -49,6 +50,11 @@ export interface ApplyResult {
   counts: Record<ItemOutcome, number>;
   /** why the run stopped early, when it did */
   aborted?: string;
+  /**
+   * set when a state write failed: some started item may have no stored result,
+   * so its journal must stay marked open for the next run to settle
+   */
+  stateFailed?: true;
   throttled: number;
   /** deletes a crash interrupted under earlier plans, re-read and recorded by this run */
   settled?: SettledItem[];
@@ -60,7 +66,7 @@ export interface ExecuteOptions {
   plan: Plan;
   clients: (region: string) => Pick<LightsailClient, "send">;
   journal: ApplyJournal;
-  audit: AuditLog;
+  audit: AuditAppender;
   runId: string;
   concurrency: number;
   rate: number;
@@ -73,6 +79,26 @@ export interface ExecuteOptions {
   pollIntervalMs?: number;
   /** when aborted, no new item is started; items in flight finish (serve's SIGTERM) */
   signal?: AbortSignal;
+  /**
+   * The account lock: checked before each item starts and again right before
+   * its DeleteDiskSnapshot. Once it is lost, no further deletion starts.
+   */
+  lease?: { readonly signal: AbortSignal; assertHeld(): void };
+}
+
+/** Why the lock no longer allows a delete, or undefined while it does. */
+function leaseLost(lease: ExecuteOptions["lease"]): string | undefined {
+  if (!lease) return undefined;
+  try {
+    lease.assertHeld();
+    return undefined;
+  } catch (err) {
+    return messageOf(err);
+  }
+}
+
+function isStateFailure(err: unknown): boolean {
+  return err instanceof SnapgateError && err.code === "StateFailed";
 }
 
 export function emptyOutcomeCounts(): Record<ItemOutcome, number> {
@@ -86,6 +112,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   const reads = rateLimitedClients(opts.clients, limiter);
   const items: ApplyItem[] = [];
   let aborted: string | undefined;
+  let stateFailed = false;
   let done = 0;
 
   const persist = (d: PlanDeletion, r: ItemResult) =>
@@ -101,7 +128,15 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     });
 
   const record = async (d: PlanDeletion, r: ItemResult) => {
-    await persist(d, r);
+    try {
+      await persist(d, r);
+    } catch (err) {
+      // The delete may have landed, but its result is not stored: stop starting others, and
+      // leave the item in flight for the next run to re-read and record.
+      if (!isStateFailure(err)) throw err;
+      stateFailed = true;
+      aborted ??= `the state store failed, so no further deletion is started: ${messageOf(err)}`;
+    }
     const item = {
       region: d.region,
       name: d.name,
@@ -131,6 +166,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
   });
 
   await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
+    aborted ??= leaseLost(opts.lease);
     if (!aborted && opts.signal?.aborted)
       aborted = "shutting down: items not started are left for the next run";
     if (aborted) return;
@@ -143,6 +179,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       recheck: opts.recheck,
       operationTimeoutMs: opts.operationTimeoutMs ?? 15 * 60_000,
       pollIntervalMs: opts.pollIntervalMs ?? 250,
+      // After the intent is stored: a lease lost while it was written stops the delete.
+      mayDelete: () => leaseLost(opts.lease),
       onIntent: async () => {
         await journal.intent(key, d.arn);
         await audit.append("delete-intent", {
@@ -160,13 +198,20 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
       const veto = preDeleteCheck(d, live, ctx);
       result = veto ?? (await deleteChecked(d, ctx));
     } catch (err) {
-      const c = classifyError(err);
-      result = {
-        outcome: "failed",
-        detail: describeError(c),
-        operations: [],
-        ...(c.class === "abort" ? { abort: describeError(c) } : {}),
-      };
+      if (isStateFailure(err)) {
+        // The intent could not be stored, so its delete was never sent: nothing else starts.
+        stateFailed = true;
+        const detail = `not deleted: ${messageOf(err)}`;
+        result = { outcome: "failed", detail, operations: [], abort: detail };
+      } else {
+        const c = classifyError(err);
+        result = {
+          outcome: "failed",
+          detail: describeError(c),
+          operations: [],
+          ...(c.class === "abort" ? { abort: describeError(c) } : {}),
+        };
+      }
     }
     if (result.abort) aborted ??= result.abort;
     await record(d, result);
@@ -185,6 +230,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
     items: items.sort(byRegionAndName),
     counts,
     ...(aborted ? { aborted } : {}),
+    ...(stateFailed ? { stateFailed: true as const } : {}),
     throttled: limiter.throttled,
   };
 }

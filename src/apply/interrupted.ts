@@ -5,23 +5,23 @@
  * stay an intent without a result in the journal and the audit log forever.
  * Each one is re-read and given the result the live state shows. Reads only.
  */
-import { readdir, readFile, rm } from "node:fs/promises";
-import path from "node:path";
-import type { AuditLog } from "../audit-log/log.js";
+import type { AuditAppender } from "../audit-log/log.js";
 import { arnAccount } from "../core/arn.js";
 import type { ClientFactory } from "../lightsail/client.js";
+import type { StateStore } from "../state/store.js";
+import { clearOpen, openJournal, openRuns } from "./apply-state.js";
 import { readSnapshot } from "./delete-one.js";
-import { type ItemOutcome, Journal, journalPath } from "./journal.js";
+import type { ApplyJournal, ItemOutcome } from "./journal.js";
 import { recordDeleteResult } from "./record-result.js";
 
 export interface SettleRequest {
-  stateDir: string;
+  store: StateStore;
   /** only this account's intents: its credentials are the ones at hand */
   account: string;
   /** the plan being applied now: it resumes its own journal */
   currentDigest: string;
   clients: ClientFactory;
-  audit: AuditLog;
+  audit: AuditAppender;
   runId: string;
 }
 
@@ -32,36 +32,15 @@ export interface SettledItem {
   outcome: ItemOutcome;
 }
 
-const OPEN_SUFFIX = ".open";
-
-/** Open markers of `account`'s runs other than `currentDigest`'s, oldest name first. */
-async function interruptedRuns(
-  stateDir: string,
-  account: string,
-  currentDigest: string,
-): Promise<string[]> {
-  const dir = path.join(stateDir, "journals");
-  const current = `${currentDigest.replace(/^sha256:/, "")}${OPEN_SUFFIX}`;
-  const files = await readdir(dir).catch(() => [] as string[]);
-  const mine: string[] = [];
-  for (const f of files.filter((f) => f.endsWith(OPEN_SUFFIX) && f !== current).sort()) {
-    // another account's run may be going on right now, under its own lock: not ours to touch
-    const owner = await readFile(path.join(dir, f), "utf8").catch(() => "");
-    if (owner.trim() === account) mine.push(f);
-  }
-  return mine;
-}
-
 /**
  * Settles `account`'s interrupted deletes; the caller holds that account's
  * apply lock and has proven the credentials are the account's (preflight).
  */
 export async function settleInterrupted(req: SettleRequest): Promise<SettledItem[]> {
-  const dir = path.join(req.stateDir, "journals");
   const settled: SettledItem[] = [];
-  for (const marker of await interruptedRuns(req.stateDir, req.account, req.currentDigest)) {
-    const planDigest = `sha256:${marker.slice(0, -OPEN_SUFFIX.length)}`;
-    const journal = await Journal.open(journalPath(req.stateDir, planDigest));
+  const runs = (await openRuns(req.store, req.account)).filter((d) => d !== req.currentDigest);
+  for (const planDigest of runs) {
+    const journal = await openJournal(req.store, planDigest);
     let unresolved = 0;
     for (const { key, arn } of journal.interrupted()) {
       const item =
@@ -71,7 +50,7 @@ export async function settleInterrupted(req: SettleRequest): Promise<SettledItem
       if (item) settled.push(item);
       else unresolved++;
     }
-    if (unresolved === 0) await rm(path.join(dir, marker), { force: true });
+    if (unresolved === 0) await clearOpen(req.store, planDigest);
   }
   return settled;
 }
@@ -79,7 +58,7 @@ export async function settleInterrupted(req: SettleRequest): Promise<SettledItem
 /** The result the live state shows, journalled and audited; undefined when it cannot be read now. */
 async function settleOne(
   req: SettleRequest,
-  journal: Journal,
+  journal: ApplyJournal,
   planDigest: string,
   key: string,
   arn: string,

@@ -5,7 +5,7 @@
  * flight and the next run records it again — never a journal that says done
  * while the audit log still holds an open intent.
  */
-import type { AuditLog } from "../audit-log/log.js";
+import type { AuditAppender } from "../audit-log/log.js";
 import { snapshotKey } from "../core/keys.js";
 import type { ApplyJournal, ItemOutcome, OperationRecord } from "./journal.js";
 
@@ -21,7 +21,7 @@ export interface DeleteResult {
 }
 
 export async function recordDeleteResult(
-  audit: AuditLog,
+  audit: AuditAppender,
   journal: ApplyJournal,
   r: DeleteResult,
 ): Promise<void> {

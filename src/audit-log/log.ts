@@ -109,13 +109,25 @@ async function readTail(file: string): Promise<Tail> {
   }
 }
 
-type PendingEvent = { type: AuditEventType; fields: Record<string, unknown> };
+export type PendingEvent = { type: AuditEventType; fields: Record<string, unknown> };
 
-export class AuditLog {
+/** What the apply, plan and serve paths need of an audit log: this file, or segments on S3. */
+export interface AuditAppender {
+  /** where it is, for messages */
+  readonly label: string;
+  append(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord>;
+  appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]>;
+}
+
+export class AuditLog implements AuditAppender {
   /** Concurrent appends are written together: one lock, one write, one fsync. */
   private readonly batcher = new Batcher<PendingEvent, AuditRecord>((events) => this.write(events));
 
   constructor(readonly file: string) {}
+
+  get label(): string {
+    return this.file;
+  }
 
   /** Appends one event; resolves once it is on disk. */
   append(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord> {

@@ -1,9 +1,9 @@
 import type { Plan } from "../core/model.js";
-import type { AuditEventType, AuditLog } from "./log.js";
+import type { AuditAppender, AuditEventType } from "./log.js";
 
 /** A plan event and one decision per candidate (approved or blocked), in one flushed write. */
 export async function recordPlan(
-  audit: AuditLog,
+  audit: AuditAppender,
   plan: Plan,
   extra: Record<string, unknown> = {},
 ): Promise<void> {

@@ -22,7 +22,14 @@ import { Batcher } from "../core/batcher.js";
 import { SnapgateError } from "../core/errors.js";
 import { contentMd5, isConditionFailed, isNoSuchKey } from "../state/s3-client.js";
 import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
-import { type AuditEventType, type AuditRecord, GENESIS, recordHash } from "./log.js";
+import {
+  type AuditAppender,
+  type AuditEventType,
+  type AuditRecord,
+  GENESIS,
+  type PendingEvent,
+  recordHash,
+} from "./log.js";
 import { type OpenIntent, trackIntent } from "./verify.js";
 
 export const AUDIT_SEGMENTS_DIR = "audit/segments";
@@ -48,13 +55,7 @@ export interface AuditHead {
 
 const EMPTY: AuditHead = { segment: 0, seq: 0, hash: GENESIS };
 
-type PendingEvent = { type: AuditEventType; fields: Record<string, unknown> };
-
-/** What the apply, plan and serve paths need of an audit log, local or on S3. */
-export interface AuditAppender {
-  append(type: AuditEventType, fields: Record<string, unknown>): Promise<AuditRecord>;
-  appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]>;
-}
+export type { AuditAppender };
 
 export class S3AuditLog implements AuditAppender {
   private readonly batcher = new Batcher<PendingEvent, AuditRecord>((events) => this.write(events));

@@ -28,7 +28,7 @@ import {
   withLightsailOptions,
   withStateOptions,
 } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 
 interface ApplyFlags extends NotifyFlags {
   autoApprove?: boolean;
@@ -38,6 +38,7 @@ interface ApplyFlags extends NotifyFlags {
   requireBranch?: string;
   repo?: string;
   endpointUrl?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
   cacheDir?: string;
@@ -80,7 +81,8 @@ export function registerApplyCommand(program: Command): void {
     if (!flags.autoApprove && !interactive) {
       throw refused("no TTY to confirm on: pass --auto-approve to apply without confirmation");
     }
-    const { stateDir, audit } = resolveState(flags);
+    // Before any Lightsail call: a bad state location is an error naming it.
+    const { store, audit, lockOptions } = await openState(flags);
     const cacheDir = cacheDirFor(flags);
     // Checked before anything is deleted: a bad --notify-* option is bad input.
     const notifyFlags = flags.notify ? flagTargets(flags, process.env) : undefined;
@@ -108,7 +110,8 @@ export function registerApplyCommand(program: Command): void {
         plan,
         clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
         audit,
-        stateDir,
+        store,
+        lockOptions,
         cacheDir,
         nowMs: clockNow(),
         concurrency: flags.concurrency,

@@ -22,7 +22,7 @@ import {
   withNotifyOptions,
 } from "./notify-options.js";
 import { cacheDirFor, clockNow, withLightsailOptions, withStateOptions } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
 interface AuditFlags extends NotifyFlags {
@@ -32,6 +32,7 @@ interface AuditFlags extends NotifyFlags {
   format: string;
   endpointUrl?: string;
   cacheDir?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
 }
@@ -58,6 +59,8 @@ export function registerAuditCommand(program: Command): void {
     refuseFilesWithoutDir(formats, flags.reportDir, cmd.getOptionValueSource("format") === "cli");
     const notifyFlags = flags.notify ? flagTargets(flags, process.env) : undefined;
     const nowMs = clockNow();
+    // Before any Lightsail call: the run is recorded there, so a bad location fails first.
+    const { audit } = await openState(flags);
     const outcome = await makePlan({
       repo: flags.repo,
       ref: flags.ref,
@@ -69,7 +72,6 @@ export function registerAuditCommand(program: Command): void {
     });
     const report = buildComplianceReport({ ...outcome, nowMs });
     const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];
-    const { audit } = resolveState(flags);
     await audit.append("audit-run", {
       commit: report.source.commit,
       ref: report.source.ref,

@@ -1,8 +1,12 @@
 /** `snapgate iam-policy --repo <..>`: the least-privilege IAM policy matching the repo's access rules. */
 import type { Command } from "commander";
+import { badInput } from "../core/errors.js";
 import { generateIamPolicy } from "../iam/generate-policy.js";
+import { s3StateStatements } from "../iam/s3-state-policy.js";
+import type { IamStatement } from "../iam/types.js";
 import { loadDesiredFromDir } from "../reconcile/load-desired.js";
 import { checkoutSource } from "../source/index.js";
+import { parseStateLocation } from "../state/store.js";
 import { cacheDirFor } from "./options.js";
 
 export function registerIamPolicyCommand(program: Command): void {
@@ -14,7 +18,19 @@ export function registerIamPolicyCommand(program: Command): void {
     .requiredOption("--repo <path-or-url>", "desired-state git repository")
     .option("--ref <ref>", "branch, tag or commit")
     .option("--cache-dir <dir>", "git cache directory")
-    .action(async (flags: { repo: string; ref?: string; cacheDir?: string }) => {
+    .option(
+      "--state <s3://bucket/prefix>",
+      "also the S3 statements for state at this location (the lock, journals, audit log)",
+    )
+    .action(async (flags: { repo: string; ref?: string; cacheDir?: string; state?: string }) => {
+      const location = flags.state ? parseStateLocation(flags.state, "--state") : undefined;
+      if (location && location.kind !== "s3")
+        throw badInput([
+          {
+            file: "--state",
+            message: `${JSON.stringify(flags.state)}: a state directory needs no IAM policy; give s3://bucket/prefix`,
+          },
+        ]);
       const checkout = await checkoutSource({
         repo: flags.repo,
         ref: flags.ref,
@@ -29,7 +45,12 @@ export function registerIamPolicyCommand(program: Command): void {
           protect: spec.protect,
           access: spec.access,
         });
-        process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
+        // One document for the role: the Lightsail statements, then the state bucket's.
+        const statements: IamStatement[] = [
+          ...(Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]),
+          ...(location?.kind === "s3" ? s3StateStatements(location.bucket, location.prefix) : []),
+        ];
+        process.stdout.write(`${JSON.stringify({ ...policy, Statement: statements }, null, 2)}\n`);
         if (spec.scope.namePattern !== undefined) {
           process.stderr.write(
             "note: scope.namePattern cannot be expressed in IAM (ARNs end in a UUID); snapgate enforces it locally\n",

@@ -2,26 +2,9 @@
 import type { Command } from "commander";
 import { refused } from "../core/errors.js";
 import { type LockInfo, listLocks, releaseLock } from "../state/locks.js";
-import { openStateStore, parseStateLocation, type StateStore } from "../state/store.js";
 import { EXIT } from "./exit-codes.js";
-import { defaultStateDir } from "./options.js";
-
-interface LockFlags {
-  state?: string;
-  stateDir?: string;
-}
-
-/** --state, SNAPGATE_STATE, then the state-dir aliases (--state-dir, SNAPGATE_STATE_DIR). */
-function storeFor(flags: LockFlags): StateStore {
-  const [value, origin] = flags.state
-    ? [flags.state, "--state"]
-    : process.env.SNAPGATE_STATE
-      ? [process.env.SNAPGATE_STATE, "SNAPGATE_STATE"]
-      : flags.stateDir
-        ? [flags.stateDir, "--state-dir"]
-        : [defaultStateDir(), "SNAPGATE_STATE_DIR"];
-  return openStateStore(parseStateLocation(value, origin));
-}
+import { withStateLocation } from "./options.js";
+import { type StateFlags, stateStoreOf } from "./state.js";
 
 function describe(l: LockInfo): string {
   const lease = l.leaseMs
@@ -33,13 +16,10 @@ function describe(l: LockInfo): string {
 
 export function registerLockCommand(program: Command): void {
   const group = program.command("lock").description("list or release apply locks");
-  const withState = (c: Command) =>
-    c
-      .option("--state <location>", "state directory or s3://bucket/prefix (env SNAPGATE_STATE)")
-      .option("--state-dir <dir>", "state directory (alias of --state; env SNAPGATE_STATE_DIR)");
+  const withState = withStateLocation;
   withState(group.command("list").description("show the locks and who holds them")).action(
-    async (flags: LockFlags) => {
-      const store = storeFor(flags);
+    async (flags: StateFlags) => {
+      const store = stateStoreOf(flags);
       const locks = await listLocks(store);
       process.stdout.write(
         locks.length === 0 ? `${store.label}: no locks\n` : `${locks.map(describe).join("\n")}\n`,
@@ -52,8 +32,8 @@ export function registerLockCommand(program: Command): void {
       .command("release")
       .description("remove a lock, only if its id matches (see `lock list`)")
       .argument("<lock-id>", "the id `snapgate lock list` shows"),
-  ).action(async (lockId: string, flags: LockFlags) => {
-    const store = storeFor(flags);
+  ).action(async (lockId: string, flags: StateFlags) => {
+    const store = stateStoreOf(flags);
     const released = await releaseLock(store, lockId);
     if (!released)
       throw refused(

@@ -8,13 +8,24 @@ import { defaultCacheDir, defaultStateDir } from "../source/paths.js";
 export { defaultCacheDir, defaultStateDir };
 
 /**
- * The git cache: --cache-dir; else inside the state dir when one was chosen
- * (the state dir holds the git cache); else the user's cache dir.
+ * The git cache: --cache-dir; else inside the state directory when one was
+ * chosen (--state, --state-dir, SNAPGATE_STATE, SNAPGATE_STATE_DIR); else the
+ * user's cache dir. State on S3 leaves the cache local: it is only a cache.
  */
-export function cacheDirFor(flags: { cacheDir?: string; stateDir?: string }): string {
+export function cacheDirFor(flags: {
+  cacheDir?: string;
+  state?: string;
+  stateDir?: string;
+}): string {
   if (flags.cacheDir) return flags.cacheDir;
-  const stateDir = flags.stateDir ?? process.env.SNAPGATE_STATE_DIR;
-  return stateDir ? path.join(stateDir, "git") : defaultCacheDir();
+  const chosen = (
+    flags.state ??
+    flags.stateDir ??
+    process.env.SNAPGATE_STATE ??
+    process.env.SNAPGATE_STATE_DIR
+  )?.trim();
+  const isUrl = chosen !== undefined && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(chosen);
+  return chosen && !isUrl ? path.join(chosen, "git") : defaultCacheDir();
 }
 
 export function withLightsailOptions(cmd: Command): Command {
@@ -65,10 +76,18 @@ export function checkEndpointEnv(env: NodeJS.ProcessEnv): void {
   }
 }
 
-export function withStateOptions(cmd: Command): Command {
+/** --state and its alias --state-dir: where the lock, journals and audit log live. */
+export function withStateLocation(cmd: Command): Command {
   return cmd
-    .option("--state-dir <dir>", "state directory (env SNAPGATE_STATE_DIR)")
-    .option("--audit-log <file>", "audit log path (default: <state-dir>/audit.jsonl)");
+    .option("--state <location>", "state directory or s3://bucket/prefix (env SNAPGATE_STATE)")
+    .option("--state-dir <dir>", "state directory (alias of --state; env SNAPGATE_STATE_DIR)");
+}
+
+export function withStateOptions(cmd: Command): Command {
+  return withStateLocation(cmd).option(
+    "--audit-log <file>",
+    "audit log file (default: the state location's audit log)",
+  );
 }
 
 export function positiveInt(name: string) {

@@ -15,7 +15,7 @@ import { isRemoteUrl, workingTreeDifferences, workingTreeWarning } from "../sour
 import { EXIT } from "./exit-codes.js";
 import { listingProgress } from "./listing-progress.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
 interface PlanFlags {
@@ -29,6 +29,7 @@ interface PlanFlags {
   githubStepSummary?: boolean;
   endpointUrl?: string;
   cacheDir?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
 }
@@ -65,6 +66,8 @@ export function registerPlanCommand(program: Command): void {
     ),
   ).action(async (flags: PlanFlags) => {
     const listing = listingProgress(Boolean(process.stderr.isTTY));
+    // Before any Lightsail call: the plan is recorded there, so a bad location fails first.
+    const { audit } = await openState(flags);
     const outcome = await makePlan({
       repo: flags.repo,
       ref: flags.ref,
@@ -78,7 +81,7 @@ export function registerPlanCommand(program: Command): void {
     }).finally(() => listing.finish());
     const { plan, warnings } = outcome;
     await warnAboutWorkingTree(flags.repo, outcome);
-    await recordPlan(resolveState(flags).audit, plan, { trigger: { kind: "cli" } });
+    await recordPlan(audit, plan, { trigger: { kind: "cli" } });
     if (flags.out) {
       const out = flags.out;
       await writeFileAtomic(out, serializePlan(plan)).catch((err: unknown) => {

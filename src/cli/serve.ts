@@ -1,4 +1,5 @@
 /** `snapgate serve`: webhooks + polling, reconcile on push, auto-apply where the repo allows it. */
+import os from "node:os";
 import { type Command, Option } from "commander";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat } from "../core/logger.js";
@@ -8,6 +9,8 @@ import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
 import { resolveRef } from "../source/index.js";
 import { verifyCommitSignature } from "../source/verify-commit.js";
+import { listLocks } from "../state/locks.js";
+import type { StateStore } from "../state/store.js";
 import { listenError } from "./listen-error.js";
 import { flagTargets, type NotifyFlags, withNotifyOptions } from "./notify-options.js";
 import {
@@ -18,7 +21,7 @@ import {
   withLightsailOptions,
   withStateOptions,
 } from "./options.js";
-import { resolveState } from "./state.js";
+import { openState } from "./state.js";
 
 interface ServeFlags extends NotifyFlags {
   repo: string;
@@ -32,6 +35,7 @@ interface ServeFlags extends NotifyFlags {
   verifyCommits?: boolean;
   keyringDir?: string;
   endpointUrl?: string;
+  state?: string;
   stateDir?: string;
   auditLog?: string;
   cacheDir?: string;
@@ -82,7 +86,8 @@ export function registerServeCommand(program: Command): void {
     const log = createLogger(process.env.SNAPGATE_LOG_LEVEL ?? "info", flags.logFormat);
     const interval = parseInterval(flags.interval);
     const secrets = await secretsFrom({ file: flags.webhookSecretFile, env: process.env });
-    const { stateDir, audit } = resolveState(flags);
+    // Before any Lightsail call: a bad state location is an error naming it, and serve does not start.
+    const { store, audit, lockOptions } = await openState(flags);
     const cacheDir = cacheDirFor(flags);
     const notifyTargets = flagTargets(flags, process.env);
     if (Boolean(flags.verifyCommits) !== Boolean(flags.keyringDir)) {
@@ -110,6 +115,7 @@ export function registerServeCommand(program: Command): void {
       // the repository's spec.notifications arrive with each result; these add to them
       notify: { targets: notifyTargets, audit },
       resolveHead: () => resolveRef({ repo: flags.repo, ref: branchRef(flags.branch), cacheDir }),
+      lockStatus: () => lockHolders(store),
       reconcile: (trigger, context) =>
         reconcileOnce(
           {
@@ -117,7 +123,8 @@ export function registerServeCommand(program: Command): void {
             repo: flags.repo,
             branch: flags.branch,
             cacheDir,
-            stateDir,
+            store,
+            lockOptions,
             audit,
             planClients,
             applyClients,
@@ -149,4 +156,27 @@ export function registerServeCommand(program: Command): void {
       process.once("SIGINT", () => stop("SIGINT"));
     });
   });
+}
+
+/**
+ * /status's `lock`: the state location and who holds its apply locks now —
+ * this replica, another one, or a CLI apply — so that an operator running
+ * several replicas on one S3 state sees which one is applying.
+ */
+async function lockHolders(store: StateStore) {
+  const locks = (await listLocks(store)).filter((l) => l.name.startsWith("apply-"));
+  return {
+    state: store.label,
+    holders: locks.map((l) => ({
+      name: l.name,
+      lockId: l.lockId,
+      host: l.host,
+      pid: l.pid,
+      purpose: l.purpose,
+      acquiredAt: l.acquiredAt,
+      ...(l.leaseMs ? { leaseMs: l.leaseMs, writtenAt: l.writtenAt } : {}),
+      expired: l.expired,
+      thisReplica: l.host === os.hostname() && l.pid === process.pid,
+    })),
+  };
 }

@@ -1,15 +1,85 @@
+/**
+ * Where state lives, for every command that reads or writes it: `--state`
+ * (a directory or s3://bucket/prefix), `--state-dir` (its alias), then
+ * SNAPGATE_STATE and SNAPGATE_STATE_DIR, else the default directory. The git
+ * cache is not state: it stays on local disk (see cacheDirFor).
+ */
 import path from "node:path";
-import { AuditLog } from "../audit-log/log.js";
+import { type AuditAppender, AuditLog } from "../audit-log/log.js";
+import { S3AuditLog } from "../audit-log/s3-audit.js";
+import { badInput } from "../core/errors.js";
+import type { S3LockOptions } from "../state/s3-lock.js";
+import {
+  checkStateStore,
+  openStateStore,
+  parseStateLocation,
+  S3StateStore,
+  type StateLocation,
+  type StateStore,
+} from "../state/store.js";
 import { defaultStateDir } from "./options.js";
 
 export interface StateFlags {
+  state?: string;
   stateDir?: string;
   auditLog?: string;
 }
 
-/** Where state lives: --state-dir / SNAPGATE_STATE_DIR, and --audit-log. */
-export function resolveState(flags: StateFlags): { stateDir: string; audit: AuditLog } {
-  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir());
-  const file = flags.auditLog ? path.resolve(flags.auditLog) : path.join(stateDir, "audit.jsonl");
-  return { stateDir, audit: new AuditLog(file) };
+export interface ResolvedState {
+  store: StateStore;
+  audit: AuditAppender;
+  /** the S3 lock's lease (SNAPGATE_LOCK_LEASE_SECONDS); a directory's lock files have none */
+  lockOptions: S3LockOptions;
+}
+
+/** The chosen location: flags before the environment, --state before its alias. */
+export function stateLocationOf(flags: StateFlags, env = process.env): StateLocation {
+  const [value, origin] = flags.state
+    ? [flags.state, "--state"]
+    : flags.stateDir
+      ? [flags.stateDir, "--state-dir"]
+      : env.SNAPGATE_STATE
+        ? [env.SNAPGATE_STATE, "SNAPGATE_STATE"]
+        : [defaultStateDir(env), "SNAPGATE_STATE_DIR"];
+  return parseStateLocation(value, origin);
+}
+
+export function stateStoreOf(flags: StateFlags): StateStore {
+  return openStateStore(stateLocationOf(flags));
+}
+
+function lockOptionsOf(env = process.env): S3LockOptions {
+  const raw = env.SNAPGATE_LOCK_LEASE_SECONDS;
+  if (raw === undefined || raw === "") return {};
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600)
+    throw badInput([
+      {
+        file: "SNAPGATE_LOCK_LEASE_SECONDS",
+        message: `${JSON.stringify(raw)}: the lock's lease must be a number of seconds from 1 to 3600`,
+      },
+    ]);
+  return { leaseMs: Math.round(seconds * 1000) };
+}
+
+/** The store and the audit log (--audit-log puts it in a local file wherever the rest is). */
+export function resolveState(flags: StateFlags): ResolvedState {
+  const store = stateStoreOf(flags);
+  const audit: AuditAppender = flags.auditLog
+    ? new AuditLog(path.resolve(flags.auditLog))
+    : store instanceof S3StateStore
+      ? new S3AuditLog(store)
+      : new AuditLog(path.join((store.location as { dir: string }).dir, "audit.jsonl"));
+  return { store, audit, lockOptions: lockOptionsOf() };
+}
+
+/**
+ * resolveState, then the location is checked — reachable, these credentials
+ * allowed, the bucket there and versioned — so that a bad one is an error
+ * naming it before any Lightsail call.
+ */
+export async function openState(flags: StateFlags): Promise<ResolvedState> {
+  const state = resolveState(flags);
+  await checkStateStore(state.store);
+  return state;
 }

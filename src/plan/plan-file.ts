@@ -19,9 +19,7 @@ const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 export function parsePlan(file: string, text: string): Plan {
   const parsed = parseLocatedJson(text);
   if (!parsed.ok) {
-    throw badInput([
-      { file, line: parsed.line, col: parsed.col, message: parsed.message },
-    ]);
+    throw badInput([{ file, line: parsed.line, col: parsed.col, message: parsed.message }]);
   }
   const value = parsed.json.value as { formatVersion?: unknown } | null;
   if (

@@ -3,10 +3,15 @@
  * demo: refuse stale plans, take the account lock, journal, execute, audit.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
 import type { LightsailClient } from "@aws-sdk/client-lightsail";
 import { proveAccount } from "../apply/account-proof.js";
+import {
+  type ApplyLease,
+  clearOpen,
+  lockAccount,
+  markOpen,
+  openJournal,
+} from "../apply/apply-state.js";
 import { rateLimitedClients } from "../apply/call.js";
 import {
   type ApplyItem,
@@ -15,24 +20,26 @@ import {
   executePlan,
 } from "../apply/execute.js";
 import { settleInterrupted } from "../apply/interrupted.js";
-import { Journal, journalPath, openMarkerPath } from "../apply/journal.js";
 import { AdaptiveRateLimiter } from "../apply/rate-limiter.js";
 import { bindRepository } from "../apply/repo-binding.js";
-import type { AuditLog } from "../audit-log/log.js";
-import { writeFileAtomic } from "../core/atomic-write.js";
+import type { AuditAppender } from "../audit-log/log.js";
 import { refused } from "../core/errors.js";
-import { describeHolder, tryLock } from "../core/file-lock.js";
 import { snapshotKey } from "../core/keys.js";
 import type { Plan, PlanDeletion } from "../core/model.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
 import { redactUrl } from "../source/index.js";
+import type { S3LockOptions } from "../state/s3-lock.js";
+import type { StateStore } from "../state/store.js";
 import { approveDerived, type Derivation, preflight } from "./approve.js";
 
 export interface ApplyRequest {
   plan: Plan;
   clients: (region: string) => Pick<LightsailClient, "send">;
-  audit: AuditLog;
-  stateDir: string;
+  audit: AuditAppender;
+  /** where the lock, the journals and the open markers live: a directory or S3 */
+  store: StateStore;
+  /** the S3 lock's lease (ignored for a directory) */
+  lockOptions?: S3LockOptions;
   cacheDir: string;
   nowMs: number;
   concurrency: number;
@@ -62,9 +69,7 @@ export interface ApplyRequest {
   derived?: Derivation;
 }
 
-export function lockPath(stateDir: string, account: string): string {
-  return path.join(stateDir, "locks", `apply-${account}.lock`);
-}
+export { lockPath } from "../apply/apply-state.js";
 
 export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   const { plan } = req;
@@ -88,7 +93,7 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
     };
   }
 
-  return withApplyLock(req.stateDir, plan, async () => {
+  return withApplyLock(req, async (lease) => {
     // First, before settling anything or deleting: the credentials are the plan's account's.
     const caller = await proveAccount(plan, req.identity);
     const checks = req.derived
@@ -102,8 +107,9 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
         });
     if (req.confirm && !(await req.confirm(plan, source)))
       throw refused("apply cancelled: the confirmation did not match", "Cancelled");
+    lease.assertHeld();
     const settled = await settleInterrupted({
-      stateDir: req.stateDir,
+      store: req.store,
       account: plan.account,
       currentDigest: plan.digest,
       clients: reads(),
@@ -111,11 +117,10 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       runId,
     });
 
-    const journal = await Journal.open(journalPath(req.stateDir, plan.digest));
-    const marker = openMarkerPath(req.stateDir, plan.digest);
-    // On disk (directory entry included) before the first intent: a crash must never leave
-    // intents without their marker. It names the account: only its lock holder settles it.
-    await writeFileAtomic(marker, plan.account);
+    const journal = await openJournal(req.store, plan.digest);
+    // Stored before the first intent: a crash must never leave intents without their marker.
+    // It names the account: only its lock holder settles it.
+    await markOpen(req.store, plan.digest, plan.account);
     await req.audit.append("apply-start", {
       runId,
       planDigest: plan.digest,
@@ -142,10 +147,14 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
       onStart: req.onStart,
       operationTimeoutMs: req.operationTimeoutMs,
       pollIntervalMs: req.pollIntervalMs,
-      signal: req.signal,
+      // shutdown or a lost lock: either stops new deletions at once
+      signal: req.signal ? AbortSignal.any([req.signal, lease.signal]) : lease.signal,
+      lease,
     });
-    // Every started item has its result now: nothing of this run is in flight.
-    await rm(marker, { force: true });
+    // Every started item has its result stored now: nothing of this run is in flight. After a
+    // state failure some result may be missing: the marker stays for the next run to settle.
+    // After a lost lock it is not ours to remove: the new holder may be running this plan.
+    if (!result.stateFailed && !lease.signal.aborted) await clearOpen(req.store, plan.digest);
     await req.audit.append("apply-summary", {
       runId,
       planDigest: plan.digest,
@@ -157,18 +166,26 @@ export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
   });
 }
 
-async function withApplyLock<T>(stateDir: string, plan: Plan, fn: () => Promise<T>): Promise<T> {
-  await mkdir(path.join(stateDir, "locks"), { recursive: true });
-  const attempt = await tryLock(lockPath(stateDir, plan.account), `apply ${plan.digest}`);
+async function withApplyLock<T>(
+  req: ApplyRequest,
+  fn: (lease: ApplyLease) => Promise<T>,
+): Promise<T> {
+  const { plan } = req;
+  const attempt = await lockAccount(
+    req.store,
+    plan.account,
+    `apply ${plan.digest}`,
+    req.lockOptions,
+  );
   if (!attempt.ok) {
     throw refused(
-      `another apply holds the lock for account ${plan.account}: ${describeHolder(attempt.holder)}; try again when it has finished`,
+      `another apply holds the lock for account ${plan.account}: ${attempt.holder}; try again when it has finished`,
       "LockHeld",
     );
   }
   try {
-    return await fn();
+    return await fn(attempt.lease);
   } finally {
-    await attempt.lock.release();
+    await attempt.lease.release().catch(() => {});
   }
 }

@@ -7,13 +7,15 @@
 
 import type { Logger } from "pino";
 import type { ApplyResult } from "../apply/execute.js";
-import type { AuditLog } from "../audit-log/log.js";
+import type { AuditAppender } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
 import { messageOf, reasonOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode } from "../core/outcome.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
+import type { S3LockOptions } from "../state/s3-lock.js";
+import type { StateStore } from "../state/store.js";
 import { runApply } from "./apply-plan.js";
 import { makePlan } from "./plan-pipeline.js";
 import { type StepName, StepRunner } from "./steps.js";
@@ -23,8 +25,10 @@ export interface ReconcileOptions {
   repo: string;
   branch: string;
   cacheDir: string;
-  stateDir: string;
-  audit: AuditLog;
+  /** the lock, journals and open markers: a directory or S3 (shared by replicas) */
+  store: StateStore;
+  lockOptions?: S3LockOptions;
+  audit: AuditAppender;
   /** clients for planning (SDK retries) and for apply (no SDK retries: apply retries itself) */
   planClients: ClientFactory;
   applyClients: ClientFactory;
@@ -132,7 +136,8 @@ export async function reconcileOnce(
           plan,
           clients: opts.applyClients,
           audit: opts.audit,
-          stateDir: opts.stateDir,
+          store: opts.store,
+          ...(opts.lockOptions ? { lockOptions: opts.lockOptions } : {}),
           cacheDir: opts.cacheDir,
           nowMs: now(),
           concurrency: opts.concurrency,

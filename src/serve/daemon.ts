@@ -57,6 +57,11 @@ export interface DaemonOptions {
   notify?: Omit<NotifierOptions, "observer" | "log">;
   /** how long stop() lets queued notifications finish before dropping them; default 5 s */
   notifyGraceMs?: number;
+  /**
+   * Who holds the apply lock of the state this daemon shares (with other
+   * replicas, CLI applies): looked up for each /status, as `lock`.
+   */
+  lockStatus?: () => Promise<unknown>;
 }
 
 /** A transient failure is retried after this, doubling per attempt (capped by the interval). */
@@ -222,6 +227,18 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     branch: opts.branch,
     queue,
     status,
+    ...(opts.lockStatus
+      ? {
+          statusExtra: async () => {
+            const lockStatus = opts.lockStatus;
+            try {
+              return { lock: await lockStatus?.() };
+            } catch (err) {
+              return { lock: { error: (err as Error).message } };
+            }
+          },
+        }
+      : {}),
     metrics,
     log,
   });

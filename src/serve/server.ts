@@ -29,6 +29,8 @@ export interface ServerOptions {
   branch: string;
   queue: { trigger(trigger: ReconcileTrigger): boolean };
   status: () => StatusSnapshot;
+  /** more of /status that must be looked up when asked (e.g. who holds the apply lock) */
+  statusExtra?: () => Promise<Record<string, unknown>>;
   metrics: SnapgateMetrics;
   log: Logger;
   maxBodyBytes?: number;
@@ -125,8 +127,10 @@ async function route(
       const ready = opts.status().ready === true;
       return send(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready" });
     }
-    case "/status":
-      return send(res, 200, opts.status());
+    case "/status": {
+      const extra = opts.statusExtra ? await opts.statusExtra() : {};
+      return send(res, 200, { ...opts.status(), ...extra });
+    }
     case "/metrics": {
       const text = await opts.metrics.render();
       res.writeHead(200, { "Content-Type": opts.metrics.contentType, "Cache-Control": "no-store" });

@@ -126,16 +126,31 @@ export async function tryS3Lock(
       return { ok: true, lock: new S3HeldLock(store, name, body, created, sentAt, opts) };
     const seen = await readLock(store, key);
     if (!seen) continue; // released between our create and our read: try again
+    // Our own write landed though its answer was lost (the SDK's retry then failed the condition).
+    if (isOurs(seen, body))
+      return { ok: true, lock: new S3HeldLock(store, name, body, seen.etag, sentAt, opts) };
     if (!isFree(seen, leaseMs)) return { ok: false, holder: toInfo(name, key, seen, leaseMs) };
     // Released, or expired by the server's clock: take it over, conditional on the version we saw.
     const takeoverAt = performance.now();
     const taken = await putLock(store, key, body, { IfMatch: seen.etag });
     if (taken)
       return { ok: true, lock: new S3HeldLock(store, name, body, taken, takeoverAt, opts) };
+    const after = await readLock(store, key);
+    if (after && isOurs(after, body))
+      return { ok: true, lock: new S3HeldLock(store, name, body, after.etag, takeoverAt, opts) };
     // Another contender (or a late renewal) won: look again.
   }
   const last = await readLock(store, key);
   return { ok: false, holder: last ? toInfo(name, key, last, leaseMs) : null };
+}
+
+/** The stored version is exactly the one we wrote (same lock id, same renewal). */
+function isOurs(seen: Seen, body: LockBody): boolean {
+  return (
+    seen.body?.lockId === body.lockId &&
+    seen.body.renewals === body.renewals &&
+    seen.body.releasedAt === undefined
+  );
 }
 
 function isFree(seen: Seen, fallbackLeaseMs: number): boolean {
@@ -144,7 +159,9 @@ function isFree(seen: Seen, fallbackLeaseMs: number): boolean {
 
 function isExpired(seen: Seen, fallbackLeaseMs: number): boolean {
   const lease = seen.body?.leaseMs ?? fallbackLeaseMs;
-  return seen.serverNowMs - seen.writtenAtMs > lease + CLOCK_GRANULARITY_MS;
+  // Both stamps are truncated to the second, so the true time since the write exceeds their
+  // difference minus one second: a difference of lease + 1 s proves the lease has run out.
+  return seen.serverNowMs - seen.writtenAtMs >= lease + CLOCK_GRANULARITY_MS;
 }
 
 /** The new ETag, or null when the condition did not hold. */
@@ -301,8 +318,20 @@ class S3HeldLock implements HeldLock {
     }
     if (this.released) return;
     if (etag === null) {
-      this.lose("another process took it over (its renewal was refused)");
-      return;
+      // The renewal may have landed with its answer lost (the SDK's retry then fails the
+      // condition): it is still ours only if the stored version is exactly this renewal.
+      let seen: Seen | null;
+      try {
+        seen = await readLock(this.store, s3LockKey(this.name));
+      } catch {
+        return; // cannot tell now: the next tick tries again (and the lease runs out on its own)
+      }
+      if (this.released) return;
+      if (!seen || !isOurs(seen, next)) {
+        this.lose("another process took it over (its renewal was refused)");
+        return;
+      }
+      etag = seen.etag;
     }
     this.body = next;
     this.etag = etag;

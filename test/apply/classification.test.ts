@@ -11,6 +11,7 @@ import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
+import { DirStateStore } from "../../src/state/store.js";
 import { makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
 
 let world: World | undefined;
@@ -38,7 +39,7 @@ async function applyWith(faults: Fault[]): Promise<{ result: ApplyResult; w: Wor
     identity: stsIdentityProbe({ endpoint: w.emulator.url }),
     clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
     audit: new AuditLog(path.join(w.stateDir, "audit.jsonl")),
-    stateDir: w.stateDir,
+    store: new DirStateStore(w.stateDir),
     cacheDir: w.cacheDir,
     nowMs: NOW_MS + 60_000,
     concurrency: 1,
@@ -158,7 +159,7 @@ describe("apply: one classification table for every outcome", () => {
       identity: stsIdentityProbe({ endpoint: w.emulator.url }),
       clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
       audit,
-      stateDir: w.stateDir,
+      store: new DirStateStore(w.stateDir),
       cacheDir: w.cacheDir,
       nowMs: NOW_MS + 60_000,
       concurrency: 4,

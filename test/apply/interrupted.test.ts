@@ -17,6 +17,7 @@ import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
+import { DirStateStore } from "../../src/state/store.js";
 import { ACCOUNT, makeWorld, NOW_MS, type World, webSet } from "../helpers/scenario.js";
 
 const OLD_PLAN = `sha256:${"a".repeat(64)}`;
@@ -78,7 +79,7 @@ describe("settling deletes interrupted under an earlier plan", () => {
     const before2 = await verifyAuditLog(audit.file);
     expect(before2.ok && before2.openIntents.map((i) => i.name)).toEqual(["web-old", "web-older"]);
     const settled = await settleInterrupted({
-      stateDir: world.stateDir,
+      store: new DirStateStore(world.stateDir),
       account: ACCOUNT,
       currentDigest: `sha256:${"b".repeat(64)}`,
       clients,
@@ -133,7 +134,7 @@ describe("settling deletes interrupted under an earlier plan", () => {
         identity: stsIdentityProbe({ endpoint: world!.emulator.url }),
         clients,
         audit,
-        stateDir: world!.stateDir,
+        store: new DirStateStore(world!.stateDir),
         cacheDir: world!.cacheDir,
         nowMs: NOW_MS,
         concurrency: 1,

@@ -12,6 +12,7 @@ import { Journal, journalPath, openMarkerPath } from "../../src/apply/journal.js
 import { AuditLog } from "../../src/audit-log/log.js";
 import { verifyAuditLog } from "../../src/audit-log/verify.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
+import { DirStateStore } from "../../src/state/store.js";
 import { ACCOUNT, makeWorld, type World } from "../helpers/scenario.js";
 
 const CRASHED_PLAN = `sha256:${"c".repeat(64)}`;
@@ -61,7 +62,7 @@ describe("a crash between the audit and the journal write of a settled delete", 
     });
     const settle = (runId: string) =>
       settleInterrupted({
-        stateDir: w.stateDir,
+        store: new DirStateStore(w.stateDir),
         account: ACCOUNT,
         currentDigest: CURRENT_PLAN,
         clients,

@@ -120,10 +120,7 @@ describe("one knob per limit (spec.guards is the single source)", () => {
     expect(out.stdout).not.toContain("No deletions");
 
     // Before the apply, audit names what fails: the first 20, then how many more.
-    const audit = await runCli(
-      ["audit", "--repo", world.repo.dir],
-      envFor(world),
-    );
+    const audit = await runCli(["audit", "--repo", world.repo.dir], envFor(world));
     expect(audit.code).toBe(4);
     expect(audit.stdout).toContain("failing (300):");
     expect(audit.stdout).toContain("us-east-1/web-old-000: would be deleted");

@@ -13,6 +13,7 @@ import { serializePlan } from "../../src/plan/build.js";
 import { parsePlan } from "../../src/plan/plan-file.js";
 import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
+import { DirStateStore } from "../../src/state/store.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
 let world: World | undefined;
@@ -40,7 +41,7 @@ async function apply(w: World, p: Plan, nowMs = NOW_MS + 60_000) {
     identity: stsIdentityProbe({ endpoint: w.emulator.url }),
     clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
     audit,
-    stateDir: w.stateDir,
+    store: new DirStateStore(w.stateDir),
     cacheDir: w.cacheDir,
     nowMs,
     concurrency: 4,

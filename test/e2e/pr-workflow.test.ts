@@ -5,11 +5,13 @@
  * merge. Tests the scripts' commands, not the hosts: actions, comment posting,
  * installation and credentials are left out.
  */
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { segmentKey } from "../../src/audit-log/s3-audit.js";
 import type { Plan } from "../../src/core/model.js";
 import { git, tempDir } from "../helpers/git-repo.js";
+import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 import {
   type CiScript,
@@ -20,6 +22,19 @@ import {
   runScript,
   type ScriptResult,
 } from "./ci-examples.js";
+
+// The examples keep their state on S3: a real one (versitygw) with Object Lock, whose root key
+// is the emulator's built-in "test" key, so one credential chain serves both, as on AWS.
+const BUCKET = "ci-state";
+let gw: S3Gateway | undefined;
+let runs = 0;
+beforeAll(async () => {
+  gw = await startS3Gateway({ accessKey: "test", secretKey: "test" });
+  await gw.createBucket(BUCKET, { objectLock: { mode: "COMPLIANCE", days: 1 } });
+}, 60_000);
+afterAll(async () => {
+  await gw?.stop();
+});
 
 let world: World | undefined;
 afterEach(async () => {
@@ -33,6 +48,9 @@ interface Setup {
   baseSha: string;
   featureSha: string;
   hostEnv: Env;
+  /** s3://bucket/prefix: vars.SNAPGATE_STATE on GitHub, the SNAPGATE_STATE CI/CD variable on GitLab */
+  state: string;
+  prefix: string;
 }
 
 /**
@@ -64,8 +82,21 @@ async function setup(featureKeep = webSet(["web-1"])): Promise<Setup> {
     AWS_ENDPOINT_URL_STS: world.emulator.url,
     XDG_CACHE_HOME: world.cacheDir,
     SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
+    AWS_ENDPOINT_URL_S3: gw!.endpoint,
   };
-  return { world, origin, baseSha, featureSha, hostEnv };
+  const prefix = `run-${++runs}`;
+  return { world, origin, baseSha, featureSha, hostEnv, state: `s3://${BUCKET}/${prefix}`, prefix };
+}
+
+/** Every record of the state's audit chain on S3, as text. */
+async function auditOnS3(s: Setup): Promise<string> {
+  const store = gw!.store(BUCKET, s.prefix);
+  let text = "";
+  for (let n = 1; ; n++) {
+    const segment = await store.read(segmentKey(n));
+    if (segment === null) return text;
+    text += segment;
+  }
 }
 
 /** What actions/checkout and GitLab's runner leave: branches only as origin/*, HEAD detached at `sha`. */
@@ -147,10 +178,12 @@ async function expectMainFlow(
     "Apply: 2 deleted, 0 already absent, 0 skipped, 0 denied, 0 failed.",
   );
   expect(names(s.world.emulator.deletedSnapshots())).toEqual(names(tipPlan.deletions));
-  // The job's audit log (uploaded as evidence) holds the apply.
-  expect(readFileSync(path.join(applyDir, "snapgate-state", "audit.jsonl"), "utf8")).toContain(
-    tipPlan.digest,
-  );
+  // The audit chain on S3 holds this apply, after the plans of the earlier jobs; nothing of it
+  // stayed in the job's directory.
+  const audit = await auditOnS3(s);
+  expect(audit).toContain(`"type":"apply-start"`);
+  expect(audit).toContain(tipPlan.digest);
+  expect(existsSync(path.join(applyDir, "snapgate-state"))).toBe(false);
 }
 
 describe("examples/ci/github-actions.yml", () => {
@@ -164,6 +197,7 @@ describe("examples/ci/github-actions.yml", () => {
   const prExpressions = (s: Setup): Env => ({
     "github.event.pull_request.head.sha": s.featureSha,
     "github.event.pull_request.base.sha": s.baseSha,
+    "vars.SNAPGATE_STATE": s.state,
   });
   /** The push jobs fetch SNAPGATE_REPO themselves: here, the temp origin instead of github.com. */
   const pushStep = (s: Setup, job: string, id: string, sha: string): CiScript => {
@@ -171,6 +205,7 @@ describe("examples/ci/github-actions.yml", () => {
       "github.sha": sha,
       "github.token": "unused",
       "github.repository": "acme/snapshots",
+      "vars.SNAPGATE_STATE": s.state,
     });
     expect(step.env.SNAPGATE_REPO).toBe(
       "https://x-access-token:unused@github.com/acme/snapshots.git",
@@ -230,6 +265,15 @@ describe("examples/ci/github-actions.yml", () => {
       },
       (cwd) => runScript(pushStep(s, "apply-main", "apply", "unused"), cwd, githubHost(s, files)),
     );
+    // The evidence step: the whole chain on S3 verifies, every segment under compliance retention.
+    const verify = await runScript(
+      pushStep(s, "apply-main", "verify", "unused"),
+      tempDir("snapgate-job-"),
+      githubHost(s, files),
+    );
+    expectSucceeded(verify);
+    expect(verify.stdout).toMatch(new RegExp(`^${s.state}: intact, \\d+ records in \\d+ segments`));
+    expect(verify.stdout).toMatch(/Object Lock: \d+ COMPLIANCE/);
   });
 });
 
@@ -240,6 +284,7 @@ describe("examples/ci/gitlab-ci.yml", () => {
     const job = gitlabJob("snapgate:plan-mr", {
       CI_COMMIT_SHA: s.featureSha,
       CI_MERGE_REQUEST_DIFF_BASE_SHA: s.baseSha,
+      SNAPGATE_STATE: s.state,
     });
     expectSucceeded(await runScript(job, ws, s.hostEnv));
     expectPrMarkdown(readFileSync(path.join(ws, "plan.md"), "utf8"), readPlan(ws), s);
@@ -256,6 +301,7 @@ describe("examples/ci/gitlab-ci.yml", () => {
       CI_SERVER_HOST: "gitlab.example.com",
       CI_SERVER_PORT: "443",
       CI_PROJECT_PATH: "acme/snapshots",
+      SNAPGATE_STATE: s.state,
     });
     /** The jobs fetch SNAPGATE_REPO themselves: here, the temp origin instead of the GitLab server. */
     const job = (name: string, sha: string): CiScript => {
@@ -273,7 +319,12 @@ describe("examples/ci/gitlab-ci.yml", () => {
         expect(r.stdout).toContain(`Plan digest: \`${readPlan(cwd).digest}\``);
         return r;
       },
-      (cwd) => runScript(job("snapgate:apply-main", "unused"), cwd, s.hostEnv),
+      async (cwd) => {
+        const r = await runScript(job("snapgate:apply-main", "unused"), cwd, s.hostEnv);
+        // the job's last command verifies the whole chain on S3
+        if (r.code === 0) expect(r.stdout).toMatch(new RegExp(`${s.state}: intact, \\d+ records`));
+        return r;
+      },
     );
   });
 });

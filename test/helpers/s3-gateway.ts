@@ -71,15 +71,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startS3Gateway(): Promise<S3Gateway> {
+/** `rootKey`: the root key to run with (e.g. the emulator's built-in "test" key); random by default */
+export async function startS3Gateway(
+  rootKey: { accessKey: string; secretKey: string } | undefined = undefined,
+): Promise<S3Gateway> {
   const bin = versitygwPath();
   const base = await mkdtemp(path.join(os.tmpdir(), "snapgate-s3-"));
   const root = path.join(base, "root");
   const versions = path.join(base, "versions");
   await mkdir(root);
   await mkdir(versions);
-  const accessKey = `test${randomBytes(6).toString("hex")}`;
-  const secretKey = randomBytes(20).toString("hex");
+  const accessKey = rootKey?.accessKey ?? `test${randomBytes(6).toString("hex")}`;
+  const secretKey = rootKey?.secretKey ?? randomBytes(20).toString("hex");
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let output = "";

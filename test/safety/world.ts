@@ -15,7 +15,9 @@ import {
 } from "@aws-sdk/client-lightsail";
 import type { ApplyResult } from "../../src/apply/execute.js";
 import { type JournalEntry, journalPath } from "../../src/apply/journal.js";
-import { AuditLog, type AuditRecord } from "../../src/audit-log/log.js";
+import { journalKey } from "../../src/apply/s3-journal.js";
+import { type AuditAppender, AuditLog, type AuditRecord } from "../../src/audit-log/log.js";
+import { S3AuditLog, segmentKey, verifyS3AuditLog } from "../../src/audit-log/s3-audit.js";
 import { type VerifyResult, verifyAuditLog } from "../../src/audit-log/verify.js";
 import type { Plan } from "../../src/core/model.js";
 import {
@@ -29,6 +31,7 @@ import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { runApply } from "../../src/reconcile/apply-plan.js";
 import { makePlan } from "../../src/reconcile/plan-pipeline.js";
+import { DirStateStore, type S3StateStore, type StateStore } from "../../src/state/store.js";
 import { makeRepo, tempDir } from "../helpers/git-repo.js";
 import { HOUR_MS, type Mutation, NOW_MS, type TargetRef, type WorldModel } from "./model.js";
 import { fleetOf, repoFilesOf } from "./repo-files.js";
@@ -223,7 +226,65 @@ async function readJsonLines<T>(file: string): Promise<T[]> {
     .map((l) => JSON.parse(l) as T);
 }
 
-export async function runWorld(model: WorldModel): Promise<Observation> {
+/**
+ * Where the world's state lives: a fresh directory (the default), or a fresh
+ * prefix of a real S3 (versitygw) — the same invariant must hold for both.
+ */
+export type WorldState = { kind: "dir" } | { kind: "s3"; store: () => S3StateStore };
+
+interface WorldStore {
+  store: StateStore;
+  audit: AuditAppender;
+  journal(planDigest: string): Promise<JournalEntry[]>;
+  auditRecords(): Promise<AuditRecord[]>;
+  verify(): Promise<VerifyResult>;
+}
+
+function dirWorldStore(stateDir: string): WorldStore {
+  const audit = new AuditLog(path.join(stateDir, "audit.jsonl"));
+  return {
+    store: new DirStateStore(stateDir),
+    audit,
+    journal: (digest) => readJsonLines<JournalEntry>(journalPath(stateDir, digest)),
+    auditRecords: () => readJsonLines<AuditRecord>(audit.file),
+    verify: () => verifyAuditLog(audit.file),
+  };
+}
+
+function jsonLines<T>(text: string): T[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as T);
+}
+
+function s3WorldStore(store: S3StateStore): WorldStore {
+  return {
+    store,
+    audit: new S3AuditLog(store, null),
+    journal: async (digest) => jsonLines<JournalEntry>(await store.readLog(journalKey(digest))),
+    auditRecords: async () => {
+      const records: AuditRecord[] = [];
+      for (let n = 1; ; n++) {
+        const text = await store.read(segmentKey(n));
+        if (text === null) return records;
+        records.push(...jsonLines<AuditRecord>(text));
+      }
+    },
+    // The S3 verify's result, in the shape the invariant reads (ok, openIntents).
+    verify: async () => {
+      const v = await verifyS3AuditLog(store);
+      return v.ok
+        ? { ok: true, records: v.records, head: v.head, openIntents: v.openIntents }
+        : { ok: false, records: v.records, line: v.segment, problem: `${v.key}: ${v.problem}` };
+    },
+  };
+}
+
+export async function runWorld(
+  model: WorldModel,
+  state: WorldState = { kind: "dir" },
+): Promise<Observation> {
   process.env.AWS_ACCESS_KEY_ID = "test";
   process.env.AWS_SECRET_ACCESS_KEY = "test";
   process.env.AWS_REGION = "us-east-1";
@@ -258,7 +319,8 @@ export async function runWorld(model: WorldModel): Promise<Observation> {
     const beforeApply = emulator.snapshots();
     const lost = armFaults(emulator, model, plan, armed);
 
-    const audit = new AuditLog(path.join(stateDir, "audit.jsonl"));
+    const world = state.kind === "s3" ? s3WorldStore(state.store()) : dirWorldStore(stateDir);
+    const audit = world.audit;
     let duringApply: EmulatorSnapshot[] | undefined;
     const beforeFirstDelete = async (inWindow: ReadonlySet<string>) => {
       const mutations = model.faults.duringApply ?? [];
@@ -279,7 +341,7 @@ export async function runWorld(model: WorldModel): Promise<Observation> {
           beforeFirstDelete,
         ),
         audit,
-        stateDir,
+        store: world.store,
         cacheDir,
         nowMs: APPLY_NOW_MS,
         concurrency: model.run.concurrency,
@@ -295,7 +357,7 @@ export async function runWorld(model: WorldModel): Promise<Observation> {
     if (model.run.deleteMode === "async")
       await new Promise((r) => setTimeout(r, model.run.deleteDelayMs + 20));
 
-    const auditRecords = await readJsonLines<AuditRecord>(audit.file);
+    const auditRecords = await world.auditRecords();
     return {
       plan,
       beforePlan,
@@ -306,9 +368,9 @@ export async function runWorld(model: WorldModel): Promise<Observation> {
       deleted: emulator.deletedSnapshots(),
       ...(result ? { result } : {}),
       ...(applyError ? { applyError } : {}),
-      journal: await readJsonLines<JournalEntry>(journalPath(stateDir, plan.digest)),
+      journal: await world.journal(plan.digest),
       audit: auditRecords,
-      ...(auditRecords.length > 0 ? { verify: await verifyAuditLog(audit.file) } : {}),
+      ...(auditRecords.length > 0 ? { verify: await world.verify() } : {}),
       armed,
     };
   } finally {

@@ -13,6 +13,7 @@ import { AuditLog } from "../../src/audit-log/log.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { reconcileOnce } from "../../src/reconcile/reconcile.js";
+import { DirStateStore } from "../../src/state/store.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
@@ -68,7 +69,7 @@ describe("a serve auto-apply derives once", () => {
         repo: w.repo.dir,
         branch: "main",
         cacheDir: w.cacheDir,
-        stateDir: w.stateDir,
+        store: new DirStateStore(w.stateDir),
         audit: new AuditLog(path.join(w.stateDir, "audit.jsonl")),
         planClients: clients,
         applyClients: clients,

@@ -9,6 +9,7 @@ import { AuditLog } from "../../src/audit-log/log.js";
 import { lightsailClientFactory } from "../../src/lightsail/client.js";
 import { stsIdentityProbe } from "../../src/lightsail/sts.js";
 import { reconcileOnce } from "../../src/reconcile/reconcile.js";
+import { DirStateStore } from "../../src/state/store.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
 
 let world: World | undefined;
@@ -36,7 +37,7 @@ function reconcile(w: World) {
       repo: w.repo.dir,
       branch: "main",
       cacheDir: w.cacheDir,
-      stateDir: w.stateDir,
+      store: new DirStateStore(w.stateDir),
       audit: new AuditLog(path.join(w.stateDir, "audit.jsonl")),
       planClients: clients,
       applyClients: clients,

@@ -14,6 +14,7 @@ import {
 } from "../../src/audit-log/s3-audit.js";
 import { contentMd5 } from "../../src/state/s3-client.js";
 import type { S3StateStore } from "../../src/state/store.js";
+import { runCli } from "../helpers/cli.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
 
 let gw: S3Gateway;
@@ -196,5 +197,56 @@ describe("the audit log on S3", () => {
     await expect(
       gw.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key: key, VersionId })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+});
+
+describe("snapgate audit-log verify s3://bucket/prefix", () => {
+  const verify = (store: S3StateStore, ...args: string[]) =>
+    runCli(["audit-log", "verify", ...args, store.label], gw.env());
+
+  it("intact: the records, segments and their Object Lock; exit 0", async () => {
+    const store = freshStore("worm");
+    await threeSegments(store);
+    const r = await verify(store);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`^${store.label}: intact, 5 records in 3 segments, head sha256:[0-9a-f]{64}\\n`),
+    );
+    expect(r.stdout).toMatch(/Object Lock: 3 COMPLIANCE, last segment retained until \S+Z/);
+    expect(r.stderr).toBe("");
+  });
+
+  it("without Object Lock it warns on stderr that the segments are not WORM-protected", async () => {
+    const store = freshStore();
+    await threeSegments(store);
+    const r = await runCli(["audit-log", "verify"], { ...gw.env(), SNAPGATE_STATE: store.label });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Object Lock: 3 none");
+    expect(r.stderr).toMatch(/warning: 3 of 3 segments are not WORM-protected/);
+  });
+
+  it("an edited segment: BROKEN, naming it; exit 1", async () => {
+    const store = freshStore();
+    await threeSegments(store);
+    const text = await readText(store, segmentKey(2));
+    await putText(store, segmentKey(2), text.replace('"s2"', '"s9"'));
+    const r = await verify(store);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      `${store.label}/${segmentKey(2)}: BROKEN: line 2: hash does not match the record's content (record edited) (2 records in 1 segments verified before it)\n`,
+    );
+  });
+
+  it("a deleted segment: BROKEN, naming the gap; exit 1", async () => {
+    const store = freshStore();
+    await threeSegments(store);
+    await gw.client.send(
+      new DeleteObjectCommand({ Bucket: store.bucket, Key: store.key(segmentKey(2)) }),
+    );
+    const r = await verify(store);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `${store.label}/${segmentKey(2)}: BROKEN: segment 2 is missing (the next one stored is 3): segments were deleted`,
+    );
   });
 });
