@@ -56,6 +56,27 @@ class NotSent extends Error {
 }
 const THROTTLE_ONLY = { ...DEFAULT_RETRY, maxAttempts: 1 };
 
+/**
+ * The DeleteDiskSnapshot, asking `mayDelete` once more as the SDK's innermost
+ * step, right before the request is handed to HTTP: after serialising,
+ * credentials and signing (all of which can wait), so a holder paused in
+ * between (SIGSTOP, a long GC) and resumed past its lease sends nothing.
+ */
+function deleteCommand(name: string, mayDelete: DeleteContext["mayDelete"]) {
+  const command = new DeleteDiskSnapshotCommand({ diskSnapshotName: name });
+  if (mayDelete) {
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const stop = mayDelete();
+        if (stop !== undefined) throw new NotSent(stop);
+        return next(args);
+      },
+      { step: "deserialize", priority: "low", name: "snapgateLeaseCheck" },
+    );
+  }
+  return command;
+}
+
 export function toOperationRecord(op: Operation): OperationRecord {
   return {
     id: op.id ?? "",
@@ -150,7 +171,7 @@ export async function deleteChecked(
           // the intent was written, or while waiting, stops the call.
           const stop = ctx.mayDelete?.();
           if (stop !== undefined) return Promise.reject(new NotSent(stop));
-          return ctx.raw.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: planned.name }));
+          return ctx.raw.send(deleteCommand(planned.name, ctx.mayDelete));
         },
         THROTTLE_ONLY,
       );
