@@ -102,6 +102,8 @@ export interface FaultControl {
   script(fault: ScriptedFault): void;
   /** the next delete of this snapshot ends with a Failed operation; the snapshot stays */
   failDeleteOperation(name: string, opts?: Omit<DeleteFailure, "name">): void;
+  /** holds every call unanswered until the returned function is called (or clear()) */
+  hold(): () => void;
   /** removes a snapshot behind everyone's back (not recorded as a deletion); false if absent */
   vanish(region: string, name: string): boolean;
   clear(): void;
@@ -205,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       setAccountSetupInProgress: (on) => faults.setAccountSetupInProgress(on),
       script: (f) => faults.script(f),
       failDeleteOperation: (name, opts) => faults.failDeleteOperation(name, opts),
+      hold: () => faults.hold(),
       vanish(region, name) {
         const gone = store.region(region).removeSnapshot(name) !== undefined;
         if (gone) engine.changed();
