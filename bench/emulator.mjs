@@ -144,7 +144,10 @@ function recordingHandler(bodies) {
       for await (const c of response.body) chunks.push(c);
       const body = Buffer.concat(chunks);
       const target = String(request.headers["x-amz-target"]).split(".").pop();
-      const input = JSON.parse(String(request.body || "{}"));
+      const raw = request.body;
+      const input = JSON.parse(
+        (typeof raw === "string" ? raw : new TextDecoder().decode(raw ?? new Uint8Array())) || "{}",
+      );
       const key = target === "GetDiskSnapshots" ? `${target}|${input.pageToken ?? ""}` : target;
       bodies[key] = body.toString("utf8");
       const { Readable } = await import("node:stream");

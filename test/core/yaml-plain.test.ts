@@ -74,6 +74,8 @@ describe("parsePlainYaml", () => {
     expect(fast).toBeDefined();
     expect(fast?.value).toStrictEqual(fullParse(BLOCK_FLEET).ok && yamlValues(BLOCK_FLEET)[0]);
     expect(parsePlainYaml(FLEET_YAML)?.value).toStrictEqual(yamlValues(FLEET_YAML)[0]);
+    const multiLine = "a: {\n  b: 1,\n  # a comment\n  c: [x,\n    y] }\n";
+    expect(parsePlainYaml(multiLine)?.value).toStrictEqual(yamlValues(multiLine)[0]);
     const json = JSON.stringify({ a: [1, "x", { b: null, c: true }], d: {} });
     expect(parsePlainYaml(json)?.value).toStrictEqual(JSON.parse(json));
   });
@@ -96,7 +98,7 @@ describe("parsePlainYaml", () => {
     ["a __proto__ key", "__proto__: { a: 1 }\n"],
     ["a non-string key", "1: a\n"],
     ["two documents", "a: 1\n---\nb: 2\n"],
-    ["a multi-line flow mapping", "a: {\n  b: 1 }\n"],
+    ["a flow mapping closed at its key's indentation", "a: {\n  b: 1\n}\n"],
     ["a flow null value", "a: { b: }\n"],
     ["an empty flow entry", "a: [ , ]\n"],
     ["bad indentation", "a:\n    b: 1\n  c: 2\n"],
