@@ -99,13 +99,13 @@ const rows = [...runs.entries()].map(([id, s]) => {
     better: s.row.better,
     withinTarget: within(ratio, s.row),
     runs: s.ratios.length,
-    spread: [Math.min(...s.ratios), Math.max(...s.ratios)],
+    spread: [round(Math.min(...s.ratios)), round(Math.max(...s.ratios))],
     ...(s.floorRatios.length > 0
       ? {
           floor: {
             what: s.row.floor.what,
             ratio: round(median(s.floorRatios)),
-            spread: [Math.min(...s.floorRatios), Math.max(...s.floorRatios)],
+            spread: [round(Math.min(...s.floorRatios)), round(Math.max(...s.floorRatios))],
           },
         }
       : {}),
