@@ -5,11 +5,17 @@
 // Each page size runs in a child process of its own, so nothing of another run
 // counts in its figures; the peak RSS target is checked on the built CLI (one
 // plan per process).
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  GetDiskSnapshotsCommand,
+  GetDisksCommand,
+  LightsailClient,
+} from "@aws-sdk/client-lightsail";
 import { REGION_NAMES } from "../dist/core/regions.js";
 import { diff } from "../dist/diff/diff.js";
 import { runGate } from "../dist/gate/gate.js";
@@ -19,7 +25,9 @@ import { buildPlan } from "../dist/plan/build.js";
 import { renderMarkdown } from "../dist/plan/render-markdown.js";
 import { renderText } from "../dist/plan/render-text.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
-import { gitRepo, spawnEmulator } from "./lib.mjs";
+import { gitRepo, interleaved, median, row, spawnEmulator, writeRows } from "./lib.mjs";
+
+const execFileAsync = promisify(execFile);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCOUNT = "111122223333";
@@ -32,8 +40,13 @@ const TOTAL = 10_000;
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 // JIT warm-up before measuring (a long-running `serve` plans warm); the cold CLI is reported apart.
 const WARMUPS = 2;
-const CLI_RUNS = 5;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS ?? 5);
+/** plan (git apart) over the bare SDK listing of the same pages */
+const PLAN_TARGET = 1.5;
+/** a cold `snapgate plan` over the same plan in-process */
+const COLD_TARGET = 1.3;
+/** diff + gate + render over a plain sort of the same snapshots */
+const DIFF_TARGET = 40;
 
 process.env.AWS_ACCESS_KEY_ID = "test";
 process.env.AWS_SECRET_ACCESS_KEY = "test";
@@ -83,6 +96,44 @@ spec:
   return gitRepo(files);
 }
 
+/**
+ * The same pages plan lists, listed with the bare SDK: one client per region with
+ * snapgate's client settings (src/lightsail/client.ts), every region's snapshot and disk
+ * pages walked at once, nothing done with them. The baseline plan's Lightsail part must
+ * come near.
+ */
+function bareListing(endpoint, regions) {
+  const clients = regions.map(
+    (region) =>
+      new LightsailClient({
+        region,
+        endpoint,
+        retryMode: "adaptive",
+        cacheMiddleware: true,
+        maxAttempts: 6,
+      }),
+  );
+  const walk = async (client, Command, key) => {
+    let pageToken;
+    let n = 0;
+    do {
+      const page = await client.send(new Command({ pageToken }));
+      n += page[key].length;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return n;
+  };
+  return async () => {
+    const counts = await Promise.all(
+      clients.flatMap((c) => [
+        walk(c, GetDiskSnapshotsCommand, "diskSnapshots"),
+        walk(c, GetDisksCommand, "disks"),
+      ]),
+    );
+    return counts.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0);
+  };
+}
+
 async function planWithLatency(PAGE_SIZE) {
   const regions = REGION_NAMES;
   const { seed, perRegion } = fleet(TOTAL, regions);
@@ -91,85 +142,102 @@ async function planWithLatency(PAGE_SIZE) {
   const dir = repo(regions, perRegion - 25);
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-cache-"));
   const clients = lightsailClientFactory({ endpoint: emulator.url });
+  const bare = bareListing(emulator.url, regions);
   // warm-up: git cache, wasm compile, SDK clients, JIT
-  for (let i = 0; i < WARMUPS; i++) await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
-  const times = [];
+  for (let i = 0; i < WARMUPS; i++) {
+    await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
+    if ((await bare()) !== perRegion * regions.length) throw new Error("bare listing incomplete");
+  }
   const steps = [];
   let rssPeak = 0;
   let plan;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const out = await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
-    times.push(performance.now() - t0);
-    steps.push(out.steps);
-    plan = out.plan;
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }
-  const cli = coldCliRuns(dir, cacheDir, emulator.url);
+  // plan and its baseline interleaved, so a load spike hits both alike
+  const [times, bareTimes] = await interleaved(
+    [
+      async () => {
+        const out = await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
+        steps.push(out.steps);
+        plan = out.plan;
+        rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      },
+      bare,
+    ],
+    runs,
+  );
+  const cli = await coldCliRuns(dir, cacheDir, emulator.url);
   emulator.stop();
   // Sequential calls per region: the snapshot pages (GetDisks pages run alongside).
   const sequentialCalls = Math.ceil(perRegion / PAGE_SIZE);
   const floor = sequentialCalls * LATENCY_MS;
   const wall = median(times);
+  const stepOf = (rs, name) => rs.filter((s) => s.step === name).reduce((a, s) => a + s.ms, 0);
   const stepMedians = {};
   for (const name of new Set(steps.flat().map((s) => s.step))) {
-    stepMedians[name] = median(
-      steps.map((rs) => rs.filter((s) => s.step === name).reduce((a, s) => a + s.ms, 0)),
-    );
+    stepMedians[name] = median(steps.map((rs) => stepOf(rs, name)));
   }
+  // plan without its git checkout (reported apart), over the bare listing, run by run
+  const withoutGit = times.map((t, i) => t - stepOf(steps[i], "checkout"));
+  const bareMs = median(bareTimes);
   return {
     pageSize: PAGE_SIZE,
     sequentialPages: sequentialCalls,
     snapshots: plan.summary.live,
     deletions: plan.summary.deletions,
     wallMs: Math.round(wall),
+    withoutGitMs: Math.round(median(withoutGit)),
+    bareListingMs: Math.round(bareMs),
+    ratio: +(median(withoutGit) / bareMs).toFixed(2),
+    target: PLAN_TARGET,
     floorMs: floor,
-    ratio: +(wall / floor).toFixed(2),
-    target: 1.5,
+    floorRatio: +(wall / floor).toFixed(2),
     peakRssMb: Math.round(rssPeak / 1e6),
     // the whole process's high-water mark (process.resourceUsage().maxRSS is in KiB)
     processMaxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
     coldCliMs: Math.round(median(cli.times)),
+    inProcessMs: Math.round(median(cli.inProcess)),
+    coldRatio: +(median(cli.times) / median(cli.inProcess)).toFixed(2),
+    coldTarget: COLD_TARGET,
     cliPeakRssMb: Math.round(cli.maxRss / 1e6),
     steps: stepMedians,
     // the Lightsail part alone, against the same floor (git and local work are not in the floor)
     listLiveRatio: +(stepMedians["list-live"] / floor).toFixed(2),
   };
-}
 
-/** `snapgate plan` as a user runs it: a fresh process each time (Node start-up and module loading included). */
-function coldCliRuns(dir, cacheDir, endpoint) {
-  const cli = path.join(here, "..", "dist", "cli", "main.js");
-  const rssFile = path.join(mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-rss-")), "rss");
-  const times = [];
-  let maxRss = 0;
-  for (let i = 0; i < CLI_RUNS; i++) {
-    const t0 = performance.now();
-    execFileSync(
-      process.execPath,
+  /**
+   * `snapgate plan` as a user runs it: a fresh process each time (Node start-up and module
+   * loading included), interleaved with the same plan in this process.
+   */
+  async function coldCliRuns(dir, cacheDir, endpoint) {
+    const bin = path.join(here, "..", "dist", "cli", "bin.js");
+    const rssFile = path.join(mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-rss-")), "rss");
+    let maxRss = 0;
+    const args = [
+      "--import",
+      path.join(here, "report-rss.mjs"),
+      bin,
+      "plan",
+      "--repo",
+      dir,
+      "--cache-dir",
+      cacheDir,
+      "--endpoint-url",
+      endpoint,
+      "--format",
+      "json",
+    ];
+    const env = { ...process.env, NODE_NO_WARNINGS: "1", SNAPGATE_BENCH_RSS_FILE: rssFile };
+    const [times, inProcess] = await interleaved(
       [
-        "--import",
-        path.join(here, "report-rss.mjs"),
-        cli,
-        "plan",
-        "--repo",
-        dir,
-        "--cache-dir",
-        cacheDir,
-        "--endpoint-url",
-        endpoint,
-        "--format",
-        "json",
+        async () => {
+          await execFileAsync(process.execPath, args, { env, maxBuffer: 1 << 28 });
+          maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
+        },
+        () => makePlan({ repo: dir, cacheDir, clients, nowMs: Date.now() }),
       ],
-      {
-        env: { ...process.env, NODE_NO_WARNINGS: "1", SNAPGATE_BENCH_RSS_FILE: rssFile },
-        stdio: ["ignore", "ignore", "inherit"],
-      },
+      CLI_RUNS,
     );
-    times.push(performance.now() - t0);
-    maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
+    return { times, inProcess, maxRss };
   }
-  return { times, maxRss };
 }
 
 function syntheticInventory(n) {
@@ -253,8 +321,43 @@ async function bigDiffAndRender() {
     const md = renderMarkdown(plan);
     const tEnd = performance.now();
     const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+    // The baseline: a plain sort of the same snapshots (region, then age, then name),
+    // interleaved with two more diff+render runs; the ratio is of the medians.
+    const sortSnapshots = () =>
+      inventory.snapshots
+        .slice()
+        .sort(
+          (a, b) =>
+            a.region.localeCompare(b.region) ||
+            a.createdAt.localeCompare(b.createdAt) ||
+            a.name.localeCompare(b.name),
+        );
+    const diffRender = () => {
+      const dd = diff(desired, inventory, NOW);
+      const ds = runGate(
+        { desired, inventory, diff: dd, commit: "0".repeat(40), nowMs: NOW },
+        { policy: engine, access: () => ({ allowed: true }) },
+      );
+      const pl = buildPlan({
+        source: { repo: "r", ref: "main", commit: "0".repeat(40), base: null },
+        account: ACCOUNT,
+        regions: REGION_NAMES,
+        policy: { bundle: "builtin", digest: engine.digest },
+        inventory,
+        diff: dd,
+        decisions: ds,
+        nowMs: NOW,
+      });
+      renderText(pl, { color: false });
+      renderMarkdown(pl);
+    };
+    const [more, sorts] = await interleaved([diffRender, sortSnapshots], 2);
+    const allDiffRender = [tEnd - t0, ...more];
     results.push({
       snapshots: n,
+      diffGateRenderMs: Math.round(median(allDiffRender)),
+      sortMs: Math.round(median(sorts)),
+      sortRatio: +(median(allDiffRender) / median(sorts)).toFixed(2),
       candidates: d.candidates.length,
       diffMs: Math.round(tDiff - t0),
       gateMs: Math.round(tGate - tDiff),
@@ -396,35 +499,77 @@ for (const pageSize of PAGE_SIZES) {
     throw new Error(`plan scenario ${pageSize} failed (exit ${child.status})`);
   withLatencyAll.push(JSON.parse(line.slice("RESULT ".length)));
 }
-const withLatency = withLatencyAll[0];
 const big = await bigDiffAndRender();
 const calendarRow = await calendarDiffAndRender(big.find((r) => r.snapshots === 100_000));
-const result = {
-  benchmark: "plan",
-  withLatency,
-  withLatencyAll,
-  noLatency: big,
-  calendar: calendarRow,
-};
-mkdirSync(path.join(here, "out"), { recursive: true });
-writeFileSync(path.join(here, "out", "plan.json"), `${JSON.stringify(result, null, 2)}\n`);
+const rows = [];
+for (const w of withLatencyAll) {
+  rows.push(
+    row({
+      id: `plan.list.page${w.pageSize}`,
+      what: `plan, 10k snapshots in 16 regions, ${LATENCY_MS} ms latency, page size ${w.pageSize} (git apart) vs the bare SDK listing of the same pages`,
+      figure: `${w.withoutGitMs} ms (+ git ${w.steps.checkout} ms)`,
+      baseline: `${w.bareListingMs} ms`,
+      ratio: w.ratio,
+      target: w.target,
+      better: "lower",
+      floor: {
+        ms: w.floorMs,
+        ratio: w.floorRatio,
+        what: `${w.sequentialPages} sequential pages × ${LATENCY_MS} ms`,
+      },
+      note: `whole plan ${w.wallMs} ms; peak RSS of the CLI process ${w.cliPeakRssMb} MB (≤ 200)`,
+    }),
+  );
+}
+const cold = withLatencyAll[0];
+rows.push(
+  row({
+    id: "startup.cold-plan",
+    what: `a cold \`snapgate plan\` (fresh process) vs the same plan in-process, page size ${cold.pageSize}`,
+    figure: `${cold.coldCliMs} ms`,
+    baseline: `${cold.inProcessMs} ms`,
+    ratio: cold.coldRatio,
+    target: cold.coldTarget,
+    better: "lower",
+  }),
+);
+const biggest = big.at(-1);
+rows.push(
+  row({
+    id: "plan.diff-render",
+    what: `diff+gate+render ${biggest.snapshots} snapshots vs a plain sort of the same snapshots`,
+    figure: `${biggest.diffGateRenderMs} ms`,
+    baseline: `${biggest.sortMs} ms`,
+    ratio: biggest.sortRatio,
+    target: DIFF_TARGET,
+    better: "lower",
+    note: `diff+render alone ${biggest.diffPlusRenderMs} ms (the old 2 s ceiling); heap +${biggest.heapGrowthMb} MB`,
+  }),
+  row({
+    id: "plan.calendar",
+    what: `diff+render ${calendarRow.snapshots} snapshots under a full calendar rule vs the newest-rule row`,
+    figure: `${calendarRow.diffPlusRenderMs} ms`,
+    baseline: `${calendarRow.baselineMs} ms`,
+    ratio: calendarRow.ratio,
+    target: calendarRow.target,
+    better: "lower",
+  }),
+);
+writeRows("plan", rows, { withLatencyAll, noLatency: big, calendar: calendarRow });
 for (const w of withLatencyAll) {
   console.log(
-    `plan 10k snapshots/16 regions @${LATENCY_MS}ms, page size ${w.pageSize}: median ${w.wallMs} ms; floor ${w.floorMs} ms (${w.sequentialPages} sequential pages × ${LATENCY_MS} ms); ratio ${w.ratio} (target ≤ ${w.target})`,
+    `plan 10k snapshots/16 regions @${LATENCY_MS}ms, page size ${w.pageSize}: median ${w.wallMs} ms (git ${w.steps.checkout} ms); without git ${w.withoutGitMs} ms vs the bare SDK listing ${w.bareListingMs} ms: ratio ${w.ratio} (target ≤ ${w.target}); latency floor ${w.floorMs} ms (ratio ${w.floorRatio})`,
   );
   console.log(
-    `  the built CLI, a fresh process per plan (start-up included): median ${w.coldCliMs} ms; its peak RSS ${w.cliPeakRssMb} MB (target ≤ 200; this benchmark's own process, after ${WARMUPS + runs} plans in one heap: ${w.processMaxRssMb} MB)`,
+    `  cold CLI (fresh process) ${w.coldCliMs} ms vs in-process ${w.inProcessMs} ms: ratio ${w.coldRatio} (target ≤ ${w.coldTarget}); CLI peak RSS ${w.cliPeakRssMb} MB`,
   );
   console.log(`  step medians (ms): ${JSON.stringify(w.steps)}`);
-  console.log(
-    `  list-live alone: ${w.steps["list-live"]} ms; ratio ${w.listLiveRatio} to the same floor`,
-  );
 }
 for (const r of big) {
   console.log(
-    `diff+render ${r.snapshots} snapshots (no latency): ${r.diffPlusRenderMs} ms (gate ${r.gateMs} ms for ${r.candidates} candidates); heap +${r.heapGrowthMb} MB`,
+    `diff+gate+render ${r.snapshots} snapshots: ${r.diffGateRenderMs} ms vs plain sort ${r.sortMs} ms: ratio ${r.sortRatio} (diff+render alone ${r.diffPlusRenderMs} ms; heap +${r.heapGrowthMb} MB)`,
   );
 }
 console.log(
-  `diff+render ${calendarRow.snapshots} snapshots in ${calendarRow.sources} sources, full calendar + within (no latency): ${calendarRow.diffPlusRenderMs} ms (diff ${calendarRow.diffMs} ms; ${calendarRow.desired} kept); ratio ${calendarRow.ratio} to the row above (target < ${calendarRow.target})`,
+  `diff+render ${calendarRow.snapshots} snapshots in ${calendarRow.sources} sources, full calendar + within: ${calendarRow.diffPlusRenderMs} ms; ratio ${calendarRow.ratio} to the newest-rule row (target < ${calendarRow.target})`,
 );

@@ -52,9 +52,17 @@ const noZodLocales = {
 
 await build({
   entryPoints: [new URL("../src/cli/main.ts", import.meta.url).pathname],
-  outfile: new URL("../dist/cli/main.js", import.meta.url).pathname,
+  outdir: new URL("../dist/cli/", import.meta.url).pathname,
+  entryNames: "[name]",
+  // Code each command needs alone goes into chunks of its own, loaded when it runs: a
+  // start-up reads the small entry, not the whole CLI.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
+  // Prefer a package's ES module build: esbuild can then leave out what snapgate never
+  // calls (the AWS SDK clients' other commands and their schemas, most of their size).
+  mainFields: ["module", "main"],
   format: "esm",
   target: "node20",
   plugins: [lazyBuiltins, noZodLocales],

@@ -70,6 +70,7 @@ export class Faults {
   private random: () => number;
   private scripted: (ScriptedFault & { remaining: number })[] = [];
   private deleteFailures: (DeleteFailure & { remaining: number })[] = [];
+  private holdGate: { promise: Promise<void>; release: () => void } | undefined;
 
   constructor(
     settings: FaultSettings = {},
@@ -121,7 +122,34 @@ export class Faults {
     this.deleteFailures.push({ ...opts, name, remaining: opts.count ?? 1 });
   }
 
+  /**
+   * Holds every call until the returned function runs (or clear()): each waits unanswered,
+   * none is refused, as if the service had stalled. Deterministic where a long latency
+   * would only make an overlap likely.
+   */
+  hold(): () => void {
+    if (!this.holdGate) {
+      let release: () => void = () => {};
+      const promise = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      this.holdGate = { promise, release };
+    }
+    const gate = this.holdGate;
+    return () => {
+      if (this.holdGate === gate) this.holdGate = undefined;
+      gate.release();
+    };
+  }
+
+  /** While calls are held: what they wait for. */
+  held(): Promise<void> | undefined {
+    return this.holdGate?.promise;
+  }
+
   clear(): void {
+    this.holdGate?.release();
+    this.holdGate = undefined;
     this.setLatency(0, 0);
     this.setRate(undefined);
     this.serviceErrorRate = 0;

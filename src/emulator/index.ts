@@ -99,6 +99,8 @@ export interface FaultControl {
   script(fault: ScriptedFault): void;
   /** the next delete of this snapshot ends with a Failed operation; the snapshot stays */
   failDeleteOperation(name: string, opts?: Omit<DeleteFailure, "name">): void;
+  /** holds every call unanswered until the returned function is called (or clear()) */
+  hold(): () => void;
   /** removes a snapshot behind everyone's back (not recorded as a deletion); false if absent */
   vanish(region: string, name: string): boolean;
   clear(): void;
@@ -225,6 +227,7 @@ function faultControl(faults: Faults, store: Store, engine: Engine): FaultContro
     setAccountSetupInProgress: (on) => faults.setAccountSetupInProgress(on),
     script: (f) => faults.script(f),
     failDeleteOperation: (name, opts) => faults.failDeleteOperation(name, opts),
+    hold: () => faults.hold(),
     vanish(region, name) {
       const gone = store.region(region).removeSnapshot(name) !== undefined;
       if (gone) engine.changed();

@@ -45,6 +45,9 @@ async function handle(
   res: ServerResponse,
   durable: () => Promise<void>,
 ): Promise<void> {
+  // Held calls wait here, before anything is read or changed (faults.hold()).
+  const held = engine.faults.held();
+  if (held) await held;
   const arrivedAt = performance.now();
   const requestId = randomUUID();
   // The injected latency is the time from arrival to answer, our own work included

@@ -2,9 +2,11 @@
  * The CLI loads only the command it runs (src/cli/main.ts): every way in still reaches the
  * right command, with the same help and errors as when all were loaded up front.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { CLI, runCli } from "../helpers/cli.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -17,6 +19,18 @@ describe("CLI start-up routing", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(`${pkg.version}\n`);
     }
+  });
+
+  it("the installed bin answers --version and -V by itself, and passes anything else on", async () => {
+    const bin = path.join(path.dirname(CLI), "bin.js");
+    for (const flag of ["--version", "-V"]) {
+      const r = spawnSync(process.execPath, [bin, flag], { encoding: "utf8" });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    }
+    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("Usage: snapgate");
   });
 
   it("a command's --help shows that command's options", async () => {

@@ -26,6 +26,27 @@ async function outcomes(emu: RunningEmulator, n: number): Promise<string[]> {
 }
 
 describe("faults", () => {
+  it("hold(): calls wait unanswered (and change nothing) until released, then all are answered", async () => {
+    const emu = await start({ seed: fleet(2) });
+    const client = lightsail(emu, { maxAttempts: 1 });
+    const release = emu.faults.hold();
+    let answered = 0;
+    const calls = [
+      client.send(new GetRegionsCommand({})),
+      client.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: "web-data-0000" })),
+    ].map((p) => p.then(() => answered++));
+    // Give the calls time to arrive (a broken hold would answer them meanwhile); the
+    // pass does not depend on how long they take.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(0);
+    expect(emu.calls()).toEqual([]);
+    expect(emu.deletedSnapshots()).toEqual([]);
+    release();
+    await Promise.all(calls);
+    expect(answered).toBe(2);
+    expect(emu.deletedSnapshots().map((d) => d.name)).toEqual(["web-data-0000"]);
+  });
+
   it("fails a delete's operation while the snapshot stays, then lets the next delete through", async () => {
     const emu = await start({ seed: fleet(1) });
     emu.faults.failDeleteOperation("web-data-0000", {

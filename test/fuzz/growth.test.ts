@@ -86,6 +86,16 @@ describe("loaders grow linearly with their input", SLOW_ON_A_LOADED_MACHINE, () 
     expect(problem).toBeNull();
   });
 
+  it("the fleet seed in plain YAML (the fast reader's path), block style", () => {
+    const plainFleet = memo((n: number) => fleetText(n).replace("\uFEFF%YAML 1.1\n---\n", ""));
+    const problem = growthProblem(
+      "parseSeedText + buildStore (plain YAML)",
+      (n) => buildStore(parseSeedText("fleet.yaml", plainFleet(n)), NOW),
+      500,
+    );
+    expect(problem).toBeNull();
+  });
+
   it("a plan file with thousands of bad entries, each located", () => {
     const problem = growthProblem(
       "parsePlan (refused)",
