@@ -13,7 +13,7 @@ import type { Decision, DesiredState, LiveSnapshot, Plan } from "../core/model.j
 import { scopePredicate } from "../core/scope.js";
 import { matchesTags } from "../core/tags.js";
 import { diff } from "../diff/diff.js";
-import { type GateStages, runGate } from "../gate/gate.js";
+import { gateBatch, type LoadedGateStages } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
 import { branchesContaining, checkoutSource, redactUrl, resolveRef } from "../source/index.js";
@@ -41,13 +41,13 @@ export interface Preflight {
 async function currentVerdicts(
   plan: Plan,
   desired: DesiredState,
-  stages: GateStages,
+  stages: LoadedGateStages,
   opts: PreflightOptions,
 ): Promise<Map<string, Decision>> {
   const inventory = await listInventory(opts.clients, desired.spec.regions);
   assertAccount(desired, inventory);
   const result = diff(desired, inventory, opts.nowMs);
-  const decisions = runGate(
+  const { decisions } = await gateBatch(
     { desired, inventory, diff: result, commit: plan.source.commit, nowMs: opts.nowMs },
     stages,
   );

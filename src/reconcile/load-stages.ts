@@ -9,12 +9,12 @@ import { badInput, SnapgateError } from "../core/errors.js";
 import type { DesiredState } from "../core/model.js";
 import { decodeUtf8 } from "../core/utf8.js";
 import { accessCheck, accessRulesFor } from "../gate/access.js";
-import type { GateStages } from "../gate/gate.js";
-import { loadPolicyBundle } from "../gate/policy/index.js";
+import type { LoadedGateStages } from "../gate/gate.js";
+import { loadPolicyBundle, policyBudgetFromEnv } from "../gate/policy/index.js";
 import { parseIamPolicy } from "../iam/evaluate.js";
 
 export interface LoadedStages {
-  gate: GateStages;
+  gate: LoadedGateStages;
   policyDigest: string;
 }
 
@@ -23,11 +23,14 @@ export async function loadGateStages(
   repoDir: string,
 ): Promise<LoadedStages> {
   const { policy, access } = desired.spec;
+  const budget = policyBudgetFromEnv();
+  if ("error" in budget) throw new SnapgateError("BadInput", budget.error);
   const engine = await loadPolicyBundle(
     policy.bundle === "builtin"
       ? { kind: "builtin" }
       : { kind: "path", repoDir, relPath: policy.bundle },
     { ...policy.data },
+    { budget },
   );
   const iamDocument = access.iamPolicy ? await readIamPolicy(repoDir, access.iamPolicy) : undefined;
   return {

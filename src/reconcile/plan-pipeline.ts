@@ -10,7 +10,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Block, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
 import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
-import { type GateStages, gate } from "../gate/gate.js";
+import { type GateStages, gateBatch } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
@@ -79,7 +79,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     assertAccount(desired, inventory);
     const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
     const gated = await steps.run("gate", () =>
-      gate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
+      gateBatch({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
     );
     const decisions = gated.decisions;
     // PR mode: what was already a deletion candidate on base, against the same live state.

@@ -12,3 +12,4 @@ export {
   type PolicyEvaluation,
   type PolicySource,
 } from "./types.js";
+export { DEFAULT_POLICY_BUDGET, type PolicyBudget, policyBudgetFromEnv } from "./worker-run.js";

@@ -128,5 +128,6 @@ export async function loadPolicyBundle(
     bundle: source.kind === "builtin" ? "builtin" : source.relPath,
     wasm: files.wasm,
     data: mergePolicyData(files.data, dataOverride),
+    ...(options.budget ? { budget: options.budget } : {}),
   });
 }
