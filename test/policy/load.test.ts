@@ -1,5 +1,7 @@
-import { readFileSync, symlinkSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, sha256 } from "../../src/core/canonical-json.js";
 import { SnapgateError } from "../../src/core/errors.js";
@@ -335,5 +337,51 @@ deny contains mode if true
     for (const bad of ["forever", "0s", "10", "-1s", "1.5s"]) {
       expect(policyBudgetFromEnv({ SNAPGATE_POLICY_TIMEOUT: bad }), bad).toHaveProperty("error");
     }
+  });
+});
+
+/** A .tar.gz of the given files (path → bytes), as a hostile committer would pack it. */
+async function tarGz(files: Record<string, Uint8Array | string>): Promise<Buffer> {
+  const packer = pack();
+  for (const [name, body] of Object.entries(files)) packer.entry({ name }, Buffer.from(body));
+  packer.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of packer) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+describe("bundle data paths never reach a prototype", () => {
+  const wasm = () => readFileSync(join(BUILTIN_BUNDLE_DIR, "policy.wasm"));
+
+  it.each([
+    ["__proto__/pwned/data.json", '{"x": 1}', '"__proto__"'],
+    ["constructor/prototype/data.json", '{"pwned": true}', '"constructor"'],
+    ["a/prototype/data.json", '{"pwned": true}', '"prototype"'],
+    ["data.json", '{"__proto__": {"pwned": true}}', 'the key "__proto__"'],
+    ["limits/data.json", '{"deep": {"__proto__": {"pwned": true}}}', "at deep.__proto__"],
+  ])("refuses %s and pollutes nothing", async (path, json, why) => {
+    const repo = makeRepo({});
+    writeFileSync(
+      join(repo, "bundle.tar.gz"),
+      await tarGz({ "policy.wasm": wasm(), [path]: json }),
+    );
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bundle.tar.gz" }, {}),
+    );
+    expect(err.message).toContain("not a usable OPA wasm bundle");
+    expect(err.message).toContain(why);
+    expect(({} as Record<string, unknown>).pwned).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("pwned");
+  });
+
+  it("says when a bundle inflates past the limit, instead of calling it not gzip", async () => {
+    const repo = makeRepo({});
+    // 80 MiB of zeros gzip to ~80 KiB
+    writeFileSync(join(repo, "bomb.tar.gz"), gzipSync(Buffer.alloc(80 * 1024 * 1024)));
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bomb.tar.gz" }, {}),
+    );
+    expect(err.message).toMatch(/inflates to more than 64 MiB/);
+    expect(err.message).not.toContain("not a gzip file");
   });
 });
