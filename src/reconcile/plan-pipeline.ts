@@ -36,6 +36,11 @@ export interface PlanRequest {
    * default: logged at warn level on `log`.
    */
   onWarning?: (message: string) => void;
+  /**
+   * `serve --verify-commits`: checks the checked-out commit's signature before anything of the
+   * repository is read or run (desired state, policy); a reason refuses the plan.
+   */
+  verifyCommit?: (commit: string) => Promise<string | null>;
 }
 
 export interface PlanOutcome {
@@ -59,6 +64,13 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   );
   const warn = req.onWarning ?? ((message: string) => req.log?.warn(message));
   try {
+    const verify = req.verifyCommit;
+    if (verify) {
+      await steps.run("verify-commit", async () => {
+        const problem = await verify(checkout.commit);
+        if (problem) throw refused(`commit signature: ${problem}`, "SignatureInvalid");
+      });
+    }
     const desired = await steps
       .run("load-desired", () => loadDesiredFromDir(checkout.dir))
       .catch((err: unknown) => {
