@@ -15,6 +15,7 @@ export function registerAuditLogCommand(program: Command): void {
       try {
         result = await verifyAuditLog(file);
       } catch (err) {
+        if (err instanceof SnapgateError) throw err;
         throw new SnapgateError(
           "BadInput",
           `${file}: cannot read the audit log: ${(err as Error).message}`,

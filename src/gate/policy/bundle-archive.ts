@@ -5,7 +5,7 @@ import { isPlainObject } from "./data-merge.js";
 import { type BundleFiles, POLICY_ENTRYPOINT } from "./types.js";
 
 /** A policy bundle is a few hundred KiB; refuse anything absurd before inflating it. */
-const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
 /** Thrown for a bundle that is not what `opa build -t wasm` produces; the caller adds context. */
 export class BundleFormatError extends Error {}
