@@ -1,4 +1,5 @@
 import { isSnapgateError, messageOf } from "../core/errors.js";
+import { printableLines } from "../core/printable.js";
 
 /** Exit codes, as the README's command table documents them. */
 export const EXIT = {
@@ -15,7 +16,8 @@ export const EXIT = {
 /** The one place an error becomes a message on stderr and an exit code. */
 export function reportFatal(err: unknown): number {
   const text = isSnapgateError(err) ? err.describe() : `internal error: ${messageOf(err)}`;
-  process.stderr.write(`snapgate: ${text}\n`);
+  // messages quote repository content (keys, names, policy output): no raw control characters
+  process.stderr.write(`snapgate: ${printableLines(text)}\n`);
   if (!isSnapgateError(err) && process.env.SNAPGATE_DEBUG && err instanceof Error) {
     process.stderr.write(`${err.stack}\n`);
   }

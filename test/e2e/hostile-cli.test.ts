@@ -9,6 +9,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { planDigest } from "../../src/plan/digest.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/git-repo.js";
 import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
@@ -114,5 +115,36 @@ describe("a repository policy with an endless loop", () => {
       ]);
     }
     expect(world.emulator.deletedSnapshots()).toEqual([]);
+  });
+});
+
+describe("control characters in text output", () => {
+  it("show escapes them in a forged plan's names and messages, so no line can be hidden", async () => {
+    world = await makeWorld();
+    const env = {
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_LIGHTSAIL: world.emulator.url,
+      AWS_ENDPOINT_URL_STS: world.emulator.url,
+      SNAPGATE_STATE_DIR: world.stateDir,
+      XDG_CACHE_HOME: world.cacheDir,
+      SNAPGATE_NOW: new Date(NOW_MS).toISOString(),
+    };
+    const planFile = path.join(tempDir("snapgate-forged-"), "plan.json");
+    const made = await runCli(["plan", "--repo", world.repo.dir, "--out", planFile], env);
+    expect(made.code).toBe(0);
+    const plan = JSON.parse(readFileSync(planFile, "utf8"));
+    // a self-consistent forgery: escape sequences that would erase the line above, then a new digest
+    plan.blocked[0].blockedBy[0].message = "\u001b[1A\u001b[2Kall clear\r";
+    plan.source.ref = "main\u001b]0;pwned\u0007";
+    const { digest: _old, ...rest } = plan;
+    plan.digest = planDigest(rest);
+    writeFileSync(planFile, JSON.stringify(plan));
+    const r = await runCli(["show", planFile], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(r.stdout).toContain("\\x1b[1A\\x1b[2Kall clear\\x0d");
+    expect(r.stdout).toContain("main\\x1b]0;pwned\\x07");
   });
 });
