@@ -42,17 +42,24 @@ export type PolicyJobFailure = { ok: false; error: string; budget: true };
 
 let workerSource: string | undefined;
 
-/** The worker's program: the opa-wasm SDK (resolved here, by absolute path) and policyWorkerMain. */
+/**
+ * The worker's program: the opa-wasm SDK (resolved here, by absolute path) and policyWorkerMain,
+ * run for each job posted to it, one at a time.
+ */
 function sourceOfWorker(): string {
   if (workerSource === undefined) {
     const opaWasm = createRequire(import.meta.url).resolve("@open-policy-agent/opa-wasm");
     workerSource = [
-      'const { parentPort, workerData } = require("node:worker_threads");',
+      // silenced: a policy's print() must not reach the operator's terminal (and output
+      // streams of an idle worker would keep the process from exiting)
+      'for (const k of ["log", "info", "warn", "error", "debug", "trace", "dir"]) console[k] = () => {};',
+      "process.stdout.write = () => true;",
+      "process.stderr.write = () => true;",
+      'const { parentPort } = require("node:worker_threads");',
       `const { loadPolicy } = require(${JSON.stringify(opaWasm)});`,
-      `(${policyWorkerMain.toString()})({`,
-      "  job: workerData,",
-      "  post: (reply) => parentPort.postMessage(reply),",
-      "  loadPolicy,",
+      `const main = (${policyWorkerMain.toString()});`,
+      "parentPort.on('message', (job) => {",
+      "  main({ job, post: (reply) => parentPort.postMessage(reply), loadPolicy });",
       "});",
     ].join("\n");
   }
@@ -63,58 +70,99 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/**
+ * Idle workers by heap budget, kept warm (their JIT has compiled the SDK) for the next plan;
+ * unref'd, so they never keep the process alive. A worker whose job ran out of its budget or
+ * died is terminated, never reused; each job instantiates the module afresh either way.
+ */
+const idle = new Map<number, Worker[]>();
+const MAX_IDLE = 2;
+
+function spawnWorker(heapMb: number): Worker {
+  const worker = new Worker(sourceOfWorker(), {
+    eval: true,
+    resourceLimits: {
+      maxOldGenerationSizeMb: heapMb,
+      maxYoungGenerationSizeMb: Math.max(8, Math.floor(heapMb / 8)),
+      stackSizeMb: 4,
+    },
+    // the policy has no business with the process's environment
+    env: {},
+  });
+  return worker;
+}
+
+function takeIdle(heapMb: number): Worker | undefined {
+  return idle.get(heapMb)?.pop();
+}
+
+function putIdle(heapMb: number, worker: Worker): void {
+  const list = idle.get(heapMb) ?? [];
+  if (list.length >= MAX_IDLE) {
+    void worker.terminate().catch(() => undefined);
+    return;
+  }
+  worker.unref();
+  list.push(worker);
+  idle.set(heapMb, list);
+  // one that dies while idle leaves the pool
+  worker.once("exit", () => {
+    const at = list.indexOf(worker);
+    if (at !== -1) list.splice(at, 1);
+  });
+}
+
 export function runPolicyJob(
   job: PolicyJob,
   budget: PolicyBudget,
 ): Promise<PolicyJobReply | PolicyJobFailure> {
   return new Promise((resolve) => {
+    const worker = takeIdle(budget.heapMb) ?? spawnWorker(budget.heapMb);
+    worker.removeAllListeners("exit");
+    worker.ref();
     let settled = false;
-    const worker = new Worker(sourceOfWorker(), {
-      eval: true,
-      workerData: job,
-      resourceLimits: {
-        maxOldGenerationSizeMb: budget.heapMb,
-        maxYoungGenerationSizeMb: Math.max(8, Math.floor(budget.heapMb / 8)),
-        stackSizeMb: 4,
-      },
-      // the policy has no business with the process's environment or its output streams
-      env: {},
-      stdout: true,
-      stderr: true,
-    });
-    // drained and dropped: a policy's print() must not reach the operator's terminal
-    worker.stdout.resume();
-    worker.stderr.resume();
-    const finish = (reply: PolicyJobReply | PolicyJobFailure): void => {
+    const finish = (reply: PolicyJobReply | PolicyJobFailure, reusable: boolean): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
       // terminate() also stops a worker that is still looping in wasm
-      void worker.terminate().catch(() => undefined);
+      if (reusable) putIdle(budget.heapMb, worker);
+      else void worker.terminate().catch(() => undefined);
       resolve(reply);
     };
     const timer = setTimeout(
       () =>
-        finish({
-          ok: false,
-          budget: true,
-          error: `the policy did not finish within ${seconds(budget.timeMs)}, its time budget (SNAPGATE_POLICY_TIMEOUT), and was stopped`,
-        }),
+        finish(
+          {
+            ok: false,
+            budget: true,
+            error: `the policy did not finish within ${seconds(budget.timeMs)}, its time budget (SNAPGATE_POLICY_TIMEOUT), and was stopped`,
+          },
+          false,
+        ),
       budget.timeMs,
     );
-    worker.on("message", (reply: PolicyJobReply) => finish(reply));
-    worker.on("error", (err: Error & { code?: string }) =>
-      finish({
-        ok: false,
-        budget: true,
-        error:
-          err.code === "ERR_WORKER_OUT_OF_MEMORY"
-            ? `the policy ran out of its memory budget (${budget.heapMb} MiB of heap) and was stopped`
-            : `the policy worker failed: ${err.message}`,
-      }),
-    );
-    worker.on("exit", (code) =>
-      finish({ ok: false, budget: true, error: `the policy worker exited (code ${code})` }),
-    );
+    const onMessage = (reply: PolicyJobReply) => finish(reply, true);
+    const onError = (err: Error & { code?: string }) =>
+      finish(
+        {
+          ok: false,
+          budget: true,
+          error:
+            err.code === "ERR_WORKER_OUT_OF_MEMORY"
+              ? `the policy ran out of its memory budget (${budget.heapMb} MiB of heap) and was stopped`
+              : `the policy worker failed: ${err.message}`,
+        },
+        false,
+      );
+    const onExit = (code: number) =>
+      finish({ ok: false, budget: true, error: `the policy worker exited (code ${code})` }, false);
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    worker.postMessage(job);
   });
 }
