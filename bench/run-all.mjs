@@ -77,7 +77,7 @@ try {
   add(
     "policy",
     "decisions, 10k candidates",
-    `${p.figure} /s (median ${p.medianMicros} µs)`,
+    `${p.figure} /s (${p.medianRoundMs} ms per plan of 10k, one worker round-trip)`,
     `${p.floor} /s`,
     p.ratio,
     "higher",
