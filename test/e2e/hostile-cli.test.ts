@@ -146,5 +146,10 @@ describe("control characters in text output", () => {
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     expect(r.stdout).toContain("\\x1b[1A\\x1b[2Kall clear\\x0d");
     expect(r.stdout).toContain("main\\x1b]0;pwned\\x07");
+    for (const format of ["markdown", "github"]) {
+      const other = await runCli(["show", planFile, "--format", format], env);
+      expect(other.code, format).toBe(0);
+      expect(other.stdout, format).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    }
   });
 });
