@@ -140,7 +140,9 @@ const result = {
 console.log(
   `policy: ${result.figure} decisions/s (median of ${ROUNDS} rounds of ${CANDIDATES}), floor ${FLOOR_DECISIONS_PER_SEC}, ratio ${result.ratio}`,
 );
-console.log(`  per round of ${CANDIDATES} (one worker round-trip): median ${result.medianRoundMs} ms`);
+console.log(
+  `  per round of ${CANDIDATES} (one worker round-trip): median ${result.medianRoundMs} ms`,
+);
 console.log(
   `  wasm memory: ${memoryBefore} → ${memoryAfter} bytes (${result.wasmMemoryBytes.flat ? "flat" : "GREW"})`,
 );
