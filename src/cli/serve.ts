@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
+import { stopPolicyWorkers } from "../gate/policy/index.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
 import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
@@ -130,6 +131,8 @@ export function registerServeCommand(program: Command): void {
       const stop = (signal: string) => {
         log.info({ signal }, "stopping: finishing the deletions in flight");
         shutdown.abort();
+        // a policy still running (a looping one included) is stopped now, not at its budget
+        stopPolicyWorkers("snapgate is shutting down");
         daemon.stop().then(resolve, resolve);
       };
       process.once("SIGTERM", () => stop("SIGTERM"));

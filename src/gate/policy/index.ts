@@ -12,4 +12,9 @@ export {
   type PolicyEvaluation,
   type PolicySource,
 } from "./types.js";
-export { DEFAULT_POLICY_BUDGET, type PolicyBudget, policyBudgetFromEnv } from "./worker-run.js";
+export {
+  DEFAULT_POLICY_BUDGET,
+  type PolicyBudget,
+  policyBudgetFromEnv,
+  stopPolicyWorkers,
+} from "./worker-run.js";

@@ -112,6 +112,17 @@ function putIdle(heapMb: number, worker: Worker): void {
   });
 }
 
+/** The jobs running now, each stoppable with a reason. */
+const running = new Set<(why: string) => void>();
+
+/**
+ * Stops every policy job in flight (serve's SIGTERM): each ends as a budget failure with `why`,
+ * so its plan blocks every candidate and the reconcile ends now rather than at the budget.
+ */
+export function stopPolicyWorkers(why: string): void {
+  for (const stop of [...running]) stop(why);
+}
+
 export function runPolicyJob(
   job: PolicyJob,
   budget: PolicyBudget,
@@ -124,6 +135,7 @@ export function runPolicyJob(
     const finish = (reply: PolicyJobReply | PolicyJobFailure, reusable: boolean): void => {
       if (settled) return;
       settled = true;
+      running.delete(stopNow);
       clearTimeout(timer);
       worker.off("message", onMessage);
       worker.off("error", onError);
@@ -160,6 +172,9 @@ export function runPolicyJob(
       );
     const onExit = (code: number) =>
       finish({ ok: false, budget: true, error: `the policy worker exited (code ${code})` }, false);
+    const stopNow = (why: string) =>
+      finish({ ok: false, budget: true, error: `the policy was stopped: ${why}` }, false);
+    running.add(stopNow);
     worker.on("message", onMessage);
     worker.on("error", onError);
     worker.on("exit", onExit);
