@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-lightsail";
 import { REGION_NAMES } from "../dist/core/regions.js";
 import { diff } from "../dist/diff/diff.js";
-import { runGate } from "../dist/gate/gate.js";
+import { gateBatch } from "../dist/gate/gate.js";
 import { loadPolicyBundle } from "../dist/gate/policy/index.js";
 import { lightsailClientFactory } from "../dist/lightsail/client.js";
 import { buildPlan } from "../dist/plan/build.js";
@@ -302,7 +302,7 @@ async function bigDiffAndRender() {
     const t0 = performance.now();
     const d = diff(desired, inventory, NOW);
     const tDiff = performance.now();
-    const decisions = runGate(
+    const { decisions } = await gateBatch(
       { desired, inventory, diff: d, commit: "0".repeat(40), nowMs: NOW },
       { policy: engine, access: () => ({ allowed: true }) },
     );
@@ -447,7 +447,7 @@ async function calendarDiffAndRender(baseline) {
   const t0 = performance.now();
   const d = diff(desired, inventory, NOW);
   const tDiff = performance.now();
-  const decisions = runGate(
+  const { decisions } = await gateBatch(
     { desired, inventory, diff: d, commit: "0".repeat(40), nowMs: NOW },
     { policy: engine, access: () => ({ allowed: true }) },
   );

@@ -154,19 +154,23 @@ disk_type := type_name(input.disk)
 # ── protect tags ─────────────────────────────────────────────────────────
 # Each entry of data.protectTags is either "key" (the tag is present, any value)
 # or "key=value" (the tag has exactly that value; split at the first "=").
+# Keys compare case-insensitively, as IAM compares aws:ResourceTag keys, so
+# "Legal-Hold" is protected by "legal-hold"; values compare exactly.
 
 protect_hits contains spec if {
 	some spec in data.protectTags
 	not contains(spec, "=")
-	input.snapshot.tags[spec]
+	some key, _ in input.snapshot.tags
+	lower(key) == lower(spec)
 }
 
 protect_hits contains spec if {
 	some spec in data.protectTags
 	i := indexof(spec, "=")
 	i >= 0
-	key := substring(spec, 0, i)
-	input.snapshot.tags[key] == substring(spec, i + 1, -1)
+	some key, value in input.snapshot.tags
+	lower(key) == lower(substring(spec, 0, i))
+	value == substring(spec, i + 1, -1)
 }
 
 # ── last copy of a deleted disk ────────────────────────────────────────────

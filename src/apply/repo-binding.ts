@@ -32,7 +32,9 @@ export function bindRepository(plan: Plan, named: string | undefined): string {
  */
 export function repositoryIdentity(location: string): string {
   const normal = normaliseRepo(location);
-  if (isRemoteUrl(normal)) return normal.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, "$1");
+  // query-string secrets too: the plan file holds them as `***`
+  if (isRemoteUrl(normal))
+    return redactUrl(normal.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, "$1"));
   try {
     return realpathSync(normal);
   } catch {

@@ -3,7 +3,8 @@
  * reordered, inserted or removed record breaks it; cutting records off the
  * end is caught by the `.head` file when it is present.
  */
-import { readFile } from "node:fs/promises";
+import { badInput } from "../core/errors.js";
+import { readBoundedText } from "../core/untrusted-file.js";
 import { type AuditRecord, GENESIS, readHead, recordHash } from "./log.js";
 
 /** A delete-intent with no delete-result after it for the same plan and snapshot. */
@@ -24,8 +25,22 @@ export type VerifyResult =
     }
   | { ok: false; records: number; line: number; problem: string };
 
+/**
+ * The largest audit log verified in one piece (a string of it must fit in memory). A log is
+ * verified as a whole so the chain from its genesis holds; past this, the error says so.
+ */
+export const MAX_AUDIT_LOG_BYTES = 256 * 1024 * 1024;
+
 export async function verifyAuditLog(file: string): Promise<VerifyResult> {
-  const text = await readFile(file, "utf8");
+  // bounded: `verify /dev/zero` or a FIFO is refused before anything is read
+  const read = await readBoundedText(file, { maxBytes: MAX_AUDIT_LOG_BYTES });
+  if (!read.ok) {
+    const { line, col, message } = read.problem;
+    throw badInput([
+      { file, ...(line !== undefined ? { line, col } : {}), message: `audit log ${message}` },
+    ]);
+  }
+  const text = read.text;
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   let prev = GENESIS;

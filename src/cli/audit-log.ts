@@ -29,6 +29,8 @@ async function verifyFile(file: string): Promise<void> {
   try {
     result = await verifyAuditLog(file);
   } catch (err) {
+    // a located refusal (not a regular file, too large, not UTF-8) already says what is wrong
+    if (err instanceof SnapgateError) throw err;
     throw new SnapgateError(
       "BadInput",
       `${file}: cannot read the audit log: ${(err as Error).message}`,

@@ -122,12 +122,20 @@ export function oneOf<T extends string>(name: string, values: readonly T[]) {
  * a past instant is accepted: a clock in the future would age every snapshot
  * and turn kept ones into deletions (for `serve`, with nobody reviewing).
  */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
 export function clockNow(): number {
   const now = Date.now();
   const pinned = process.env.SNAPGATE_NOW;
   if (!pinned) return now;
-  const ms = Date.parse(pinned);
-  if (!Number.isFinite(ms)) return now;
+  const ms = RFC3339.test(pinned) ? Date.parse(pinned) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    // never ignored: a typo would silently plan with the real clock instead of the pinned one
+    throw new SnapgateError(
+      "BadInput",
+      `SNAPGATE_NOW (${JSON.stringify(pinned)}) is not an RFC 3339 instant such as 2026-11-01T00:00:00Z`,
+    );
+  }
   if (ms > now) {
     throw new SnapgateError(
       "BadInput",

@@ -3,6 +3,7 @@ import os from "node:os";
 import { type Command, Option } from "commander";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat } from "../core/logger.js";
+import { stopPolicyWorkers } from "../gate/policy/index.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
 import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
@@ -150,6 +151,8 @@ export function registerServeCommand(program: Command): void {
       const stop = (signal: string) => {
         log.info({ signal }, "stopping: finishing the deletions in flight");
         shutdown.abort();
+        // a policy still running (a looping one included) is stopped now, not at its budget
+        stopPolicyWorkers("snapgate is shutting down");
         daemon.stop().then(resolve, resolve);
       };
       process.once("SIGTERM", () => stop("SIGTERM"));

@@ -1,4 +1,7 @@
+import { printable } from "../core/printable.js";
+
 /** Warnings the CLI prints: on stderr, so stdout stays the product's output (JSON stays JSON). */
 export function printWarning(message: string): void {
-  process.stderr.write(`snapgate: warning: ${message}\n`);
+  // a warning names repository files: no raw control characters
+  process.stderr.write(`snapgate: warning: ${printable(message)}\n`);
 }

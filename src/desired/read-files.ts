@@ -6,11 +6,11 @@
  * UTF-8, too many files and too deep a tree are refused with located errors,
  * all of them at once.
  */
-import { type FileHandle, lstat, open, readdir, realpath, stat } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { badInput, type InputIssue, SnapgateError } from "../core/errors.js";
 import { mapBounded } from "../core/map-bounded.js";
-import { decodeUtf8 } from "../core/utf8.js";
+import { type FileProblem, readRepoText, resolveInside } from "../core/untrusted-file.js";
 import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
 import {
   isYamlName,
@@ -147,19 +147,17 @@ async function isDirectory(p: string): Promise<boolean> {
 
 /** The real path of `rel`, or null with an issue when it resolves outside the repository. */
 async function insideRoot(root: string, rel: string, issues: InputIssue[]): Promise<string | null> {
-  let real: string;
-  try {
-    real = await realpath(path.join(root, rel));
-  } catch {
-    issues.push({ file: rel, message: "is a symlink to a path that does not exist" });
-    return null;
-  }
-  const relative = path.relative(root, real);
-  if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-    issues.push({ file: rel, message: "is a symlink that points outside the repository: refused" });
-    return null;
-  }
-  return real;
+  const resolved = await resolveInside(root, rel);
+  if (resolved.ok) return resolved.real;
+  issues.push({ file: rel, message: problemMessage(resolved.problem) });
+  return null;
+}
+
+/** Entries were listed, so a path that does not resolve is a dangling symlink. */
+function problemMessage(problem: FileProblem): string {
+  return problem.kind === "missing"
+    ? "is a symlink to a path that does not exist"
+    : problem.message;
 }
 
 async function readOne(
@@ -167,59 +165,14 @@ async function readOne(
   rel: string,
   issues: InputIssue[],
 ): Promise<DesiredFile | null> {
-  const real = await insideRoot(root, rel, issues);
-  if (!real) return null;
-  // stat before open: opening a FIFO or device could block or never end.
-  const info = await stat(real);
-  if (!info.isFile()) {
-    issues.push({ file: rel, message: "is not a regular file" });
-    return null;
-  }
-  const handle = await open(real, "r");
-  try {
-    if (info.size > MAX_FILE_BYTES) {
-      issues.push({
-        file: rel,
-        message: `is ${info.size} bytes; the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`,
-      });
-      return null;
-    }
-    const { buffer, bytesRead } = await readCapped(handle, info.size);
-    if (bytesRead > MAX_FILE_BYTES) {
-      issues.push({
-        file: rel,
-        message: `is larger than the limit of ${MAX_FILE_BYTES} bytes (1 MiB)`,
-      });
-      return null;
-    }
-    const decoded = decodeUtf8(buffer.subarray(0, bytesRead));
-    if (!decoded.ok) {
-      issues.push({
-        file: rel,
-        line: decoded.line,
-        col: decoded.col,
-        message: "is not valid UTF-8",
-      });
-      return null;
-    }
-    return { path: rel, text: decoded.text };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Reads at most MAX_FILE_BYTES + 1 bytes. The buffer is sized from stat's
- * answer plus one byte; only a file that grew since then pays for the full cap.
- */
-async function readCapped(
-  handle: FileHandle,
-  statSize: number,
-): Promise<{ buffer: Buffer; bytesRead: number }> {
-  const guess = Buffer.allocUnsafe(Math.min(statSize, MAX_FILE_BYTES) + 1);
-  const first = await handle.read(guess, 0, guess.length, 0);
-  if (first.bytesRead <= statSize) return { buffer: guess, bytesRead: first.bytesRead };
-  const buffer = Buffer.allocUnsafe(MAX_FILE_BYTES + 1);
-  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-  return { buffer, bytesRead };
+  const read = await readRepoText(root, rel, { maxBytes: MAX_FILE_BYTES });
+  if (read.ok) return { path: rel, text: read.text };
+  const { line, col } = read.problem;
+  issues.push({
+    file: rel,
+    ...(line !== undefined ? { line } : {}),
+    ...(col !== undefined ? { col } : {}),
+    message: problemMessage(read.problem),
+  });
+  return null;
 }

@@ -25,6 +25,7 @@
 import { z } from "zod";
 import { namePatternProblem } from "../core/name-pattern.js";
 import { ACCOUNT_ID } from "../core/names.js";
+import { protoKeyPath } from "../core/unsafe-keys.js";
 import {
   duration,
   durationWithText,
@@ -95,17 +96,17 @@ const policy = z
       })
       .default("builtin"),
     data: z
-      .record(z.string(), z.unknown())
-      .superRefine((data, ctx) => {
-        // zod's record assigns keys, so a `__proto__` key would vanish silently.
-        if (Object.hasOwn(data, "__proto__")) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["__proto__"],
-            message: 'the key "__proto__" is not allowed',
-          });
-        }
-      })
+      // checked on the input: zod's record assigns keys, so a `__proto__` key would vanish
+      .preprocess(
+        (raw, ctx) => {
+          const path = protoKeyPath(raw);
+          if (path) {
+            ctx.addIssue({ code: "custom", path, message: 'the key "__proto__" is not allowed' });
+          }
+          return raw;
+        },
+        z.record(z.string(), z.unknown()),
+      )
       .default({}),
   })
   .default({ bundle: "builtin", data: {} });

@@ -9,7 +9,10 @@ import type { Tags } from "./records.js";
 export const MAX_TAGS = 50;
 const MAX_KEY = 128;
 const MAX_VALUE = 256;
-const TAG_CHARS = /^[\p{L}\p{N}\s+\-=._:/@]*$/u;
+/** Letters, numbers, the space (not tabs or newlines) and + - = . _ : / @, as Lightsail documents. */
+const TAG_CHARS = /^[\p{L}\p{N} +\-=._:/@]*$/u;
+/** Lightsail names are 2 to 255 characters. */
+export const MAX_NAME = 255;
 
 export type Input = Record<string, unknown>;
 
@@ -29,6 +32,11 @@ export function optionalString(input: Input, field: string): string | undefined 
 }
 
 export function checkName(field: string, value: string): string {
+  if (value.length > MAX_NAME) {
+    throw invalidInput(
+      `${field} is ${value.length} characters long; a resource name has at most ${MAX_NAME}.`,
+    );
+  }
   if (!isResourceName(value)) {
     throw invalidInput(
       `${field} "${value}" is not a valid resource name: it must match \\w[\\w\\-]*\\w.`,
@@ -55,6 +63,8 @@ export function tagProblems(tags: Readonly<Tags>): string[] {
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > MAX_KEY)
       out.push(`tag key "${key.slice(0, 40)}" must be 1 to ${MAX_KEY} characters`);
+    else if (/^aws:/i.test(key)) out.push(`tag key "${key}" uses the reserved prefix aws:`);
+    else if (key === "__proto__") out.push('the tag key "__proto__" is not allowed');
     else if (!TAG_CHARS.test(key))
       out.push(
         `tag key "${key}" has characters outside letters, numbers, spaces and + - = . _ : / @`,
@@ -86,7 +96,13 @@ export function parseTagList(input: Input, field: string, required: boolean): Ta
     if (value !== undefined && value !== null && typeof value !== "string") {
       throw invalidInput(`The value of tag "${key}" must be a string.`);
     }
-    tags[key] = typeof value === "string" ? value : "";
+    // defined, not assigned: a "__proto__" key must reach tagProblems, not replace the prototype
+    Object.defineProperty(tags, key, {
+      value: typeof value === "string" ? value : "",
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   assertTags(tags);
   return tags;

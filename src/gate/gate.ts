@@ -27,9 +27,19 @@ import {
 } from "./guards.js";
 import { policyInputBuilder } from "./policy-input.js";
 
-/** What the policy stage needs: one evaluation per candidate, errors folded into the verdict. */
+type Verdict = PolicyVerdict & { error?: string };
+
+/** An in-process policy: one evaluation per candidate, errors folded into the verdict. */
 export interface PolicyEvaluator {
-  evaluate(input: PolicyInput): PolicyVerdict & { error?: string };
+  evaluate(input: PolicyInput): Verdict;
+}
+
+/**
+ * A policy evaluated elsewhere (the OPA engine's worker thread): every candidate of the plan
+ * in one call, one verdict per input, in order.
+ */
+export interface BatchPolicyEvaluator {
+  evaluateAll(inputs: readonly PolicyInput[]): Promise<Verdict[]>;
 }
 
 export type AccessCheck = (
@@ -38,6 +48,12 @@ export type AccessCheck = (
 
 export interface GateStages {
   policy: PolicyEvaluator;
+  access: AccessCheck;
+}
+
+/** The stages as loaded for a plan: the policy runs off the main thread. */
+export interface LoadedGateStages {
+  policy: BatchPolicyEvaluator;
   access: AccessCheck;
 }
 
@@ -60,6 +76,35 @@ export function runGate(input: GateInput, stages: GateStages): Decision[] {
 }
 
 export function gate(input: GateInput, stages: GateStages): GateResult {
+  const prepared = prepareGate(input);
+  const verdicts = prepared.inputs.map((i) => evaluatePolicy(stages.policy, i));
+  return finishGate(prepared, verdicts, stages.access);
+}
+
+/** The gate with a batch policy: one round-trip for every candidate of the plan. */
+export async function gateBatch(input: GateInput, stages: LoadedGateStages): Promise<GateResult> {
+  const prepared = prepareGate(input);
+  let verdicts: Verdict[];
+  try {
+    verdicts = await stages.policy.evaluateAll(prepared.inputs);
+    if (verdicts.length !== prepared.inputs.length) throw new Error("wrong number of verdicts");
+  } catch (err) {
+    const failed: Verdict = { deny: [], warn: [], error: messageOf(err) };
+    verdicts = prepared.inputs.map(() => failed);
+  }
+  return finishGate(prepared, verdicts.map(withPolicyError), stages.access);
+}
+
+interface PreparedGate {
+  candidates: DiffResult["candidates"];
+  blocks: BlocksByCandidate;
+  planFailures: Block[];
+  /** the policy input of each candidate, in candidate order */
+  inputs: PolicyInput[];
+}
+
+/** Every stage but policy and access, and the policy's input for each candidate. */
+function prepareGate(input: GateInput): PreparedGate {
   const { desired, inventory, diff } = input;
   const { spec } = desired;
   const candidates = diff.candidates;
@@ -91,13 +136,20 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
     nowMs: input.nowMs,
     guards: spec.guards,
   });
+  return { candidates, blocks, planFailures, inputs: candidates.map((c) => buildInput(c)) };
+}
+
+function finishGate(
+  prepared: PreparedGate,
+  verdicts: readonly PolicyVerdict[],
+  access: AccessCheck,
+): GateResult {
   /** "plan:" denials and how many candidates got each */
   const policyPlanLevel = new Map<string, { block: Block; count: number }>();
-
-  const decisions = candidates.map((c): Decision => {
-    const blockedBy: Block[] = [...(blocks.get(c) ?? [])];
+  const decisions = prepared.candidates.map((c, i): Decision => {
+    const blockedBy: Block[] = [...(prepared.blocks.get(c) ?? [])];
     const warnings: string[] = [];
-    const verdict = evaluatePolicy(stages.policy, buildInput(c));
+    const verdict = verdicts[i] ?? { deny: ["policy error: no verdict"], warn: [] };
     for (const block of policyBlocks(verdict)) {
       blockedBy.push(block);
       if (!isPlanLevelMessage(block.message)) continue;
@@ -105,16 +157,16 @@ export function gate(input: GateInput, stages: GateStages): GateResult {
       policyPlanLevel.set(block.message, { block, count: (seen?.count ?? 0) + 1 });
     }
     warnings.push(...verdict.warn);
-    const access = checkAccessSafely(stages.access, c.snapshot);
-    if (!access.allowed)
-      for (const message of access.reasons) blockedBy.push({ kind: "access", message });
+    const checked = checkAccessSafely(access, c.snapshot);
+    if (!checked.allowed)
+      for (const message of checked.reasons) blockedBy.push({ kind: "access", message });
     return { candidate: c, blockedBy, warnings };
   });
   // only a denial every candidate got is about the whole plan; any other stays per candidate
   const policyWide = [...policyPlanLevel.values()]
-    .filter((p) => p.count === candidates.length)
+    .filter((p) => p.count === prepared.candidates.length)
     .map((p) => p.block);
-  return { decisions, planLevel: [...planFailures, ...policyWide] };
+  return { decisions, planLevel: [...prepared.planFailures, ...policyWide] };
 }
 
 /**
@@ -135,13 +187,23 @@ function policyBlocks(verdict: PolicyVerdict): Block[] {
   );
 }
 
+/**
+ * A verdict whose evaluation failed blocks with `policy error: …`, once: an engine that
+ * already put the message among its deny reasons does not get it twice.
+ */
+function withPolicyError(verdict: Verdict): PolicyVerdict {
+  if (verdict.error === undefined) return verdict;
+  const message = `policy error: ${verdict.error}`;
+  return {
+    deny: verdict.deny.includes(message) ? verdict.deny : [...verdict.deny, message],
+    warn: verdict.warn,
+    ...(verdict.hold ? { hold: verdict.hold } : {}),
+  };
+}
+
 function evaluatePolicy(policy: PolicyEvaluator, input: PolicyInput): PolicyVerdict {
   try {
-    const verdict = policy.evaluate(input);
-    if (verdict.error !== undefined) {
-      return { deny: [...verdict.deny, `policy error: ${verdict.error}`], warn: verdict.warn };
-    }
-    return verdict;
+    return withPolicyError(policy.evaluate(input));
   } catch (err) {
     return { deny: [`policy error: ${messageOf(err)}`], warn: [] };
   }

@@ -3,13 +3,12 @@
  * a known formatVersion and a digest that matches its content. Anything else
  * is refused before a single Lightsail call.
  */
-import { readFile } from "node:fs/promises";
-import { badInput, refused, SnapgateError } from "../core/errors.js";
+import { badInput, refused } from "../core/errors.js";
 import { parseLocatedJson } from "../core/json-located.js";
 import { snapshotKey } from "../core/keys.js";
 import type { Plan } from "../core/model.js";
 import { PLAN_FORMAT_VERSION, planSchema } from "../core/plan-schema.js";
-import { decodeUtf8 } from "../core/utf8.js";
+import { readBoundedText } from "../core/untrusted-file.js";
 import { zodIssues } from "../core/yaml-located.js";
 import { planDigest } from "./digest.js";
 
@@ -69,21 +68,13 @@ export function parsePlan(file: string, text: string): Plan {
 }
 
 export async function readPlanFile(file: string): Promise<Plan> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (err) {
-    throw new SnapgateError(
-      "BadInput",
-      `${file}: cannot read the plan file: ${(err as Error).message}`,
-    );
-  }
-  if (buf.length > MAX_PLAN_BYTES) throw badInput([{ file, message: "plan file is too large" }]);
-  const decoded = decodeUtf8(buf);
-  if (!decoded.ok) {
+  // bounded: `show /dev/zero` or a FIFO is refused before anything is read
+  const read = await readBoundedText(file, { maxBytes: MAX_PLAN_BYTES });
+  if (!read.ok) {
+    const { line, col, message } = read.problem;
     throw badInput([
-      { file, line: decoded.line, col: decoded.col, message: "plan file is not valid UTF-8" },
+      { file, ...(line !== undefined ? { line, col } : {}), message: `plan file ${message}` },
     ]);
   }
-  return parsePlan(file, decoded.text);
+  return parsePlan(file, read.text);
 }

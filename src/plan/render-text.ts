@@ -6,6 +6,7 @@
 
 import { formatAge, formatSize } from "../core/markdown.js";
 import type { Plan, PlanBlocked, PlanDeletion } from "../core/model.js";
+import { printableDeep } from "../core/printable.js";
 import { planHeadline } from "./headline.js";
 import { countByReason } from "./kept.js";
 
@@ -19,7 +20,9 @@ export interface TextOptions {
 
 const ANSI = { red: "31", green: "32", yellow: "33", dim: "2", bold: "1" } as const;
 
-export function renderText(plan: Plan, opts: TextOptions): string {
+export function renderText(untrusted: Plan, opts: TextOptions): string {
+  // every string of the plan came from a repository or a plan file: no raw control characters
+  const plan = printableDeep(untrusted);
   const paint = (code: keyof typeof ANSI, s: string) =>
     opts.color ? `\u001b[${ANSI[code]}m${s}\u001b[0m` : s;
   const nowMs = Date.parse(plan.createdAt);

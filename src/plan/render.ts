@@ -1,5 +1,6 @@
 /** A plan in each output format the CLI offers (`plan --format`, `show --format`). */
 import type { Plan } from "../core/model.js";
+import { printable, printableDeep } from "../core/printable.js";
 import { serializePlan } from "./build.js";
 import { renderGithub } from "./render-github.js";
 import { renderMarkdown } from "./render-markdown.js";
@@ -23,10 +24,14 @@ export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions):
   switch (format) {
     case "json":
       return serializePlan(plan);
+    // markdown and annotations end up in CI logs and PR pages: no raw control characters there either
     case "markdown":
-      return renderMarkdown(plan, { planFile: opts.planFile, warnings: opts.warnings });
+      return renderMarkdown(printableDeep(plan), {
+        planFile: opts.planFile,
+        warnings: opts.warnings?.map(printable),
+      });
     case "github":
-      return renderGithub(plan);
+      return renderGithub(printableDeep(plan));
     case "text":
       return renderText(plan, {
         color: opts.color,

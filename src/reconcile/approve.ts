@@ -17,7 +17,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Decision, DesiredState, LiveSnapshot, Plan } from "../core/model.js";
 import { scopePredicate } from "../core/scope.js";
 import { matchesTags } from "../core/tags.js";
-import type { GateStages } from "../gate/gate.js";
+import type { LoadedGateStages } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { branchesContaining, redactUrl, resolveRef } from "../source/index.js";
 import { loadSource, observe } from "./plan-pipeline.js";
@@ -43,7 +43,7 @@ export interface Preflight {
 export interface Derivation {
   desired: DesiredState;
   decisions: readonly Decision[];
-  gate: GateStages;
+  gate: LoadedGateStages;
   policyDigest: string;
   checkout: { commit: string };
 }
@@ -187,7 +187,7 @@ function checkPolicyAndRegions(plan: Plan, desired: DesiredState, policyDigest: 
 function recheckAgainst(
   plan: Plan,
   desired: DesiredState,
-  gate: GateStages,
+  gate: LoadedGateStages,
   decisions: readonly Decision[],
 ): DeleteContext["recheck"] {
   const { spec } = desired;

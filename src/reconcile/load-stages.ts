@@ -3,18 +3,17 @@
  * once, data set once) and the access rules (with the repo's IAM policy
  * document, when configured).
  */
-import { readFile, realpath } from "node:fs/promises";
-import path from "node:path";
 import { badInput, SnapgateError } from "../core/errors.js";
 import type { DesiredState } from "../core/model.js";
-import { decodeUtf8 } from "../core/utf8.js";
+import { readRepoText } from "../core/untrusted-file.js";
+import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
 import { accessCheck, accessRulesFor } from "../gate/access.js";
-import type { GateStages } from "../gate/gate.js";
-import { loadPolicyBundle } from "../gate/policy/index.js";
+import type { LoadedGateStages } from "../gate/gate.js";
+import { loadPolicyBundle, policyBudgetFromEnv } from "../gate/policy/index.js";
 import { parseIamPolicy } from "../iam/evaluate.js";
 
 export interface LoadedStages {
-  gate: GateStages;
+  gate: LoadedGateStages;
   policyDigest: string;
 }
 
@@ -23,11 +22,14 @@ export async function loadGateStages(
   repoDir: string,
 ): Promise<LoadedStages> {
   const { policy, access } = desired.spec;
+  const budget = policyBudgetFromEnv();
+  if ("error" in budget) throw new SnapgateError("BadInput", budget.error);
   const engine = await loadPolicyBundle(
     policy.bundle === "builtin"
       ? { kind: "builtin" }
       : { kind: "path", repoDir, relPath: policy.bundle },
     { ...policy.data },
+    { budget },
   );
   const iamDocument = access.iamPolicy ? await readIamPolicy(repoDir, access.iamPolicy) : undefined;
   return {
@@ -37,40 +39,14 @@ export async function loadGateStages(
 }
 
 async function readIamPolicy(repoDir: string, rel: string) {
-  const full = path.resolve(repoDir, rel);
-  if (!full.startsWith(path.resolve(repoDir) + path.sep)) {
-    throw new SnapgateError(
-      "BadInput",
-      `snapgate.yaml: spec.access.iamPolicy: "${rel}" is outside the repository`,
-    );
-  }
-  const cannotRead = () =>
-    new SnapgateError(
-      "BadInput",
-      `snapgate.yaml: spec.access.iamPolicy: cannot read "${rel}" in the repository`,
-    );
-  // Defence in depth (the git layer already refuses escaping symlinks): the real
-  // path must stay inside the repository too; one that cannot be resolved is refused.
-  const real = await realpath(full).catch(() => {
-    throw cannotRead();
-  });
-  if (!real.startsWith((await realpath(repoDir)) + path.sep)) {
-    throw new SnapgateError(
-      "BadInput",
-      `snapgate.yaml: spec.access.iamPolicy: "${rel}" resolves outside the repository`,
-    );
-  }
-  const bytes = await readFile(real).catch(() => {
-    throw cannotRead();
-  });
   // Refused, never repaired: a replaced byte could make a Deny statement match nothing.
-  const decoded = decodeUtf8(bytes);
-  if (!decoded.ok) {
+  const read = await readRepoText(repoDir, rel, { maxBytes: MAX_FILE_BYTES });
+  if (!read.ok) {
+    const { line, col, message } = read.problem;
     throw badInput(
-      [{ file: rel, line: decoded.line, col: decoded.col, message: "is not valid UTF-8" }],
-      `the IAM policy ${rel} is not valid UTF-8`,
+      [{ file: rel, ...(line !== undefined ? { line, col } : {}), message }],
+      `snapgate.yaml: spec.access.iamPolicy: ${rel} ${message}`,
     );
   }
-  const text = decoded.text;
-  return parseIamPolicy(rel, text);
+  return parseIamPolicy(rel, read.text);
 }

@@ -10,7 +10,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Block, Decision, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
 import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
-import { type GateStages, gate } from "../gate/gate.js";
+import { type GateStages, gateBatch, type LoadedGateStages } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { type ListingProgress, listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
@@ -40,6 +40,11 @@ export interface PlanRequest {
   onCheckout?: (commit: string) => void;
   /** how far listing the live snapshots has got (the CLI shows it on a terminal) */
   onListProgress?: (p: ListingProgress) => void;
+  /**
+   * `serve --verify-commits`: checks the checked-out commit's signature before anything of the
+   * repository is read or run (desired state, policy); a reason refuses the plan.
+   */
+  verifyCommit?: (commit: string) => Promise<string | null>;
 }
 
 export interface PlanOutcome {
@@ -50,7 +55,7 @@ export interface PlanOutcome {
   /** the gate's verdict on every candidate: what an in-process approval checks against */
   decisions: readonly Decision[];
   /** the gate's dependencies as loaded for this derivation (access check, policy) */
-  gate: GateStages;
+  gate: LoadedGateStages;
   policyDigest: string;
   /** plan-level guard failures: when present, every candidate is blocked */
   planLevelBlocks: readonly Block[];
@@ -84,7 +89,10 @@ export interface Observation {
  * The policy loads before anything is listed: bad input contacts nothing.
  */
 export async function loadSource(
-  req: Pick<PlanRequest, "repo" | "ref" | "base" | "cacheDir" | "log" | "onWarning" | "onCheckout">,
+  req: Pick<
+    PlanRequest,
+    "repo" | "ref" | "base" | "cacheDir" | "log" | "onWarning" | "onCheckout" | "verifyCommit"
+  >,
   steps: StepRunner,
 ): Promise<LoadedSource> {
   const checkout = await steps.run("checkout", () =>
@@ -93,6 +101,13 @@ export async function loadSource(
   req.onCheckout?.(checkout.commit);
   const warn = req.onWarning ?? ((message: string) => req.log?.warn(message));
   try {
+    const verify = req.verifyCommit;
+    if (verify) {
+      await steps.run("verify-commit", async () => {
+        const problem = await verify(checkout.commit);
+        if (problem) throw refused(`commit signature: ${problem}`, "SignatureInvalid");
+      });
+    }
     const desired = await steps
       .run("load-desired", () => loadDesiredFromDir(checkout.dir))
       .catch((err: unknown) => {
@@ -128,7 +143,7 @@ export async function observe(
   assertAccount(desired, inventory);
   const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
   const gated = await steps.run("gate", () =>
-    gate({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
+    gateBatch({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
   );
   // PR mode: what was already a deletion candidate on base, against the same live state.
   const onBase = baseDesired

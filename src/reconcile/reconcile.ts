@@ -36,7 +36,7 @@ export interface ReconcileOptions {
   identity: IdentityProbe;
   concurrency: number;
   rate: number;
-  /** verify the commit's signature before applying; returns a reason when it fails */
+  /** verify the commit's signature before its files are read; returns a reason when it fails */
   verifyCommit?: (commit: string) => Promise<string | null>;
   now?: () => number;
   /** aborted on shutdown: an apply in progress stops starting new deletions */
@@ -49,12 +49,7 @@ export type ApplyDecision =
   | { apply: true }
   | {
       apply: false;
-      code:
-        | "NothingToDelete"
-        | "NotAutoApplyBranch"
-        | "Suspended"
-        | "PlanLevelGuard"
-        | "SignatureInvalid";
+      code: "NothingToDelete" | "NotAutoApplyBranch" | "Suspended" | "PlanLevelGuard";
       reason: string;
     };
 
@@ -108,27 +103,18 @@ export async function reconcileOnce(
       onCheckout: (checkedOut) => {
         commit = checkedOut;
       },
+      // before the repository's desired state and policy are loaded, not just before applying
+      ...(opts.verifyCommit ? { verifyCommit: opts.verifyCommit } : {}),
     });
     const { plan, desired } = outcome;
     commit = plan.source.commit;
     await recordPlan(opts.audit, plan, { trigger });
-    let decision = decideAutoApply(
+    const decision = decideAutoApply(
       opts.branch,
       desired.spec,
       plan,
       outcome.planLevelBlocks.length > 0,
     );
-    if (decision.apply && opts.verifyCommit) {
-      const verify = opts.verifyCommit;
-      const planned = commit;
-      const problem = await steps.run("verify-commit", () => verify(planned));
-      if (problem)
-        decision = {
-          apply: false,
-          code: "SignatureInvalid",
-          reason: `commit signature: ${problem}`,
-        };
-    }
     let applied: ApplyResult | undefined;
     if (decision.apply) {
       applied = await steps.run("apply", () =>

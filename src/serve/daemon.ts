@@ -199,7 +199,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           intervalMs: opts.interval,
           resolveHead: opts.resolveHead,
           lastReconciledCommit,
-          trigger: (commit) => queue.trigger({ kind: "poll", commit }),
+          // a poll of the commit already running or queued adds nothing: while a reconcile runs,
+          // the last reconciled commit is still the old one, so every tick would queue another
+          trigger: (commit) => {
+            const queued = [queue.running, queue.waiting];
+            if (queued.some((t) => t?.kind === "poll" && t.commit === commit)) return;
+            queue.trigger({ kind: "poll", commit });
+          },
           log,
           ...(opts.random ? { random: opts.random } : {}),
         })

@@ -5,6 +5,7 @@
  * (200 duplicate), and only then the decision to queue. A reconcile never runs
  * inside the request: a valid push is queued and answered 202.
  */
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import { formatIssue } from "../core/errors.js";
@@ -81,10 +82,31 @@ export async function handleWebhook(
     return { status: 400, body: { error: "bad webhook payload", issues } };
   }
   const event = parsed.event;
-  if (event.deliveryId !== null && ctx.deliveries.seen(`${receiver}:${event.deliveryId}`)) {
+  if (isReplay(receiver, event, read.body, ctx.deliveries)) {
     return { status: 200, body: { status: "duplicate", deliveryId: event.deliveryId } };
   }
   return decide(receiver, event, ctx);
+}
+
+/**
+ * A replay or a redelivery. The delivery-id headers (X-GitHub-Delivery, …) are not covered by
+ * the signature, so a captured request re-sent under a fresh id would pass an id check: a body
+ * that names the pushed commit is also keyed by its sha256, which the signature does cover. A
+ * body naming no commit (a generic "reconcile now") is keyed by its delivery id only, so the
+ * same poke can be sent again.
+ */
+function isReplay(
+  receiver: Receiver,
+  event: PushEvent,
+  body: Uint8Array,
+  deliveries: DeliveryCache,
+): boolean {
+  const byId = event.deliveryId !== null && deliveries.seen(`${receiver}:${event.deliveryId}`);
+  const byBody =
+    event.kind === "push" &&
+    event.after !== null &&
+    deliveries.seen(`${receiver}:sha256:${createHash("sha256").update(body).digest("hex")}`);
+  return byId || byBody;
 }
 
 function decide(receiver: Receiver, event: PushEvent, ctx: WebhookContext): WebhookReply {

@@ -10,6 +10,12 @@ const SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** `scheme://` followed by an authority that carries userinfo (`...@`), up to the last `@` before the path. */
 const USERINFO_IN_URL = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
 const WINDOWS_DRIVE = /^[a-z]:[\\/]/i;
+/**
+ * A query parameter whose name says it carries a secret (`?private_token=`, `?access_token=`,
+ * `&token=`, `?key=`, `?sig=`…), up to its value's end.
+ */
+const SECRET_QUERY =
+  /([?&;](?:[^=&#;\s]*(?:token|secret|passw(?:or)?d|pwd|key|auth|sig|signature|credential)[^=&#;\s]*)=)([^&#;\s]*)/gi;
 
 /** True for `scheme://…` URLs and scp-like `[user@]host:path` (git's rule: a colon before any slash). */
 export function isRemoteUrl(repo: string): boolean {
@@ -44,9 +50,12 @@ export function normaliseRepo(repo: string): string {
   return isRemoteUrl(trimmed) ? trimmed : resolve(trimmed);
 }
 
-/** `https://user:token@host/x` → `https://***@host/x`. Leaves other text untouched. */
+/**
+ * `https://user:token@host/x` → `https://***@host/x`, and `…/x.git?private_token=abc` →
+ * `…/x.git?private_token=***`. Leaves other text untouched.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(USERINFO_IN_URL, "$1***@");
+  return url.replace(USERINFO_IN_URL, "$1***@").replace(SECRET_QUERY, "$1***");
 }
 
 /**
@@ -66,11 +75,19 @@ export function redactorFor(repo: string): (text: string) => string {
 function userinfoSecrets(repo: string): string[] {
   const match = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(repo);
   const userinfo = match?.[1];
-  if (!userinfo) return [];
+  // the values of secret query parameters, in case git prints them on their own
+  const query = [...repo.matchAll(SECRET_QUERY)]
+    .map((m) => m[2] ?? "")
+    .filter((v) => v.length >= 4);
+  if (!userinfo) return withDecoded(query);
   const colon = userinfo.indexOf(":");
   // `user:password` → the password; a lone user part is a secret only when it is
   // long enough to be a token (`https://<token>@host`), not a name like `git`.
   const raw = colon >= 0 ? [userinfo.slice(colon + 1)] : userinfo.length >= 8 ? [userinfo] : [];
+  return withDecoded([...raw, ...query]);
+}
+
+function withDecoded(raw: string[]): string[] {
   const all = raw.flatMap((s) => [s, safeDecode(s)]).filter((s) => s.length > 0);
   return [...new Set(all)].sort((a, b) => b.length - a.length);
 }

@@ -27,4 +27,11 @@ describe("clockNow", () => {
     expect(() => clockNow()).toThrow(SnapgateError);
     expect(() => clockNow()).toThrow(/later than the system clock/);
   });
+
+  it("refuses a SNAPGATE_NOW that is not an RFC 3339 instant instead of ignoring it", () => {
+    for (const bad of ["garbage", "2026-01-02", "1", "2026-13-45T00:00:00Z", "yesterday"]) {
+      process.env.SNAPGATE_NOW = bad;
+      expect(() => clockNow(), bad).toThrow(/SNAPGATE_NOW .* is not an RFC 3339 instant/);
+    }
+  });
 });

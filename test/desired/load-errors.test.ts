@@ -144,6 +144,21 @@ describe("unknown keys and wrong types", () => {
   });
 });
 
+describe("policy.data", () => {
+  it("refuses a __proto__ key, at the top or nested, at its place instead of dropping it", () => {
+    expect(
+      loadProblems(reconcilerYaml('  policy: { data: { "__proto__": { maxDeletions: 999 } } }\n')),
+    ).toStrictEqual([
+      'snapgate.yaml:9:34: spec.policy.data.__proto__: the key "__proto__" is not allowed',
+    ]);
+    expect(
+      loadProblems(reconcilerYaml('  policy: { data: { limits: { "__proto__": 1 } } }\n')),
+    ).toStrictEqual([
+      'snapgate.yaml:9:44: spec.policy.data.limits.__proto__: the key "__proto__" is not allowed',
+    ]);
+  });
+});
+
 describe("regions", () => {
   it("reports unknown regions in the Reconciler and in a SnapshotSet", () => {
     const text = MINIMAL_RECONCILER.replace("[us-east-1, eu-west-2]", "[us-east-1, eu-west-9]");

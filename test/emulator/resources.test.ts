@@ -93,6 +93,40 @@ describe("TagResource / UntagResource", () => {
   });
 });
 
+describe("what Lightsail rejects, the emulator rejects", () => {
+  it.each([
+    ["a newline in a tag value", [{ key: "note", value: "a\nb" }]],
+    ["a tab in a tag key", [{ key: "a\tb", value: "x" }]],
+    ["the reserved aws: prefix", [{ key: "aws:cloudformation:stack", value: "x" }]],
+    ["the reserved AWS: prefix in another case", [{ key: "AWS:x", value: "x" }]],
+    ["a __proto__ key", [{ key: "__proto__", value: "x" }]],
+  ])(
+    "TagResource with %s is InvalidInputException, and the tags are unchanged",
+    async (_what, tags) => {
+      const emu = await start({ seed: fleet(1) });
+      const client = lightsail(emu, { maxAttempts: 1 });
+      expect(
+        await rejection(
+          client.send(new TagResourceCommand({ resourceName: "web-data-0000", tags })),
+        ),
+      ).toBeInstanceOf(InvalidInputException);
+      expect(emu.snapshots()[0]!.tags).toEqual({ "managed-by": "snapgate" });
+    },
+  );
+
+  it("CreateDiskSnapshot with a name over 255 characters is InvalidInputException", async () => {
+    const emu = await start({ seed: fleet(1) });
+    const client = lightsail(emu, { maxAttempts: 1 });
+    const err = await rejection(
+      client.send(
+        new CreateDiskSnapshotCommand({ diskName: "web-data", diskSnapshotName: "a".repeat(400) }),
+      ),
+    );
+    expect(err).toBeInstanceOf(InvalidInputException);
+    expect((err as Error).message).toContain("at most 255");
+  });
+});
+
 describe("GetDisk / GetDisks", () => {
   it("returns the Disk shape and NotFoundException for a missing disk", async () => {
     const emu = await start({

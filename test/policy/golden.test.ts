@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/canonical-json.js";
 import { loadPolicyBundle, type PolicyEngine } from "../../src/gate/policy/index.js";
-import { caseInput, loadCases } from "./helpers.js";
+import { caseInput, evaluateOne, loadCases } from "./helpers.js";
 
 const { baseInput, cases } = loadCases();
 const engines = new Map<string, Promise<PolicyEngine>>();
@@ -26,7 +26,7 @@ describe("built-in policy: shared cases in wasm", () => {
 
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const engine = await engineFor(c.data ?? {});
-    const verdict = engine.evaluate(caseInput(baseInput, c));
+    const verdict = await evaluateOne(engine, caseInput(baseInput, c));
     expect(verdict).toEqual({ deny: c.deny, warn: c.warn, ...(c.hold ? { hold: c.hold } : {}) });
   });
 

@@ -3,7 +3,21 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { PolicyInput } from "../../src/core/model.js";
-import { mergePolicyData } from "../../src/gate/policy/index.js";
+import {
+  mergePolicyData,
+  type PolicyEngine,
+  type PolicyEvaluation,
+} from "../../src/gate/policy/index.js";
+
+/** One candidate through the engine (one worker round-trip). */
+export async function evaluateOne(
+  engine: PolicyEngine,
+  input: PolicyInput,
+): Promise<PolicyEvaluation> {
+  const [verdict] = await engine.evaluateAll([input]);
+  if (!verdict) throw new Error("no verdict");
+  return verdict;
+}
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 /** The pinned opa (scripts/install-opa.sh); CI always has it. */

@@ -1,12 +1,33 @@
-import { readFileSync, symlinkSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, sha256 } from "../../src/core/canonical-json.js";
 import { SnapgateError } from "../../src/core/errors.js";
-import { BUILTIN_BUNDLE_DIR, loadPolicyBundle } from "../../src/gate/policy/index.js";
-import { caseInput, loadCases, makeRepo, opaBuild } from "./helpers.js";
+import type { Inventory } from "../../src/core/model.js";
+import { diff } from "../../src/diff/diff.js";
+import { type GateInput, gateBatch } from "../../src/gate/gate.js";
+import { createPolicyEngine } from "../../src/gate/policy/engine.js";
+import {
+  BUILTIN_BUNDLE_DIR,
+  DEFAULT_POLICY_BUDGET,
+  loadPolicyBundle,
+  policyBudgetFromEnv,
+} from "../../src/gate/policy/index.js";
+import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
+import { withEndlessLoop } from "../helpers/wasm-patch.js";
+import { caseInput, evaluateOne, loadCases, makeRepo, opaBuild } from "./helpers.js";
 
 const { baseInput } = loadCases();
+
+/** The gate's input for unmanaged-by-git snapshots of the test fleet: each one a candidate. */
+function gateInputFor(names: string[]): GateInput {
+  const d = desired({}, [set()]);
+  const snapshots = names.map((name, i) => snap({ name, createdAt: daysAgo(30 + i) }));
+  const inventory: Inventory = { regions: d.spec.regions, snapshots, disks: [] };
+  return { desired: d, inventory, diff: diff(d, inventory, NOW), commit: "abc", nowMs: NOW };
+}
 const input = (patch: Record<string, unknown> = {}) =>
   caseInput(baseInput, { name: "", patch, deny: [], warn: [] });
 
@@ -55,17 +76,19 @@ describe("built-in bundle", () => {
     const young = input({ snapshot: { ageDays: 3 } });
     const shipped = await loadPolicyBundle({ kind: "builtin" }, {});
     const relaxed = await loadPolicyBundle({ kind: "builtin" }, { minAgeDays: 2 });
-    expect(shipped.evaluate(young).deny).toEqual([
+    expect((await evaluateOne(shipped, young)).deny).toEqual([
       "eu-west-1/web-1700000000: 3 days old, younger than minAgeDays (7)",
     ]);
-    expect(relaxed.evaluate(young)).toEqual({ deny: [], warn: [] });
+    expect(await evaluateOne(relaxed, young)).toEqual({ deny: [], warn: [] });
   });
 
   it("keeps wasm memory flat over many evaluations", async () => {
     const engine = await loadPolicyBundle({ kind: "builtin" }, {});
-    engine.evaluate(input());
+    await evaluateOne(engine, input());
     const before = engine.memoryBytes();
-    for (let i = 0; i < 5000; i++) engine.evaluate(input({ snapshot: { ageDays: i % 20 } }));
+    // the whole batch in one worker: one instance, heap reset before every evaluation
+    const many = Array.from({ length: 5000 }, (_, i) => input({ snapshot: { ageDays: i % 20 } }));
+    expect(await engine.evaluateAll(many)).toHaveLength(5000);
     expect(engine.memoryBytes()).toBe(before);
   });
 });
@@ -89,18 +112,20 @@ describe("bundles from the repository", () => {
       {},
     );
     expect(engine.bundle).toBe("policy/bundle.tar.gz");
-    expect(engine.evaluate(input({ snapshot: { tags: { team: "db" } } }))).toEqual({
+    expect(await evaluateOne(engine, input({ snapshot: { tags: { team: "db" } } }))).toEqual({
       deny: ["web-1700000000: team db snapshots are kept"],
       warn: ["custom policy in use"],
     });
-    expect(engine.evaluate(input({ snapshot: { tags: { team: "web" } } })).deny).toEqual([]);
+    expect(
+      (await evaluateOne(engine, input({ snapshot: { tags: { team: "web" } } }))).deny,
+    ).toEqual([]);
     const overridden = await loadPolicyBundle(
       { kind: "path", repoDir: repo, relPath: "policy/bundle.tar.gz" },
       { keptTeams: ["web"] },
     );
-    expect(overridden.evaluate(input({ snapshot: { tags: { team: "web" } } })).deny).toHaveLength(
-      1,
-    );
+    expect(
+      (await evaluateOne(overridden, input({ snapshot: { tags: { team: "web" } } }))).deny,
+    ).toHaveLength(1);
   });
 
   it("refuses a bundle without the snapgate/deletion entrypoint", async () => {
@@ -130,9 +155,9 @@ describe("bundles from the repository", () => {
     });
     const engine = await loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "policy" }, {});
     expect(engine.bundle).toBe("policy");
-    expect(engine.evaluate(input({ snapshot: { tags: { team: "db" } } })).deny).toEqual([
-      "web-1700000000: team db snapshots are kept",
-    ]);
+    expect((await evaluateOne(engine, input({ snapshot: { tags: { team: "db" } } }))).deny).toEqual(
+      ["web-1700000000: team db snapshots are kept"],
+    );
   });
 
   it("rejects at load a Rego directory calling a built-in wasm lacks (time.now_ns)", async () => {
@@ -200,10 +225,10 @@ mode := "b" if input.snapshot.tags.conflict == "yes"
 deny contains "never" if false
 `);
     for (let i = 0; i < 3; i++) {
-      const verdict = engine.evaluate(input({ snapshot: { tags: { conflict: "yes" } } }));
+      const verdict = await evaluateOne(engine, input({ snapshot: { tags: { conflict: "yes" } } }));
       expect(verdict.error).toMatch(/deletion.rego:\d+:\d+: .*conflict/);
       expect(verdict.deny).toEqual([`policy error: ${verdict.error}`]);
-      expect(engine.evaluate(input())).toEqual({ deny: [], warn: [] });
+      expect(await evaluateOne(engine, input())).toEqual({ deny: [], warn: [] });
     }
   });
 
@@ -215,7 +240,7 @@ deny contains "hashed" if crypto.sha256(input.snapshot.name) == ""
 `,
       ["-e", "snapgate/deletion"],
     );
-    const verdict = engine.evaluate(input());
+    const verdict = await evaluateOne(engine, input());
     expect(verdict.error).toContain("not implemented");
     expect(verdict.deny).toEqual([`policy error: ${verdict.error}`]);
   });
@@ -229,21 +254,21 @@ deny contains msg if {
 }
 `);
     const small = engine.memoryBytes();
-    const verdict = engine.evaluate(input({ snapshot: { tags: { explode: "yes" } } }));
+    const verdict = await evaluateOne(engine, input({ snapshot: { tags: { explode: "yes" } } }));
     expect(verdict.error).toMatch(/Maximum memory size exceeded|opa_malloc: failed/);
     expect(verdict.deny).toHaveLength(1);
     // swapped for the spare instance: the grown memory is dropped
     expect(engine.memoryBytes()).toBe(small);
-    expect(engine.evaluate(input())).toEqual({ deny: [], warn: [] });
+    expect(await evaluateOne(engine, input())).toEqual({ deny: [], warn: [] });
   });
 
   it("denies when the result is not {deny: string[], warn: string[]}", async () => {
     const notStrings = await regoEngine("package snapgate.deletion\n\ndeny contains 42 if true\n");
-    expect(notStrings.evaluate(input()).deny).toEqual([
+    expect((await evaluateOne(notStrings, input())).deny).toEqual([
       "policy error: deny must be a set of strings",
     ]);
     const noDeny = await regoEngine('package snapgate.deletion\n\nwarn contains "w" if true\n');
-    expect(noDeny.evaluate(input()).error).toBe("deny must be a set of strings");
+    expect((await evaluateOne(noDeny, input())).error).toBe("deny must be a set of strings");
   });
 });
 
@@ -253,5 +278,110 @@ describe("builtin manifest integrity", () => {
     const wasm = readFileSync(join(BUILTIN_BUNDLE_DIR, "policy.wasm"));
     expect(sha256(wasm)).toBe(`sha256:${manifest.policyWasmSha256}`);
     expect(manifest).toMatchObject({ opaVersion: "1.22.3", entrypoint: "snapgate/deletion" });
+  });
+});
+
+describe("budget: the policy runs in a worker thread", () => {
+  const builtinWasm = () => readFileSync(join(BUILTIN_BUNDLE_DIR, "policy.wasm"));
+
+  it("stops an endless loop at its time budget and blocks every candidate, once each, while the main thread runs", async () => {
+    const engine = await createPolicyEngine({
+      bundle: "loop.tar.gz",
+      wasm: withEndlessLoop(builtinWasm(), ["eval"]),
+      data: {},
+      budget: { timeMs: 1500, heapMb: 64 },
+    });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    const verdicts = await engine.evaluateAll([input(), input({ snapshot: { name: "b" } })]);
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(0);
+    expect(verdicts).toHaveLength(2);
+    for (const v of verdicts) {
+      expect(v.deny).toHaveLength(1);
+      expect(v.deny[0]).toMatch(
+        /^policy error: the policy did not finish within 1500 ms, its time budget .*every candidate of this plan is blocked$/,
+      );
+    }
+  });
+
+  it("a policy that traps in every evaluation gives each candidate one policy error, not two", async () => {
+    const repo = makeRepo({
+      "policy/deletion.rego": `package snapgate.deletion
+
+mode := "a" if true
+
+mode := "b" if true
+
+deny contains mode if true
+`,
+    });
+    const engine = await loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "policy" }, {});
+    const { decisions } = await gateBatch(gateInputFor(["x", "y"]), {
+      policy: engine,
+      access: () => ({ allowed: true }),
+    });
+    for (const d of decisions) {
+      expect(d.blockedBy.filter((b) => b.kind === "policy").map((b) => b.message)).toEqual([
+        expect.stringMatching(/^policy error: .*conflict/),
+      ]);
+    }
+  });
+
+  it("refuses SNAPGATE_POLICY_TIMEOUT that is not a duration, and reads one that is", () => {
+    expect(policyBudgetFromEnv({})).toEqual(DEFAULT_POLICY_BUDGET);
+    expect(policyBudgetFromEnv({ SNAPGATE_POLICY_TIMEOUT: "2s" })).toMatchObject({ timeMs: 2000 });
+    expect(policyBudgetFromEnv({ SNAPGATE_POLICY_TIMEOUT: "250ms" })).toMatchObject({
+      timeMs: 250,
+    });
+    for (const bad of ["forever", "0s", "10", "-1s", "1.5s"]) {
+      expect(policyBudgetFromEnv({ SNAPGATE_POLICY_TIMEOUT: bad }), bad).toHaveProperty("error");
+    }
+  });
+});
+
+/** A .tar.gz of the given files (path → bytes), as a hostile committer would pack it. */
+async function tarGz(files: Record<string, Uint8Array | string>): Promise<Buffer> {
+  const packer = pack();
+  for (const [name, body] of Object.entries(files)) packer.entry({ name }, Buffer.from(body));
+  packer.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of packer) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+describe("bundle data paths never reach a prototype", () => {
+  const wasm = () => readFileSync(join(BUILTIN_BUNDLE_DIR, "policy.wasm"));
+
+  it.each([
+    ["__proto__/pwned/data.json", '{"x": 1}', '"__proto__"'],
+    ["constructor/prototype/data.json", '{"pwned": true}', '"constructor"'],
+    ["a/prototype/data.json", '{"pwned": true}', '"prototype"'],
+    ["data.json", '{"__proto__": {"pwned": true}}', 'the key "__proto__"'],
+    ["limits/data.json", '{"deep": {"__proto__": {"pwned": true}}}', "at deep.__proto__"],
+  ])("refuses %s and pollutes nothing", async (path, json, why) => {
+    const repo = makeRepo({});
+    writeFileSync(
+      join(repo, "bundle.tar.gz"),
+      await tarGz({ "policy.wasm": wasm(), [path]: json }),
+    );
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bundle.tar.gz" }, {}),
+    );
+    expect(err.message).toContain("not a usable OPA wasm bundle");
+    expect(err.message).toContain(why);
+    expect(({} as Record<string, unknown>).pwned).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty("pwned");
+  });
+
+  it("says when a bundle inflates past the limit, instead of calling it not gzip", async () => {
+    const repo = makeRepo({});
+    // 80 MiB of zeros gzip to ~80 KiB
+    writeFileSync(join(repo, "bomb.tar.gz"), gzipSync(Buffer.alloc(80 * 1024 * 1024)));
+    const err = await loadError(
+      loadPolicyBundle({ kind: "path", repoDir: repo, relPath: "bomb.tar.gz" }, {}),
+    );
+    expect(err.message).toMatch(/inflates to more than 64 MiB/);
+    expect(err.message).not.toContain("not a gzip file");
   });
 });

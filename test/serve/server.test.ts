@@ -95,6 +95,21 @@ describe.each(RECEIVERS)("POST /webhooks/%s", (receiver) => {
     expect(s.triggers).toHaveLength(1);
   });
 
+  it("a captured request re-sent under a fresh delivery id is still a duplicate (the signature covers the body, not the id)", async () => {
+    const s = await started();
+    const { body, headers } = delivery(receiver, { id: "original-1" });
+    expect((await post(url(s), body, headers)).status).toBe(202);
+    const fresh = Object.fromEntries(
+      Object.entries(headers).map(([k, v]) => [
+        k,
+        /delivery|uuid|event-id/i.test(k) ? "forged-2" : v,
+      ]),
+    );
+    const again = await post(url(s), body, fresh);
+    expect(again).toMatchObject({ status: 200, json: { status: "duplicate" } });
+    expect(s.triggers).toHaveLength(1);
+  });
+
   it("a push to another branch is ignored", async () => {
     const s = await started();
     const { body, headers } = delivery(receiver, { ref: "refs/heads/feature" });

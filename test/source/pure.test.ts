@@ -57,6 +57,16 @@ describe("redaction", () => {
       "fatal: 'https://a:b@h/x' and https://c:d@h/y",
       "fatal: 'https://***@h/x' and https://***@h/y",
     ],
+    [
+      "https://gitlab.example/o/r.git?private_token=glpat-abc123",
+      "https://gitlab.example/o/r.git?private_token=***",
+    ],
+    ["https://h/r.git?ref=main&token=t0ps3cret", "https://h/r.git?ref=main&token=***"],
+    [
+      "https://h/r?access_token=x1&X-Amz-Signature=ff",
+      "https://h/r?access_token=***&X-Amz-Signature=***",
+    ],
+    ["https://h/r?ref=main", "https://h/r?ref=main"],
   ])("%s → %s", (input, output) => {
     expect(redactUrl(input)).toBe(output);
   });
@@ -70,8 +80,18 @@ describe("redaction", () => {
     expect(redactorFor("ssh://git@host/r")("fatal: git says no")).toBe("fatal: git says no");
   });
 
+  it("removes a query-string token wherever git prints it", () => {
+    const redact = redactorFor("https://h/r.git?private_token=glpat-abc123");
+    expect(
+      redact("fatal: glpat-abc123 rejected for https://h/r.git?private_token=glpat-abc123"),
+    ).toBe("fatal: *** rejected for https://h/r.git?private_token=***");
+  });
+
   it("keys the cache by the location without credentials", () => {
     expect(cacheKeyFor("https://a:one@h/r.git")).toBe(cacheKeyFor("https://a:two@h/r.git"));
+    expect(cacheKeyFor("https://h/r.git?private_token=one")).toBe(
+      cacheKeyFor("https://h/r.git?private_token=two"),
+    );
     expect(cacheKeyFor("https://h/r.git")).not.toBe(cacheKeyFor("https://h/other.git"));
   });
 });

@@ -1,10 +1,11 @@
 import { gunzipSync } from "node:zlib";
 import { extract } from "tar-stream";
+import { PROTOTYPE_KEYS, protoKeyPath } from "../../core/unsafe-keys.js";
 import { isPlainObject } from "./data-merge.js";
 import { type BundleFiles, POLICY_ENTRYPOINT } from "./types.js";
 
 /** A policy bundle is a few hundred KiB; refuse anything absurd before inflating it. */
-const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
 /** Thrown for a bundle that is not what `opa build -t wasm` produces; the caller adds context. */
 export class BundleFormatError extends Error {}
@@ -15,7 +16,13 @@ export async function readTarGz(bytes: Uint8Array): Promise<Map<string, Buffer>>
   try {
     tarBytes = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_BYTES });
   } catch (err) {
-    throw new BundleFormatError(`not a gzip file: ${(err as Error).message}`);
+    const e = err as Error & { code?: string };
+    if (e.code === "ERR_BUFFER_TOO_LARGE") {
+      throw new BundleFormatError(
+        `it inflates to more than ${MAX_BUNDLE_BYTES / 1024 / 1024} MiB (a gzip bomb, or not a policy bundle)`,
+      );
+    }
+    throw new BundleFormatError(`not a gzip file: ${e.message}`);
   }
   const files = new Map<string, Buffer>();
   const reader = extract();
@@ -41,11 +48,32 @@ export async function readTarGz(bytes: Uint8Array): Promise<Map<string, Buffer>>
 }
 
 function parseJson(name: string, bytes: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(bytes.toString("utf8"));
+    value = JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     throw new BundleFormatError(`${name} is not valid JSON: ${(err as Error).message}`);
   }
+  // JSON.parse keeps "__proto__" as a plain key, but merging it would set a prototype
+  const path = protoKeyPath(value);
+  if (path) {
+    throw new BundleFormatError(
+      `${name}: the key "__proto__" (at ${path.join(".")}) is not allowed`,
+    );
+  }
+  return value;
+}
+
+/** A data.json's directory segments, refusing any that would walk into a prototype. */
+function dataSegments(path: string): string[] {
+  const segments = path.split("/").slice(0, -1);
+  const bad = segments.find((s) => PROTOTYPE_KEYS.has(s) || s === "" || s === "." || s === "..");
+  if (bad !== undefined) {
+    throw new BundleFormatError(
+      `${path}: a data path may not contain the segment ${JSON.stringify(bad)}`,
+    );
+  }
+  return segments;
 }
 
 /**
@@ -75,22 +103,28 @@ function bundleData(files: Map<string, Buffer>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   const dataFiles = [...files.keys()].filter((p) => p === "data.json" || p.endsWith("/data.json"));
   for (const path of dataFiles.sort((a, b) => a.length - b.length)) {
+    const segments = dataSegments(path);
     const value = parseJson(path, files.get(path)!);
-    const segments = path.split("/").slice(0, -1);
     if (segments.length === 0) {
       if (!isPlainObject(value)) throw new BundleFormatError("data.json must hold an object");
-      Object.assign(data, value);
+      for (const [key, v] of Object.entries(value)) defineData(data, key, v);
       continue;
     }
     let node = data;
     for (const segment of segments.slice(0, -1)) {
-      const child = node[segment];
-      node[segment] = isPlainObject(child) ? child : {};
-      node = node[segment] as Record<string, unknown>;
+      const child = Object.hasOwn(node, segment) ? node[segment] : undefined;
+      const next = isPlainObject(child) ? child : {};
+      defineData(node, segment, next);
+      node = next;
     }
-    node[segments.at(-1)!] = value;
+    defineData(node, segments.at(-1)!, value);
   }
   return data;
+}
+
+/** An own data property, whatever the key: never a setter such as `__proto__`. */
+function defineData(node: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** policy.wasm and data from an OPA wasm bundle (`opa build -t wasm`), as files by path. */

@@ -14,9 +14,15 @@ export function mergePolicyData(
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    const current = merged[key];
-    merged[key] =
-      isPlainObject(current) && isPlainObject(value) ? mergePolicyData(current, value) : value;
+    const current = Object.hasOwn(merged, key) ? merged[key] : undefined;
+    // defined, not assigned: a `__proto__` key (refused earlier) could never set a prototype
+    Object.defineProperty(merged, key, {
+      value:
+        isPlainObject(current) && isPlainObject(value) ? mergePolicyData(current, value) : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return merged;
 }

@@ -1,9 +1,10 @@
-import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import { canonicalJson, sha256 } from "../../core/canonical-json.js";
 import { messageOf, SnapgateError } from "../../core/errors.js";
 import type { PolicyInput } from "../../core/model.js";
 import { isPlainObject } from "./data-merge.js";
 import { POLICY_ENTRYPOINT, type PolicyEngine, type PolicyEvaluation } from "./types.js";
+import type { PolicyJob } from "./worker-main.js";
+import { DEFAULT_POLICY_BUDGET, type PolicyBudget, runPolicyJob } from "./worker-run.js";
 
 /** 64 KiB pages: start at 320 KiB, fail fast at 64 MiB instead of eating the host's memory. */
 const MEMORY = { initial: 5, maximum: 1024 } as const;
@@ -29,11 +30,6 @@ function compileOnce(wasm: Uint8Array): Promise<WebAssembly.Module> {
     }
   }
   return compiled;
-}
-
-interface Instance {
-  policy: LoadedPolicy;
-  entrypoint: number;
 }
 
 /** The `policy error: …` verdict: blocks the candidate (fail closed). */
@@ -74,82 +70,76 @@ function stringList(value: unknown): string[] | null {
   return [...value];
 }
 
-async function instantiate(module: WebAssembly.Module, data: object): Promise<Instance> {
-  const policy = await loadPolicy(module, MEMORY);
-  const entrypoint: unknown = (policy.entrypoints as Record<string, unknown>)[POLICY_ENTRYPOINT];
-  if (typeof entrypoint !== "number") {
-    const known = Object.keys(policy.entrypoints ?? {}).join(", ") || "none";
-    throw new Error(`no entrypoint ${POLICY_ENTRYPOINT} (the module has: ${known})`);
-  }
-  policy.setData(data);
-  return { policy, entrypoint };
+/** A result set's JSON beyond this is an error: it is copied from the worker. */
+const MAX_RESULT_CHARS = 1024 * 1024;
+
+function jobFor(
+  module: WebAssembly.Module,
+  data: Record<string, unknown>,
+  inputs: readonly PolicyInput[],
+): PolicyJob {
+  return {
+    module,
+    data,
+    entrypointName: POLICY_ENTRYPOINT,
+    memory: MEMORY,
+    inputs,
+    maxResultChars: MAX_RESULT_CHARS,
+  };
 }
 
 /**
- * Compiles the module once, instantiates it with bounded memory, sets the data once and
- * evaluates per candidate. After an evaluation error the instance is swapped for a spare one
- * instantiated from the cached module (dropping any memory the failure grew), and a new spare
- * is prepared in the background. Evaluation is synchronous, so if a second error comes before
- * the new spare is ready the current instance stays in use: every evaluation resets the wasm
- * heap to just after the data, so it remains usable.
+ * Compiles the module once (compiling runs none of its code) and checks, in a worker, that it
+ * instantiates, has the entrypoint and takes the data. Each `evaluateAll` then runs the whole
+ * plan's candidates in one fresh worker under the budget: when the budget runs out (an endless
+ * loop, a memory bomb) or the worker dies, every candidate gets the same `policy error` verdict,
+ * so the plan fails closed and the main thread never waits on the policy's code.
  */
 export async function createPolicyEngine(options: {
   bundle: string;
   wasm: Uint8Array;
   data: Record<string, unknown>;
+  budget?: PolicyBudget;
 }): Promise<PolicyEngine> {
   const { bundle, wasm, data } = options;
+  const budget = options.budget ?? DEFAULT_POLICY_BUDGET;
+  const cannotLoad = (why: string, cause?: unknown) =>
+    new SnapgateError("PolicyFailed", `policy ${bundle}: cannot load: ${why}`, [], cause);
   let module: WebAssembly.Module;
-  let current: Instance;
-  let spare: Instance | null;
   try {
     module = await compileOnce(wasm);
-    [current, spare] = await Promise.all([instantiate(module, data), instantiate(module, data)]);
   } catch (err) {
-    throw new SnapgateError(
-      "PolicyFailed",
-      `policy ${bundle}: cannot load: ${messageOf(err)}`,
-      [],
-      err,
-    );
+    throw cannotLoad(messageOf(err), err);
   }
-
-  let refilling = false;
-  const refillSpare = (): void => {
-    if (refilling) return;
-    refilling = true;
-    instantiate(module, data)
-      .then((fresh) => {
-        spare = fresh;
-      })
-      // the module loaded before, so this is out of memory or similar: keep the current one
-      .catch(() => undefined)
-      .finally(() => {
-        refilling = false;
-      });
-  };
+  const check = await runPolicyJob(jobFor(module, data, []), budget);
+  if (!check.ok) throw cannotLoad(check.error);
+  let memoryBytes = check.memoryBytes;
 
   const digest = sha256(Buffer.concat([wasm, Buffer.from(canonicalJson(data), "utf8")]));
 
   return {
     bundle,
     digest,
-    evaluate(input: PolicyInput): PolicyEvaluation {
-      let resultSet: unknown;
-      try {
-        resultSet = current.policy.evaluate(input, current.entrypoint);
-      } catch (err) {
-        if (spare) {
-          current = spare;
-          spare = null;
-        }
-        refillSpare();
-        return policyErrorVerdict(messageOf(err));
+    async evaluateAll(inputs: readonly PolicyInput[]): Promise<PolicyEvaluation[]> {
+      if (inputs.length === 0) return [];
+      const reply = await runPolicyJob(jobFor(module, data, inputs), budget);
+      if (!reply.ok) {
+        const verdict = policyErrorVerdict(
+          `${reply.error}; every candidate of this plan is blocked`,
+        );
+        return inputs.map(() => verdict);
       }
-      return verdictFromResultSet(resultSet);
+      memoryBytes = reply.memoryBytes;
+      return inputs.map((_, i) => {
+        const result = reply.results[i];
+        if (result === undefined) return policyErrorVerdict("the policy worker gave no result");
+        return "error" in result
+          ? policyErrorVerdict(result.error)
+          : verdictFromResultSet(result.resultSet);
+      });
     },
     memoryBytes(): number {
-      return current.policy.mem.buffer.byteLength;
+      return memoryBytes;
     },
   };
 }

@@ -12,3 +12,9 @@ export {
   type PolicyEvaluation,
   type PolicySource,
 } from "./types.js";
+export {
+  DEFAULT_POLICY_BUDGET,
+  type PolicyBudget,
+  policyBudgetFromEnv,
+  stopPolicyWorkers,
+} from "./worker-run.js";

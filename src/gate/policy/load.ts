@@ -1,10 +1,16 @@
 import { createHash } from "node:crypto";
-import { existsSync, realpathSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join } from "node:path";
 import { messageOf, SnapgateError } from "../../core/errors.js";
 import { PACKAGE_ROOT } from "../../core/package-root.js";
-import { BundleFormatError, bundleFilesFrom, readTarGz } from "./bundle-archive.js";
+import { readBoundedBytes, resolveInside } from "../../core/untrusted-file.js";
+import {
+  BundleFormatError,
+  bundleFilesFrom,
+  MAX_BUNDLE_BYTES,
+  readTarGz,
+} from "./bundle-archive.js";
 import { mergePolicyData } from "./data-merge.js";
 import { createPolicyEngine } from "./engine.js";
 import { compileRegoDir, findOpa } from "./rego-compile.js";
@@ -19,12 +25,19 @@ function policyFailed(label: string, message: string, cause?: unknown): Snapgate
   return new SnapgateError("PolicyFailed", `policy ${label}: ${message}`, [], cause);
 }
 
+/** A bundle file read bounded (a regular file, at most MAX_BUNDLE_BYTES); `label` names it. */
+async function readBundleFile(file: string, label: string): Promise<Buffer> {
+  const read = await readBoundedBytes(file, { maxBytes: MAX_BUNDLE_BYTES });
+  if (!read.ok) throw policyFailed(label, read.problem.message);
+  return read.bytes;
+}
+
 /** The files of an extracted bundle directory (policy.wasm, data.json, .manifest). */
-async function readBundleDir(dir: string): Promise<Map<string, Buffer>> {
+async function readBundleDir(dir: string, label: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const name of BUNDLE_DIR_FILES) {
     const path = join(dir, name);
-    if (existsSync(path)) files.set(name, await readFile(path));
+    if (existsSync(path)) files.set(name, await readBundleFile(path, `${label}/${name}`));
   }
   return files;
 }
@@ -40,7 +53,7 @@ async function loadBuiltin(): Promise<BundleFiles> {
   let files: Map<string, Buffer>;
   try {
     manifest = JSON.parse(await readFile(join(BUILTIN_BUNDLE_DIR, "manifest.json"), "utf8"));
-    files = await readBundleDir(BUILTIN_BUNDLE_DIR);
+    files = await readBundleDir(BUILTIN_BUNDLE_DIR, label);
   } catch (err) {
     throw policyFailed(label, `cannot read ${BUILTIN_BUNDLE_DIR}: ${messageOf(err)}`, err);
   }
@@ -57,22 +70,15 @@ async function loadBuiltin(): Promise<BundleFiles> {
 }
 
 /** repoDir/relPath, refusing anything that resolves (also through symlinks) outside repoDir. */
-function resolveInsideRepo(repoDir: string, relPath: string): string {
-  const inside = (root: string, path: string): boolean => {
-    const rel = relative(root, path);
-    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-  };
-  const root = resolve(repoDir);
-  const target = resolve(root, relPath);
-  if (isAbsolute(relPath) || !inside(root, target)) {
-    throw policyFailed(relPath, "the policy bundle path must stay inside the repository");
-  }
-  if (!existsSync(target))
-    throw policyFailed(relPath, "no such file or directory in the repository");
-  if (!inside(realpathSync(root), realpathSync(target))) {
-    throw policyFailed(relPath, "the policy bundle path must stay inside the repository");
-  }
-  return target;
+async function resolveInsideRepo(repoDir: string, relPath: string): Promise<string> {
+  const resolved = await resolveInside(repoDir, relPath);
+  if (resolved.ok) return resolved.real;
+  throw policyFailed(
+    relPath,
+    resolved.problem.kind === "missing"
+      ? "no such file or directory in the repository"
+      : "the policy bundle path must stay inside the repository",
+  );
 }
 
 /**
@@ -84,11 +90,13 @@ async function loadRepoPath(
   relPath: string,
   options: LoadPolicyOptions,
 ): Promise<BundleFiles> {
-  const target = resolveInsideRepo(repoDir, relPath);
+  const target = await resolveInsideRepo(repoDir, relPath);
   try {
-    if (statSync(target).isFile()) return bundleFilesFrom(await readTarGz(await readFile(target)));
+    if (!statSync(target).isDirectory()) {
+      return bundleFilesFrom(await readTarGz(await readBundleFile(target, relPath)));
+    }
     if (existsSync(join(target, "policy.wasm")))
-      return bundleFilesFrom(await readBundleDir(target));
+      return bundleFilesFrom(await readBundleDir(target, relPath));
     const opa = options.opaPath === undefined ? findOpa(PACKAGE_ROOT) : options.opaPath;
     if (!opa) {
       throw policyFailed(
@@ -128,5 +136,6 @@ export async function loadPolicyBundle(
     bundle: source.kind === "builtin" ? "builtin" : source.relPath,
     wasm: files.wasm,
     data: mergePolicyData(files.data, dataOverride),
+    ...(options.budget ? { budget: options.budget } : {}),
   });
 }

@@ -1,4 +1,5 @@
 import type { PolicyInput, PolicyVerdict } from "../../core/model.js";
+import type { PolicyBudget } from "./worker-run.js";
 
 /** The entrypoint every policy bundle must provide. */
 export const POLICY_ENTRYPOINT = "snapgate/deletion";
@@ -20,9 +21,12 @@ export interface PolicyEngine {
   readonly bundle: string;
   /** `sha256:<hex>` of policy.wasm followed by the canonical JSON of the data set */
   readonly digest: string;
-  /** Never throws; messages sorted. */
-  evaluate(input: PolicyInput): PolicyEvaluation;
-  /** Current size of the wasm linear memory, in bytes (for benchmarks and diagnostics). */
+  /**
+   * One verdict per input, in order, from one worker round-trip under the policy's budget.
+   * Never rejects: a failure is a `policy error` verdict; messages sorted.
+   */
+  evaluateAll(inputs: readonly PolicyInput[]): Promise<PolicyEvaluation[]>;
+  /** Size of the wasm linear memory after the last evaluation, in bytes (for benchmarks). */
   memoryBytes(): number;
 }
 
@@ -32,6 +36,8 @@ export interface LoadPolicyOptions {
    * .tools/bin/opa in the snapgate package. Null: no opa available.
    */
   opaPath?: string | null;
+  /** time and heap for the policy's worker; default DEFAULT_POLICY_BUDGET */
+  budget?: PolicyBudget;
 }
 
 /** What a bundle provides before it is instantiated. */
