@@ -1,16 +1,21 @@
 /**
- * Lists every disk snapshot and disk in the configured regions, all regions
+ * Lists every disk snapshot and disk (and, when asked, every instance) in the
+ * configured regions, all regions
  * concurrently (bounded). Complete or nothing: a region that fails makes the
  * whole listing fail, naming the region and the exception — a plan is never
  * computed from partial data.
  */
-import { GetDiskSnapshotsCommand, GetDisksCommand } from "@aws-sdk/client-lightsail";
+import {
+  GetDiskSnapshotsCommand,
+  GetDisksCommand,
+  GetInstancesCommand,
+} from "@aws-sdk/client-lightsail";
 import { SnapgateError } from "../core/errors.js";
 import { mapBounded } from "../core/map-bounded.js";
-import type { Inventory, LiveDisk, LiveSnapshot } from "../core/model.js";
+import type { Inventory, LiveDisk, LiveInstance, LiveSnapshot } from "../core/model.js";
 import { classifyError, describeError } from "./classify.js";
 import type { ClientFactory } from "./client.js";
-import { toLiveDisk, toLiveSnapshot } from "./normalize.js";
+import { toLiveDisk, toLiveInstance, toLiveSnapshot } from "./normalize.js";
 
 const MAX_PAGES = 100_000;
 
@@ -54,7 +59,27 @@ export async function listDisks(clients: ClientFactory, region: string): Promise
   });
 }
 
-async function listRegion(clients: ClientFactory, region: string) {
+export async function listInstances(
+  clients: ClientFactory,
+  region: string,
+): Promise<LiveInstance[]> {
+  const client = clients(region);
+  return paginate(async (pageToken) => {
+    const out = await client.send(new GetInstancesCommand({ pageToken }));
+    return {
+      items: (out.instances ?? []).map((i) => toLiveInstance(region, i)),
+      next: out.nextPageToken,
+    };
+  });
+}
+
+export interface InventoryOptions {
+  /** also list instances (GetInstances): freshness covers them, and finds orphaned ones */
+  instances?: boolean;
+  concurrency?: number;
+}
+
+async function listRegion(clients: ClientFactory, region: string, withInstances: boolean) {
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
@@ -68,22 +93,27 @@ async function listRegion(clients: ClientFactory, region: string) {
       );
     }
   };
-  const [snapshots, disks] = await Promise.all([
+  const [snapshots, disks, instances] = await Promise.all([
     step("GetDiskSnapshots", () => listSnapshots(clients, region)),
     step("GetDisks", () => listDisks(clients, region)),
+    withInstances ? step("GetInstances", () => listInstances(clients, region)) : undefined,
   ]);
-  return { snapshots, disks };
+  return { snapshots, disks, instances };
 }
 
 export async function listInventory(
   clients: ClientFactory,
   regions: readonly string[],
-  concurrency = 16,
+  options: InventoryOptions = {},
 ): Promise<Inventory> {
-  const perRegion = await mapBounded(regions, concurrency, (r) => listRegion(clients, r));
+  const withInstances = options.instances === true;
+  const perRegion = await mapBounded(regions, options.concurrency ?? 16, (r) =>
+    listRegion(clients, r, withInstances),
+  );
   return {
     regions: [...regions],
     snapshots: perRegion.flatMap((r) => r.snapshots),
     disks: perRegion.flatMap((r) => r.disks),
+    ...(withInstances ? { instances: perRegion.flatMap((r) => r.instances ?? []) } : {}),
   };
 }

@@ -74,7 +74,10 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
     // The policy loads before anything is listed: bad input contacts nothing.
     const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
     const inventory = await steps.run("list-live", () =>
-      listInventory(req.clients, desired.spec.regions),
+      // Instances only when freshness asks: GetInstances is one more permission to grant.
+      listInventory(req.clients, desired.spec.regions, {
+        instances: desired.spec.freshness !== undefined || desiresSetFreshness(desired),
+      }),
     );
     assertAccount(desired, inventory);
     const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
@@ -120,6 +123,10 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   } finally {
     await checkout.release();
   }
+}
+
+function desiresSetFreshness(desired: DesiredState): boolean {
+  return desired.sets.some((set) => set.freshness !== undefined);
 }
 
 /** Refuse to act at all when live ARNs belong to another account than spec.account. */
