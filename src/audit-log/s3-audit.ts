@@ -22,7 +22,14 @@ import { Batcher } from "../core/batcher.js";
 import { SnapgateError } from "../core/errors.js";
 import { contentMd5, isConditionFailed, isNoSuchKey } from "../state/s3-client.js";
 import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
-import { type AuditEventType, type AuditRecord, GENESIS, recordHash } from "./log.js";
+import {
+  type AuditEventType,
+  type AuditReader,
+  type AuditRecord,
+  GENESIS,
+  parseRecords,
+  recordHash,
+} from "./log.js";
 import { type OpenIntent, trackIntent } from "./verify.js";
 
 export const AUDIT_SEGMENTS_DIR = "audit/segments";
@@ -56,7 +63,7 @@ export interface AuditAppender {
   appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]>;
 }
 
-export class S3AuditLog implements AuditAppender {
+export class S3AuditLog implements AuditAppender, AuditReader {
   private readonly batcher = new Batcher<PendingEvent, AuditRecord>((events) => this.write(events));
   /** the tail as this process last wrote or read it; re-read when a create loses a race */
   private tail: AuditHead | undefined;
@@ -87,6 +94,16 @@ export class S3AuditLog implements AuditAppender {
   /** Appends several events in order, in one segment when they arrive in one tick. */
   appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]> {
     return Promise.all(events.map((e) => this.batcher.push(e)));
+  }
+
+  /** Every record of every segment, oldest first (segments are whole: never torn). */
+  async readRecords(): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    for (const key of await listSegments(this.store)) {
+      const seg = await readSegment(this.store, key);
+      if (seg) out.push(...parseRecords(`${seg.text.replace(/\n?$/, "\n")}`));
+    }
+    return out;
   }
 
   private async write(events: readonly PendingEvent[]): Promise<AuditRecord[]> {

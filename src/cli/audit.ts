@@ -1,6 +1,8 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
+import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
 import { buildComplianceReport } from "../compliance/compliance.js";
+import { freshnessLines } from "../compliance/report-freshness-text.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
 import { parseReportFormats, writeReports } from "../compliance/write-reports.js";
 import { createLogger } from "../core/logger.js";
@@ -52,9 +54,14 @@ export function registerAuditCommand(program: Command): void {
       log: createLogger(),
       onWarning: printWarning,
     });
-    const report = buildComplianceReport({ ...outcome, nowMs });
-    const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];
     const { audit } = resolveState(flags);
+    // What earlier audits and plans saw, read before this audit records its own view.
+    const history = await readInventoryHistory(audit);
+    const report = buildComplianceReport({ ...outcome, nowMs, history });
+    const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];
+    await recordInventory(audit, "audit", report.regions, outcome.diff.inScope, {
+      planDigest: report.planDigest,
+    });
     await audit.append("audit-run", {
       commit: report.source.commit,
       ref: report.source.ref,
@@ -67,12 +74,15 @@ export function registerAuditCommand(program: Command): void {
       counts: report.summary.classes,
       missing: report.summary.missing,
       warnings: report.summary.warnings,
+      freshness: report.freshness?.counts ?? null,
+      deletedOutside: report.deletedOutside.map((d) => d.arn),
       reports: written,
     });
     const c = report.summary.classes;
     const lines = [
       `snapgate audit of ${report.source.repo} @ ${report.source.ref} (${report.source.commit.slice(0, 12)}): ${report.compliant ? "COMPLIANT" : "NOT COMPLIANT"}`,
       `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
+      ...freshnessLines(report),
       ...written.map((f) => `  wrote ${f}`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);

@@ -7,17 +7,20 @@
 
 import type { Logger } from "pino";
 import type { ApplyResult } from "../apply/execute.js";
+import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
 import type { AuditLog } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
+import { findDeletedOutside } from "../compliance/deleted-outside.js";
+import { buildFreshness } from "../compliance/freshness.js";
 import { messageOf, reasonOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode } from "../core/outcome.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
 import { runApply } from "./apply-plan.js";
-import { makePlan } from "./plan-pipeline.js";
+import { makePlan, type PlanOutcome } from "./plan-pipeline.js";
 import { type StepName, StepRunner } from "./steps.js";
-import type { ReconcileResult, ReconcileTrigger } from "./types.js";
+import type { FreshnessObservation, ReconcileResult, ReconcileTrigger } from "./types.js";
 
 export interface ReconcileOptions {
   repo: string;
@@ -103,6 +106,7 @@ export async function reconcileOnce(
     const { plan, desired } = outcome;
     commit = plan.source.commit;
     await recordPlan(opts.audit, plan, { trigger });
+    const freshness = await observeFreshness(opts.audit, outcome, now());
     let decision = decideAutoApply(
       opts.branch,
       desired.spec,
@@ -180,6 +184,7 @@ export async function reconcileOnce(
           }
         : {}),
       blocks: blockCounts(plan),
+      freshness,
       commitTime: outcome.checkout.committedAt,
       ...(applied?.aborted ? { error: applied.aborted } : {}),
       outcome: { kind: outcomeKindOf(reason), reason, steps: steps.records },
@@ -199,6 +204,33 @@ export async function reconcileOnce(
       outcome: { kind, reason, ...(step ? { step } : {}), steps: steps.records },
     };
   }
+}
+
+/**
+ * Freshness for monitoring: each covered source's status and newest age, and
+ * the snapshots gone since the previous record without a delete-result; then
+ * this plan's in-scope inventory is recorded for the next comparison.
+ */
+async function observeFreshness(
+  audit: AuditLog,
+  outcome: PlanOutcome,
+  nowMs: number,
+): Promise<FreshnessObservation> {
+  const { plan, desired, inventory, diff } = outcome;
+  const history = await readInventoryHistory(audit, { window: "last-record" });
+  const deletedOutside = findDeletedOutside(history, inventory);
+  await recordInventory(audit, "plan", plan.regions, diff.inScope, { planDigest: plan.digest });
+  const section = buildFreshness(desired, inventory, diff, nowMs);
+  return {
+    sources: (section?.sources ?? []).map((s) => ({
+      region: s.region,
+      kind: s.kind,
+      source: s.source,
+      status: s.status,
+      newestAgeSeconds: s.newest?.ageSeconds ?? null,
+    })),
+    deletedOutside: deletedOutside.length,
+  };
 }
 
 /** A Lightsail error while listing is the listing's failure: it is retried soon. */
