@@ -21,13 +21,14 @@ export function registerIamPolicyCommand(program: Command): void {
         cacheDir: cacheDirFor(flags),
       });
       try {
-        const { spec } = await loadDesiredFromDir(checkout.dir);
+        const { spec, sets } = await loadDesiredFromDir(checkout.dir);
         const policy = generateIamPolicy({
           account: spec.account,
           regions: spec.regions,
           scope: spec.scope,
           protect: spec.protect,
           access: spec.access,
+          listsInstances: spec.freshness !== undefined || sets.some((s) => s.freshness),
         });
         process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
         if (spec.scope.namePattern !== undefined) {
