@@ -3,7 +3,10 @@
  * history the next audit compares with. An `inventory` record carries the
  * list as compact [region, name, arn] rows and an order-independent digest,
  * so two runs that saw the same snapshots are easy to tell apart from two
- * that did not.
+ * that did not. A writer that knows the previous record (serve, which reads
+ * the history on every reconcile) writes only the digest and `sameAs: <seq>`
+ * when nothing changed, so a daemon planning every few minutes does not copy
+ * the same list into the log each time.
  *
  * The window an audit compares with: every inventory record since (and
  * including) the previous audit's, so each deletion is reported by exactly one
@@ -29,23 +32,23 @@ export async function recordInventory(
   regions: readonly string[],
   inScope: readonly SeenSnapshot[],
   extra: Record<string, unknown> = {},
+  previous?: InventoryHistory["last"],
 ): Promise<void> {
+  const digest = inventoryDigest(inScope);
+  const base = { ...extra, by, regions: [...regions], count: inScope.length, digest };
+  if (previous !== undefined && previous.digest === digest) {
+    await audit.append("inventory", { ...base, sameAs: previous.listSeq });
+    return;
+  }
   const rows = [...inScope]
     .map((s) => [s.region, s.name, s.arn] as const)
     .sort((a, b) => (a.join("\u0000") < b.join("\u0000") ? -1 : 1));
-  await audit.append("inventory", {
-    ...extra,
-    by,
-    regions: [...regions],
-    count: rows.length,
-    digest: inventoryDigest(inScope),
-    snapshots: rows,
-  });
+  await audit.append("inventory", { ...base, snapshots: rows });
 }
 
 /**
- * What an audit compares with. `forServe`: a reconcile compares with the last
- * inventory record only (each deletion counted once by the daemon).
+ * What an audit compares with. `last-record`: serve's reconcile compares with
+ * the newest inventory record only (each deletion counted once by the daemon).
  */
 export async function readInventoryHistory(
   reader: AuditReader,
@@ -64,11 +67,18 @@ export async function readInventoryHistory(
       }
     }
   }
+  // A `sameAs` record lists what the record it names lists.
+  const lists = new Map<number, { seq: number; rows: InventoryRecord["snapshots"] }>();
+  const listOf = (r: InventoryRecord) =>
+    r.snapshots !== undefined
+      ? { seq: r.seq, rows: r.snapshots }
+      : (lists.get(r.sameAs ?? -1) ?? { seq: r.seq, rows: [] });
+  for (const r of inventories) lists.set(r.seq, listOf(r));
   const seen = new Map<string, SightedSnapshot>();
   const regions = new Set<string>();
   for (const r of inventories.slice(start)) {
     for (const region of r.regions) regions.add(region);
-    for (const row of r.snapshots) {
+    for (const row of lists.get(r.seq)?.rows ?? []) {
       const [region, name, arn] = row;
       seen.set(arn, { region, name, arn, lastSeen: r.time, lastSeenBy: r.by });
     }
@@ -79,14 +89,25 @@ export async function readInventoryHistory(
     if (typeof r.arn === "string" && typeof r.outcome === "string" && GONE_OUTCOMES.has(r.outcome))
       deletedBySnapgate.add(r.arn);
   }
-  return { seen: [...seen.values()], deletedBySnapgate, regions: [...regions] };
+  const newest = inventories.at(-1);
+  return {
+    seen: [...seen.values()],
+    deletedBySnapgate,
+    regions: [...regions],
+    ...(newest && typeof newest.digest === "string"
+      ? { last: { digest: newest.digest, listSeq: lists.get(newest.seq)?.seq ?? newest.seq } }
+      : {}),
+  };
 }
 
 interface InventoryRecord extends AuditRecord {
   type: "inventory";
   by: InventoryRun;
   regions: string[];
-  snapshots: [string, string, string][];
+  digest?: string;
+  /** absent when `sameAs` names the record holding the same list */
+  snapshots?: [string, string, string][];
+  sameAs?: number;
 }
 
 function isInventoryRecord(r: AuditRecord): r is InventoryRecord {
@@ -94,6 +115,6 @@ function isInventoryRecord(r: AuditRecord): r is InventoryRecord {
     r.type === "inventory" &&
     (r.by === "audit" || r.by === "plan") &&
     Array.isArray(r.regions) &&
-    Array.isArray(r.snapshots)
+    (Array.isArray(r.snapshots) || typeof r.sameAs === "number")
   );
 }

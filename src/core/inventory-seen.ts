@@ -29,6 +29,8 @@ export interface InventoryHistory {
   deletedBySnapgate: ReadonlySet<string>;
   /** regions listed by those runs: a snapshot is "gone" only from a region listed now */
   regions?: readonly string[];
+  /** the newest inventory record: its digest, and the seq of the record holding its list */
+  last?: { digest: string; listSeq: number };
 }
 
 /** The empty history: a first audit has nothing to compare with. */

@@ -219,7 +219,14 @@ async function observeFreshness(
   const { plan, desired, inventory, diff } = outcome;
   const history = await readInventoryHistory(audit, { window: "last-record" });
   const deletedOutside = findDeletedOutside(history, inventory);
-  await recordInventory(audit, "plan", plan.regions, diff.inScope, { planDigest: plan.digest });
+  await recordInventory(
+    audit,
+    "plan",
+    plan.regions,
+    diff.inScope,
+    { planDigest: plan.digest },
+    history.last,
+  );
   const section = buildFreshness(desired, inventory, diff, nowMs);
   return {
     sources: (section?.sources ?? []).map((s) => ({
@@ -230,6 +237,7 @@ async function observeFreshness(
       newestAgeSeconds: s.newest?.ageSeconds ?? null,
     })),
     deletedOutside: deletedOutside.length,
+    deleted: deletedOutside,
   };
 }
 

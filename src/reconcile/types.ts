@@ -47,6 +47,8 @@ export interface FreshnessObservation {
   }[];
   /** in-scope snapshots gone since the previous record without a delete-result of snapgate's */
   deletedOutside: number;
+  /** those snapshots, for notifications */
+  deleted?: readonly { region: string; name: string; arn: string; lastSeen: string }[];
 }
 
 export interface ReconcileResult {
