@@ -86,7 +86,7 @@ describe("examples/prometheus alert rules", () => {
     const check = await promtool(["check", "rules", "snapgate-alerts.yaml"]);
     expect(check.out).toContain("SUCCESS: 5 rules found");
     expect(check.code).toBe(0);
-    const test = await promtool(["test", "rules", "snapgate-alerts.test.yaml"]);
+    const test = await promtool(["test", "rules", "snapgate-alerts-cases.yaml"]);
     expect(test.out).toContain("SUCCESS");
     expect(test.code).toBe(0);
   });
