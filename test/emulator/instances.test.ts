@@ -4,6 +4,10 @@
  * sample, pages with an opaque token left out on the last page, and
  * CreateDiskSnapshot with instanceName (fromInstanceName, two operations).
  */
+
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   CreateDiskSnapshotCommand,
   GetDiskSnapshotCommand,
@@ -13,6 +17,7 @@ import {
   NotFoundException,
 } from "@aws-sdk/client-lightsail";
 import { describe, expect, it } from "vitest";
+import { startEmulator } from "../../src/emulator/index.js";
 import { listInstances, listInventory } from "../../src/lightsail/inventory.js";
 import { lightsail, rawCall, rejection, useEmulators } from "./helpers.js";
 
@@ -188,5 +193,31 @@ describe("CreateDiskSnapshot with instanceName", () => {
     const [instance] = (await client.send(new GetInstancesCommand({}))).instances!;
     const snap = await client.send(new GetDiskSnapshotCommand({ diskSnapshotName: "app-1-old" }));
     expect(snap.diskSnapshot?.fromInstanceArn).toBe(instance?.arn);
+  });
+});
+
+describe("instances in the state file", () => {
+  it("survive a restart with their ARNs (the state file wins over the seed)", async () => {
+    const statePath = path.join(
+      await mkdtemp(path.join(tmpdir(), "snapgate-emu-inst-")),
+      "state.json",
+    );
+    const first = await startEmulator({
+      statePath,
+      seed: { regions: { "us-east-1": { instances: [{ name: "app-1", tags: { a: "b" } }] } } },
+    });
+    const before = (await lightsail(first).send(new GetInstancesCommand({}))).instances!;
+    await first.flush();
+    await first.close();
+    // the seed names no instance now: the state file wins
+    const second = await startEmulator({ statePath, seed: { regions: { "us-east-1": {} } } });
+    try {
+      const after = (await lightsail(second).send(new GetInstancesCommand({}))).instances!;
+      expect(after.map((i) => [i.name, i.arn, i.tags])).toEqual(
+        before.map((i) => [i.name, i.arn, i.tags]),
+      );
+    } finally {
+      await second.close();
+    }
   });
 });
