@@ -205,6 +205,21 @@ describe("audit: freshness, coverage and deletions outside snapgate", () => {
     expect(a.stderr).toBe("");
     expect(a.code).toBe(4);
     expect(a.stdout).toContain("NOT COMPLIANT");
+    // the console names each finding, failing ones first
+    const findings = a.stdout.split("\n").filter((l) => /^ {2}(FAIL|note) /.test(l));
+    expect(findings).toEqual([
+      "  FAIL none: disk us-east-1/cache-data: no completed snapshot (maxAge 26h)",
+      expect.stringMatching(
+        /^ {2}FAIL stale: disk us-east-1\/db-data: newest completed snapshot db-old is 30h( \d+m)? old \(maxAge 26h\)$/,
+      ),
+      expect.stringMatching(
+        /^ {2}FAIL deleted-outside: snapshot us-east-1\/web-0 was deleted outside snapgate \(last seen \S+ by audit\)$/,
+      ),
+      "  note orphaned: disk us-east-1/old-box no longer exists; 1 in-scope snapshot(s) remain",
+    ]);
+    expect(a.stdout).toContain(
+      "  4 covered sources: 2 ok, 0 warn, 1 stale, 1 none; 1 orphaned, 1 snapshots in error state",
+    );
 
     // report.json
     const f = a.json.freshness!;
