@@ -10,6 +10,7 @@
  */
 import path from "node:path";
 import type { ApplyResult } from "./apply/execute.js";
+import { recordInventory } from "./audit-log/inventory-events.js";
 import { AuditLog } from "./audit-log/log.js";
 import { recordPlan } from "./audit-log/plan-events.js";
 import type { Plan } from "./core/model.js";
@@ -84,7 +85,7 @@ function stateOf(options: RunOptions): {
  */
 export async function makePlan(options: PlanOptions): Promise<Plan> {
   const { cacheDir, audit } = stateOf(options);
-  const { plan } = await runPlanPipeline({
+  const { plan, diff } = await runPlanPipeline({
     repo: options.repo,
     ref: options.ref,
     base: options.base,
@@ -93,6 +94,8 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     nowMs: options.nowMs,
   });
   await recordPlan(audit, plan, { trigger: { kind: "api" } });
+  // What this plan saw in scope: the next audit finds snapshots deleted outside snapgate.
+  await recordInventory(audit, "plan", plan.regions, diff.inScope, { planDigest: plan.digest });
   return plan;
 }
 

@@ -25,7 +25,8 @@ export type AuditEventType =
   | "audit-run"
   | "audit-repair"
   | "reconcile"
-  | "notification";
+  | "notification"
+  | "inventory";
 
 export interface AuditRecord {
   seq: number;
@@ -119,7 +120,23 @@ export interface AuditAppender {
   appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]>;
 }
 
-export class AuditLog implements AuditAppender {
+/** Reading an audit log back, local or on S3: every complete record, oldest first. */
+export interface AuditReader {
+  readRecords(): Promise<AuditRecord[]>;
+}
+
+/** Complete JSON lines of a log's text; a torn last line (a crash mid-write) is left out. */
+export function parseRecords(text: string): AuditRecord[] {
+  const lines = text.split("\n");
+  // The last element is "" after a final newline, or a partial line that was never acknowledged.
+  lines.pop();
+  return lines.filter((l) => l !== "").map((l) => JSON.parse(l) as AuditRecord);
+}
+
+/** A log to write and read back (the audit and serve paths compare with earlier runs). */
+export type AuditStore = AuditAppender & AuditReader;
+
+export class AuditLog implements AuditAppender, AuditReader {
   /** Concurrent appends are written together: one lock, one write, one fsync. */
   private readonly batcher = new Batcher<PendingEvent, AuditRecord>((events) => this.write(events));
 
@@ -137,6 +154,25 @@ export class AuditLog implements AuditAppender {
   /** Appends several events in order (e.g. a plan's decisions); resolves once all are on disk. */
   appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]> {
     return Promise.all(events.map((e) => this.batcher.push(e)));
+  }
+
+  /** Every complete record; none when the log does not exist yet. */
+  async readRecords(): Promise<AuditRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+    try {
+      return parseRecords(text);
+    } catch {
+      throw new SnapgateError(
+        "Refused",
+        `${this.file}: an audit record is not valid JSON (the log was edited or corrupted); run \`snapgate audit-log verify ${this.file}\``,
+      );
+    }
   }
 
   private async write(events: readonly PendingEvent[]): Promise<AuditRecord[]> {

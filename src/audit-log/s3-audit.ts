@@ -25,9 +25,11 @@ import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/stor
 import {
   type AuditAppender,
   type AuditEventType,
+  type AuditReader,
   type AuditRecord,
   GENESIS,
   type PendingEvent,
+  parseRecords,
   recordHash,
 } from "./log.js";
 import { type OpenIntent, trackIntent } from "./verify.js";
@@ -57,7 +59,7 @@ const EMPTY: AuditHead = { segment: 0, seq: 0, hash: GENESIS };
 
 export type { AuditAppender };
 
-export class S3AuditLog implements AuditAppender {
+export class S3AuditLog implements AuditAppender, AuditReader {
   private readonly batcher = new Batcher<PendingEvent, AuditRecord>((events) => this.write(events));
   /** the tail as this process last wrote or read it; re-read when a create loses a race */
   private tail: AuditHead | undefined;
@@ -88,6 +90,16 @@ export class S3AuditLog implements AuditAppender {
   /** Appends several events in order, in one segment when they arrive in one tick. */
   appendMany(events: readonly PendingEvent[]): Promise<AuditRecord[]> {
     return Promise.all(events.map((e) => this.batcher.push(e)));
+  }
+
+  /** Every record of every segment, oldest first (segments are whole: never torn). */
+  async readRecords(): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    for (const key of await listSegments(this.store)) {
+      const seg = await readSegment(this.store, key);
+      if (seg) out.push(...parseRecords(`${seg.text.replace(/\n?$/, "\n")}`));
+    }
+    return out;
   }
 
   private async write(events: readonly PendingEvent[]): Promise<AuditRecord[]> {

@@ -1,6 +1,8 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
-import { buildComplianceReport } from "../compliance/compliance.js";
+import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
+import { buildComplianceReport, type ComplianceReport } from "../compliance/compliance.js";
+import { freshnessLines } from "../compliance/report-freshness-text.js";
 import { renderReportJson } from "../compliance/report-json.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
 import { failingLines } from "../compliance/report-text.js";
@@ -12,7 +14,7 @@ import {
 import { SnapgateError } from "../core/errors.js";
 import { createLogger } from "../core/logger.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
-import { complianceEvents } from "../notify/index.js";
+import { complianceEvents, findingsToEvents } from "../notify/index.js";
 import { makePlan } from "../reconcile/plan-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import {
@@ -70,8 +72,13 @@ export function registerAuditCommand(program: Command): void {
       log: createLogger(),
       onWarning: printWarning,
     });
-    const report = buildComplianceReport({ ...outcome, nowMs });
+    // What earlier audits and plans saw, read before this audit records its own view.
+    const history = await readInventoryHistory(audit);
+    const report = buildComplianceReport({ ...outcome, nowMs, history });
     const written = flags.reportDir ? await writeReports(flags.reportDir, report, formats) : [];
+    await recordInventory(audit, "audit", report.regions, outcome.diff.inScope, {
+      planDigest: report.planDigest,
+    });
     await audit.append("audit-run", {
       commit: report.source.commit,
       ref: report.source.ref,
@@ -84,6 +91,8 @@ export function registerAuditCommand(program: Command): void {
       counts: report.summary.classes,
       missing: report.summary.missing,
       warnings: report.summary.warnings,
+      freshness: report.freshness?.counts ?? null,
+      deletedOutside: report.deletedOutside.map((d) => d.arn),
       reports: written,
     });
     const c = report.summary.classes;
@@ -91,6 +100,7 @@ export function registerAuditCommand(program: Command): void {
       `snapgate audit of ${report.source.repo} @ ${report.source.ref} (${report.source.commit.slice(0, 12)}): ${report.compliant ? "COMPLIANT" : "NOT COMPLIANT"}`,
       `  ${report.summary.live} live snapshots: ${c.desired} desired, ${c["would-delete"]} would be deleted, ${c.blocked} blocked, ${c.protected} protected, ${c.held} held, ${c["out-of-scope"]} out of scope; ${report.summary.missing} missing, ${report.summary.warnings} warnings`,
       ...failingLines(report),
+      ...freshnessLines(report),
       ...written.map((f) => `  wrote ${f}`),
     ];
     // Without a directory, `--format json` alone is report.json on stdout (and nothing else).
@@ -101,7 +111,10 @@ export function registerAuditCommand(program: Command): void {
       process.stdout.write(`\n${renderReportMarkdown(report)}`);
     if (notifyFlags) {
       await notifyAndWait(
-        complianceEvents(report),
+        [
+          ...complianceEvents(report),
+          ...findingsToEvents(report.source, freshnessFindings(report)),
+        ],
         { flags: notifyFlags, repo: outcome.desired.spec.notifications ?? [] },
         audit,
       );
@@ -126,4 +139,20 @@ function refuseFilesWithoutDir(
     "BadInput",
     `--format ${formats.join(",")} writes report files: add --report-dir <dir> (without one, --format markdown or --format json prints that one report on stdout)`,
   );
+}
+
+/** The report's stale sources and unexplained deletions, as notifications describe them. */
+function freshnessFindings(report: ComplianceReport) {
+  return {
+    sources: (report.freshness?.sources ?? []).map((s) => ({
+      region: s.region,
+      kind: s.kind,
+      name: s.source,
+      status: s.status,
+      ageSeconds: s.newest?.ageSeconds ?? null,
+      newest: s.newest?.name ?? null,
+      maxAgeSeconds: s.window.maxAgeSeconds,
+    })),
+    deletedOutside: report.deletedOutside,
+  };
 }

@@ -37,13 +37,14 @@ export function registerIamPolicyCommand(program: Command): void {
         cacheDir: cacheDirFor(flags),
       });
       try {
-        const { spec } = await loadDesiredFromDir(checkout.dir);
+        const { spec, sets } = await loadDesiredFromDir(checkout.dir);
         const policy = generateIamPolicy({
           account: spec.account,
           regions: spec.regions,
           scope: spec.scope,
           protect: spec.protect,
           access: spec.access,
+          listsInstances: spec.freshness !== undefined || sets.some((s) => s.freshness),
         });
         // One document for the role: the Lightsail statements, then the state bucket's.
         const statements: IamStatement[] = [

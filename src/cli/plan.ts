@@ -1,6 +1,7 @@
 /** `snapgate plan`: dry run — desired vs live, guards, policies, access checks; never deletes. */
 import { appendFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { recordInventory } from "../audit-log/inventory-events.js";
 import { recordPlan } from "../audit-log/plan-events.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { messageOf, refused, SnapgateError } from "../core/errors.js";
@@ -82,6 +83,10 @@ export function registerPlanCommand(program: Command): void {
     const { plan, warnings } = outcome;
     await warnAboutWorkingTree(flags.repo, outcome);
     await recordPlan(audit, plan, { trigger: { kind: "cli" } });
+    // What this plan saw in scope: the next audit finds snapshots deleted outside snapgate.
+    await recordInventory(audit, "plan", plan.regions, outcome.diff.inScope, {
+      planDigest: plan.digest,
+    });
     if (flags.out) {
       const out = flags.out;
       await writeFileAtomic(out, serializePlan(plan)).catch((err: unknown) => {

@@ -5,7 +5,7 @@
  * cache is not state: it stays on local disk (see cacheDirFor).
  */
 import path from "node:path";
-import { type AuditAppender, AuditLog } from "../audit-log/log.js";
+import { AuditLog, type AuditStore } from "../audit-log/log.js";
 import { S3AuditLog } from "../audit-log/s3-audit.js";
 import { badInput } from "../core/errors.js";
 import type { S3LockOptions } from "../state/s3-lock.js";
@@ -27,7 +27,7 @@ export interface StateFlags {
 
 export interface ResolvedState {
   store: StateStore;
-  audit: AuditAppender;
+  audit: AuditStore;
   /** the S3 lock's lease (SNAPGATE_LOCK_LEASE_SECONDS); a directory's lock files have none */
   lockOptions: S3LockOptions;
 }
@@ -65,7 +65,7 @@ function lockOptionsOf(env = process.env): S3LockOptions {
 /** The store and the audit log (--audit-log puts it in a local file wherever the rest is). */
 export function resolveState(flags: StateFlags): ResolvedState {
   const store = stateStoreOf(flags);
-  const audit: AuditAppender = flags.auditLog
+  const audit: AuditStore = flags.auditLog
     ? new AuditLog(path.resolve(flags.auditLog))
     : store instanceof S3StateStore
       ? new S3AuditLog(store)

@@ -6,6 +6,8 @@
  * the verdicts the diff and the plan already made, and fails closed: an
  * in-scope snapshot the plan forgot to account for is reported as blocked.
  */
+
+import { type InventoryHistory, NO_HISTORY } from "../core/inventory-seen.js";
 import type {
   Block,
   DesiredState,
@@ -17,6 +19,8 @@ import type {
 } from "../core/model.js";
 import { byRegionAndName } from "../core/order.js";
 import { describeTagMatch, matchesTagsUnanimously } from "../core/tags.js";
+import { type DeletedOutside, findDeletedOutside } from "./deleted-outside.js";
+import { buildFreshness, type FreshnessSection, freshnessFailures } from "./freshness.js";
 import {
   desiredReportReasons,
   type KeptUnit,
@@ -24,7 +28,8 @@ import {
   keptUnit,
 } from "./kept-reasons.js";
 
-export const REPORT_SCHEMA_VERSION = 1 as const;
+/** 2: adds `freshness`, `deletedOutside` and each snapshot's `fromInstance` (docs/report-schema.md). */
+export const REPORT_SCHEMA_VERSION = 2 as const;
 
 export const SNAPSHOT_CLASSES = [
   "desired",
@@ -117,7 +122,11 @@ export interface ReportSummary {
 export interface ComplianceReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   generatedAt: string;
-  /** no would-delete, no blocked, no missing (held, protected and out-of-scope are fine) */
+  /**
+   * no would-delete, no blocked, no missing, no stale or uncovered (`none`) source and
+   * no snapshot deleted outside snapgate (held, protected, out-of-scope, warn and orphaned
+   * are fine)
+   */
   compliant: boolean;
   source: { repo: string; ref: string; commit: string };
   account: string;
@@ -129,6 +138,10 @@ export interface ComplianceReport {
   snapshots: ReportSnapshot[];
   missing: ReportMissing[];
   warnings: ReportWarning[];
+  /** null when the desired state declares no freshness */
+  freshness: FreshnessSection | null;
+  /** in-scope snapshots an earlier run saw that are gone without a delete-result of snapgate's */
+  deletedOutside: DeletedOutside[];
 }
 
 export interface ComplianceInput {
@@ -137,6 +150,8 @@ export interface ComplianceInput {
   diff: DiffResult;
   desired: DesiredState;
   nowMs: number;
+  /** what earlier audits and plans saw (from the audit log); none: nothing is compared */
+  history?: InventoryHistory;
 }
 
 export function emptyClassCounts(): ClassCounts {
@@ -237,6 +252,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
   );
 
   const summary = summarise(snapshots, missing, warnings.length, [...configured]);
+  const freshness = buildFreshness(desired, inventory, diff, input.nowMs);
+  const deletedOutside = findDeletedOutside(input.history ?? NO_HISTORY, inventory);
   const { repo, ref, commit } = plan.source;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -244,7 +261,9 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     compliant:
       summary.classes["would-delete"] === 0 &&
       summary.classes.blocked === 0 &&
-      missing.length === 0,
+      missing.length === 0 &&
+      freshnessFailures(freshness) === 0 &&
+      deletedOutside.length === 0,
     source: { repo, ref, commit },
     account: plan.account,
     regions: [...plan.regions],
@@ -254,6 +273,8 @@ export function buildComplianceReport(input: ComplianceInput): ComplianceReport 
     snapshots,
     missing,
     warnings,
+    freshness,
+    deletedOutside,
   };
 }
 

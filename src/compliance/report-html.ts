@@ -13,6 +13,7 @@
 import { type ComplianceReport, SNAPSHOT_CLASSES, type SnapshotClass } from "./compliance.js";
 import { KEPT_UNIT_LABELS, KEPT_UNITS } from "./kept-reasons.js";
 import { REPORT_CLIENT_SCRIPT } from "./report-html-client.js";
+import { FRESHNESS_STYLE, freshnessHtml } from "./report-html-freshness.js";
 
 export const CLASS_LABELS: Readonly<Record<SnapshotClass, string>> = {
   desired: "desired (kept)",
@@ -63,7 +64,7 @@ export function renderReportHtml(report: ComplianceReport): string {
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="color-scheme" content="light">
 <title>snapgate audit — ${e(verdict)} — ${e(report.source.ref)} @ ${e(report.source.commit.slice(0, 12))}</title>
-<style>${STYLE}${KEPT_STYLE}</style>
+<style>${STYLE}${KEPT_STYLE}${FRESHNESS_STYLE}</style>
 </head>
 <body>
 <header>
@@ -94,6 +95,7 @@ ${card("in-scope", "in scope", report.summary.inScope)}
 </div>
 ${regionTable(report)}
 </section>
+${freshnessHtml(report)}
 <section id="timeline">
 <h2>Snapshots per disk over time</h2>
 <ul id="legend">${SNAPSHOT_CLASSES.map((k) => `<li data-legend="${k}"><span class="swatch c-${k}"></span>${e(CLASS_LABELS[k])} <span class="n">${c[k]}</span></li>`).join("")}</ul>

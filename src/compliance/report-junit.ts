@@ -4,14 +4,19 @@
  * (`<region>/<name>`, classname = source disk), plus one failing testcase per
  * missing declared snapshot. would-delete fails as "drift", blocked as
  * "violation", missing as "missing"; desired, held and protected pass. Out-of-scope
- * snapshots are not snapgate's and get no testcase.
+ * snapshots are not snapgate's and get no testcase. Freshness adds one
+ * testcase per covered source and per orphaned source, and one per snapshot
+ * deleted outside snapgate (see report-junit-freshness.ts).
  */
 import type { ComplianceReport, ReportMissing, ReportSnapshot } from "./compliance.js";
+import { freshnessCases } from "./report-junit-freshness.js";
 
-interface Case {
+export interface Case {
   name: string;
   classname: string;
   failure?: { type: string; message: string; detail: string };
+  /** reported, not checked (an orphaned source has nothing left to check) */
+  skipped?: string;
   out?: string;
 }
 
@@ -37,26 +42,39 @@ const XML_ENTITIES: Record<string, string> = {
 };
 
 export function renderJunit(report: ComplianceReport): string {
-  const regions = [...new Set([...report.regions, ...report.missing.map((m) => m.region)])].sort();
+  const regions = [
+    ...new Set([
+      ...report.regions,
+      ...report.missing.map((m) => m.region),
+      ...report.deletedOutside.map((d) => d.region),
+    ]),
+  ].sort();
   const suites = regions.map((region) => {
     const cases = [
       ...report.snapshots
         .filter((s) => s.region === region && s.class !== "out-of-scope")
         .map(snapshotCase),
       ...report.missing.filter((m) => m.region === region).map(missingCase),
+      ...freshnessCases(report, region),
     ];
-    return { region, cases, failures: cases.filter((c) => c.failure !== undefined).length };
+    return {
+      region,
+      cases,
+      failures: cases.filter((c) => c.failure !== undefined).length,
+      skipped: cases.filter((c) => c.skipped !== undefined).length,
+    };
   });
   const tests = suites.reduce((n, s) => n + s.cases.length, 0);
   const failures = suites.reduce((n, s) => n + s.failures, 0);
+  const skipped = suites.reduce((n, s) => n + s.skipped, 0);
 
   const out: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="snapgate audit" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="0" timestamp="${xmlAttr(report.generatedAt)}">`,
+    `<testsuites name="snapgate audit" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="0" timestamp="${xmlAttr(report.generatedAt)}">`,
   ];
   for (const suite of suites) {
     out.push(
-      `  <testsuite name="${xmlAttr(suite.region)}" tests="${suite.cases.length}" failures="${suite.failures}" errors="0" skipped="0" time="0" timestamp="${xmlAttr(report.generatedAt)}">`,
+      `  <testsuite name="${xmlAttr(suite.region)}" tests="${suite.cases.length}" failures="${suite.failures}" errors="0" skipped="${suite.skipped}" time="0" timestamp="${xmlAttr(report.generatedAt)}">`,
       "    <properties>",
       property("account", report.account),
       property("commit", report.source.commit),
@@ -78,13 +96,14 @@ function property(name: string, value: string): string {
 
 function renderCase(c: Case): string {
   const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(c.classname)}" time="0"`;
-  if (c.failure === undefined && c.out === undefined) return `${open}/>`;
+  if (c.failure === undefined && c.out === undefined && c.skipped === undefined) return `${open}/>`;
   const body: string[] = [`${open}>`];
   if (c.failure !== undefined) {
     body.push(
       `      <failure type="${xmlAttr(c.failure.type)}" message="${xmlAttr(c.failure.message)}">${xmlEscape(c.failure.detail)}</failure>`,
     );
   }
+  if (c.skipped !== undefined) body.push(`      <skipped message="${xmlAttr(c.skipped)}"/>`);
   if (c.out !== undefined) body.push(`      <system-out>${xmlEscape(c.out)}</system-out>`);
   body.push("    </testcase>");
   return body.join("\n");

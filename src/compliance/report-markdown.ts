@@ -13,6 +13,7 @@ import {
   truncationNote,
 } from "../core/markdown.js";
 import type { ComplianceReport, ReportSnapshot, SnapshotClass } from "./compliance.js";
+import { freshnessMarkdown, freshnessRowCount } from "./report-markdown-freshness.js";
 
 export interface ReportMarkdownOptions {
   limit?: number;
@@ -48,7 +49,11 @@ export function renderReportMarkdown(
   report: ComplianceReport,
   opts: ReportMarkdownOptions = {},
 ): string {
-  const total = report.snapshots.length + report.missing.length + report.warnings.length;
+  const total =
+    report.snapshots.length +
+    report.missing.length +
+    report.warnings.length +
+    freshnessRowCount(report);
   return fitMarkdown(opts.limit ?? MARKDOWN_LIMIT, total, (budget) =>
     renderWithBudget(report, budget),
   );
@@ -92,6 +97,8 @@ function renderWithBudget(report: ComplianceReport, budget: RowBudget): string {
     }
     out.push("");
   }
+
+  out.push(...freshnessMarkdown(report, budget));
 
   for (const section of SECTIONS) {
     const rows = report.snapshots.filter((s) => s.class === section.cls);

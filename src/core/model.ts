@@ -39,11 +39,23 @@ export interface LiveDisk {
   tags: Tags;
 }
 
+/** A Lightsail instance (GetInstances): the source of its system-disk snapshots. */
+export interface LiveInstance {
+  region: string;
+  name: string;
+  arn: string;
+  /** Lightsail's state name: running, stopped, pending, … */
+  state: string;
+  tags: Tags;
+}
+
 /** Everything listed from Lightsail for one plan. Complete or absent: never partial. */
 export interface Inventory {
   regions: readonly string[];
   snapshots: readonly LiveSnapshot[];
   disks: readonly LiveDisk[];
+  /** listed only when spec.freshness is declared (GetInstances is one more permission) */
+  instances?: readonly LiveInstance[];
 }
 
 // ─── desired state (snapgate.yaml + snapshots/*.yaml) ────────────────────────
@@ -84,6 +96,31 @@ export interface ApplySpec {
   maxPlanAgeMs: number;
 }
 
+/** Which live sources must have a fresh backup: disks and instances, each by tags. */
+export interface FreshnessSources {
+  disks?: TagMatch;
+  instances?: TagMatch;
+}
+
+/** spec.freshness: every covered source needs a completed snapshot newer than maxAge. */
+export interface FreshnessSpec {
+  maxAgeMs: number;
+  /** older than this (but within maxAge) is reported as `warn`, and does not fail */
+  warnAgeMs?: number;
+  /** maxAge / warnAge as written (`26h`), for reports */
+  maxAgeText: string;
+  warnAgeText?: string;
+  sources: FreshnessSources;
+}
+
+/** A SnapshotSet's spec.freshness: overrides the window for the sources its rules name. */
+export interface FreshnessOverride {
+  maxAgeMs: number;
+  maxAgeText: string;
+  warnAgeMs?: number;
+  warnAgeText?: string;
+}
+
 export interface ReconcilerSpec {
   account: string;
   /** expanded: never contains "*" */
@@ -95,6 +132,8 @@ export interface ReconcilerSpec {
   access: AccessSpec;
   apply: ApplySpec;
   suspend: boolean;
+  /** absent: no freshness or coverage check */
+  freshness?: FreshnessSpec;
   /** where snapgate reports what it did and what went wrong; absent = nobody is told */
   notifications?: readonly NotificationSpec[];
 }
@@ -213,6 +252,8 @@ export interface SnapshotSet {
   region: string;
   keep: readonly string[];
   retain: readonly RetainRule[];
+  /** overrides spec.freshness for the sources this set's retain rules name */
+  freshness?: FreshnessOverride;
   /** where the set was declared, for messages */
   file: string;
 }

@@ -7,6 +7,8 @@ import { badInput, type InputIssue, type SnapgateError } from "../core/errors.js
 import type {
   CalendarSpec,
   DesiredState,
+  FreshnessOverride,
+  FreshnessSpec,
   ReconcilerSpec,
   RetainRule,
   SnapshotSet,
@@ -102,6 +104,29 @@ function toReconcilerSpec(spec: ReconcilerDocument["spec"]): ReconcilerSpec {
     ...(spec.notifications !== undefined && {
       notifications: spec.notifications.map(toNotificationSpec),
     }),
+    ...(spec.freshness !== undefined && { freshness: toFreshness(spec.freshness) }),
+  };
+}
+
+function toFreshness(f: NonNullable<ReconcilerDocument["spec"]["freshness"]>): FreshnessSpec {
+  const { disks, instances } = f.sources;
+  return {
+    ...toWindow(f),
+    sources: {
+      ...(disks !== undefined && { disks: { matchTags: tags(disks.matchTags) } }),
+      ...(instances !== undefined && { instances: { matchTags: tags(instances.matchTags) } }),
+    },
+  };
+}
+
+function toWindow(f: {
+  maxAge: { ms: number; text: string };
+  warnAge?: { ms: number; text: string };
+}): FreshnessOverride {
+  return {
+    maxAgeMs: f.maxAge.ms,
+    maxAgeText: f.maxAge.text,
+    ...(f.warnAge !== undefined && { warnAgeMs: f.warnAge.ms, warnAgeText: f.warnAge.text }),
   };
 }
 
@@ -138,6 +163,9 @@ function toSnapshotSet(set: Located<SnapshotSetDocument>): SnapshotSet {
     region: set.value.spec.region,
     keep: set.value.spec.keep,
     retain: set.value.spec.retain.map(toRetainRule),
+    ...(set.value.spec.freshness !== undefined && {
+      freshness: toWindow(set.value.spec.freshness),
+    }),
     file: set.file,
   };
 }

@@ -15,9 +15,13 @@
  *     apply             { autoApplyBranches: [], maxPlanAge: 1h }
  *     suspend           false
  *     notifications     none (see notifications.ts: secrets come from host files or env)
+ *     freshness         none (no freshness or coverage check); when given: maxAge REQUIRED,
+ *                       warnAge none (shorter than maxAge), sources { disks, instances } each
+ *                       { matchTags } and optional
  *   SnapshotSet spec
  *     keep              []
  *     retain            []
+ *     freshness         none; { maxAge, warnAge } for the sources the set's retain rules name
  *   retain rule         exactly one of fromDisk/fromInstance; at least one of newest, maxAge,
  *                       within, calendar; matchTags none
  *   calendar            timezone UTC; at least one unit (hourly … yearly), each N >= 1 or "all"
@@ -132,6 +136,38 @@ const apply = z
   })
   .default({ autoApplyBranches: [], maxPlanAge: DEFAULT_MAX_PLAN_AGE_MS });
 
+/** `warnAge` must be shorter than `maxAge`, or it could never report anything. */
+function checkWarnBelowMax(
+  f: { maxAge: { ms: number }; warnAge?: { ms: number; text: string } },
+  ctx: z.RefinementCtx,
+): void {
+  if (f.warnAge !== undefined && f.warnAge.ms >= f.maxAge.ms) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["warnAge"],
+      message: `warnAge (${f.warnAge.text}) must be shorter than maxAge`,
+    });
+  }
+}
+
+const freshnessSources = z
+  .strictObject({ disks: tagMatch.optional(), instances: tagMatch.optional() })
+  .default({});
+
+/** spec.freshness: the backup window, and which live disks and instances must be covered. */
+const freshness = z
+  .strictObject({
+    maxAge: durationWithText,
+    warnAge: durationWithText.optional(),
+    sources: freshnessSources,
+  })
+  .superRefine(checkWarnBelowMax);
+
+/** A SnapshotSet's spec.freshness: a window for the sources its retain rules name. */
+const setFreshness = z
+  .strictObject({ maxAge: durationWithText, warnAge: durationWithText.optional() })
+  .superRefine(checkWarnBelowMax);
+
 const account = z.string().regex(ACCOUNT_ID, 'must be 12 digits, quoted (e.g. "111122223333")');
 
 const reconcilerSpec = z.strictObject({
@@ -145,6 +181,7 @@ const reconcilerSpec = z.strictObject({
   apply,
   suspend: z.boolean().default(false),
   notifications,
+  freshness: freshness.optional(),
 });
 
 export const CALENDAR_UNITS = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;
@@ -217,11 +254,23 @@ const retainRule = z
     }
   });
 
-const snapshotSetSpec = z.strictObject({
-  region,
-  keep: z.array(resourceName).default([]),
-  retain: z.array(retainRule).default([]),
-});
+const snapshotSetSpec = z
+  .strictObject({
+    region,
+    keep: z.array(resourceName).default([]),
+    retain: z.array(retainRule).default([]),
+    freshness: setFreshness.optional(),
+  })
+  .superRefine((set, ctx) => {
+    if (set.freshness !== undefined && set.retain.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["freshness"],
+        message:
+          "freshness applies to the sources this set's retain rules name (fromDisk/fromInstance), and it has no retain rule",
+      });
+    }
+  });
 
 const apiVersion = z.literal(API_VERSION, {
   error: (iss) =>

@@ -51,6 +51,41 @@ export interface DiskRecord {
   supportCode: string;
 }
 
+export type InstanceStateName =
+  | "pending"
+  | "running"
+  | "shutting-down"
+  | "terminated"
+  | "stopping"
+  | "stopped";
+
+/** EC2's state codes, which Lightsail reports with the state name. */
+export const INSTANCE_STATE_CODES: Readonly<Record<InstanceStateName, number>> = {
+  pending: 0,
+  running: 16,
+  "shutting-down": 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export interface InstanceRecord {
+  name: string;
+  uuid: string;
+  createdAtMs: number;
+  blueprintId: string;
+  blueprintName: string;
+  bundleId: string;
+  state: InstanceStateName;
+  /** the system disk's size: snapshots of the instance copy it */
+  systemDiskSizeInGb: number;
+  /** a private address of the documentation range, stable per instance */
+  privateIpAddress: string;
+  publicIpAddress: string;
+  tags: Tags;
+  supportCode: string;
+}
+
 export type OperationStatus = "NotStarted" | "Started" | "Failed" | "Completed" | "Succeeded";
 
 export interface OperationRecord {
@@ -91,7 +126,7 @@ export function stableUuid(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function supportCode(account: string, kind: "snap" | "vol", uuid: string): string {
+export function supportCode(account: string, kind: "snap" | "vol" | "i", uuid: string): string {
   return `${account}/${kind}-0${uuid.replace(/-/g, "").slice(0, 16)}`;
 }
 
@@ -202,4 +237,61 @@ export function operationShape(region: string, o: OperationRecord): Record<strin
   if (o.errorCode !== undefined) out.errorCode = o.errorCode;
   if (o.errorDetails !== undefined) out.errorDetails = o.errorDetails;
   return out;
+}
+
+/**
+ * An Instance as GetInstances returns it (the AWS CLI's get-instances sample):
+ * the system disk and any attached disks under hardware.disks, one SSH port.
+ */
+export function instanceShape(
+  c: ArnContext,
+  i: InstanceRecord,
+  attached: readonly DiskRecord[],
+): Record<string, unknown> {
+  const systemDisk = {
+    createdAt: epochSeconds(i.createdAtMs),
+    sizeInGb: i.systemDiskSizeInGb,
+    isSystemDisk: true,
+    iops: Math.max(100, i.systemDiskSizeInGb * 3),
+    path: "/dev/xvda",
+    attachedTo: i.name,
+    attachmentState: "attached",
+  };
+  return {
+    name: i.name,
+    arn: instanceArn(c, i.uuid),
+    supportCode: i.supportCode,
+    createdAt: epochSeconds(i.createdAtMs),
+    location: { availabilityZone: diskZone(c.region), regionName: c.region },
+    resourceType: "Instance",
+    tags: tagList(i.tags),
+    blueprintId: i.blueprintId,
+    blueprintName: i.blueprintName,
+    bundleId: i.bundleId,
+    isStaticIp: false,
+    privateIpAddress: i.privateIpAddress,
+    publicIpAddress: i.publicIpAddress,
+    hardware: {
+      cpuCount: 1,
+      disks: [systemDisk, ...attached.map((d) => diskShape(c, d))],
+      ramSizeInGb: 1.0,
+    },
+    networking: {
+      monthlyTransfer: { gbPerMonthAllocated: 1024 },
+      ports: [
+        {
+          fromPort: 22,
+          toPort: 22,
+          protocol: "tcp",
+          accessFrom: "Anywhere (0.0.0.0/0)",
+          accessType: "public",
+          commonName: "",
+          accessDirection: "inbound",
+        },
+      ],
+    },
+    state: { code: INSTANCE_STATE_CODES[i.state], name: i.state },
+    username: "ec2-user",
+    sshKeyName: "LightsailDefaultKeyPair",
+  };
 }

@@ -88,10 +88,17 @@ const disk = z.strictObject({
   iops: z.number().int().positive().default(100),
 });
 
-/** An instance, only so its system-disk snapshots carry a stable fromInstanceArn. */
+/** An instance: served by GetInstances, and the source of its system-disk snapshots. */
 const instance = z.strictObject({
   name: resourceName,
   tags: tags.default({}),
+  createdAt: timestamp.optional(),
+  state: z
+    .enum(["pending", "running", "shutting-down", "terminated", "stopping", "stopped"])
+    .default("running"),
+  blueprintId: z.string().min(1).default("amazon_linux_2023"),
+  bundleId: z.string().min(1).default("nano_3_0"),
+  systemDiskSizeInGb: z.number().int().positive().default(20),
 });
 
 const snapshot = z

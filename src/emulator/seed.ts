@@ -9,6 +9,7 @@ import { parseYamlFile, validateDocument } from "../core/yaml-located.js";
 import { parsePlainYaml } from "../core/yaml-plain.js";
 import {
   type DiskRecord,
+  type InstanceRecord,
   type SnapshotRecord,
   snapshotRecord,
   stableUuid,
@@ -109,6 +110,9 @@ export function buildStore(seed: FleetSeed, nowMs: number): Store {
         supportCode: supportCode(seed.account, "vol", uuid),
       };
     });
+    const instances: InstanceRecord[] = r.instances.map((i, index) =>
+      instanceRecord(seed.account, regionName, i, index, nowMs),
+    );
     const diskByName = new Map(disks.map((d) => [d.name, d]));
     const snapshots: SnapshotRecord[] = r.snapshots.map((s) =>
       snapshotRecord(ctx, {
@@ -127,7 +131,41 @@ export function buildStore(seed: FleetSeed, nowMs: number): Store {
         tags: s.tags,
       }),
     );
-    region.load({ disks, snapshots, operations: [] });
+    region.load({ disks, instances, snapshots, operations: [] });
   }
   return store;
+}
+
+const BLUEPRINT_NAMES: Readonly<Record<string, string>> = {
+  amazon_linux_2023: "Amazon Linux 2023",
+  ubuntu_24_04: "Ubuntu",
+  debian_12: "Debian",
+  wordpress: "WordPress",
+  windows_server_2022: "Windows Server 2022",
+};
+
+/** A seeded instance, with the stable UUID its system-disk snapshots already name. */
+export function instanceRecord(
+  account: string,
+  regionName: string,
+  i: FleetSeed["regions"][string]["instances"][number],
+  index: number,
+  nowMs: number,
+): InstanceRecord {
+  const uuid = stableUuid(account, regionName, "Instance", i.name);
+  const host = (index % 250) + 2;
+  return {
+    name: i.name,
+    uuid,
+    createdAtMs: i.createdAt ?? nowMs,
+    blueprintId: i.blueprintId,
+    blueprintName: BLUEPRINT_NAMES[i.blueprintId] ?? i.blueprintId,
+    bundleId: i.bundleId,
+    state: i.state,
+    systemDiskSizeInGb: i.systemDiskSizeInGb,
+    privateIpAddress: `172.26.0.${host}`,
+    publicIpAddress: `192.0.2.${host}`,
+    tags: { ...i.tags },
+    supportCode: supportCode(account, "i", uuid),
+  };
 }

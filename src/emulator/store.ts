@@ -6,7 +6,7 @@
 
 import { OrderedIndex } from "./ordered-index.js";
 import { invalidInput } from "./protocol.js";
-import type { DiskRecord, OperationRecord, SnapshotRecord } from "./records.js";
+import type { DiskRecord, InstanceRecord, OperationRecord, SnapshotRecord } from "./records.js";
 
 type SnapshotKey = { t: number; n: string };
 
@@ -44,12 +44,17 @@ function decodeToken(kind: string, token: string | undefined): unknown {
 export class RegionStore {
   readonly snapshots = new Map<string, SnapshotRecord>();
   readonly disks = new Map<string, DiskRecord>();
+  readonly instances = new Map<string, InstanceRecord>();
   readonly operations = new Map<string, OperationRecord>();
   private readonly snapshotOrder = new OrderedIndex<SnapshotKey, SnapshotRecord>(
     (s) => ({ t: s.createdAtMs, n: s.name }),
     compareSnapshotKeys,
   );
   private readonly diskOrder = new OrderedIndex<string, DiskRecord>((d) => d.name, compareNames);
+  private readonly instanceOrder = new OrderedIndex<string, InstanceRecord>(
+    (i) => i.name,
+    compareNames,
+  );
   private readonly operationList: OperationRecord[] = [];
   private readonly operationsByResource = new Map<string, OperationRecord[]>();
 
@@ -59,9 +64,14 @@ export class RegionStore {
     disks: DiskRecord[];
     snapshots: SnapshotRecord[];
     operations: OperationRecord[];
+    /** absent in state files written before instances were served */
+    instances?: InstanceRecord[];
   }): void {
     for (const d of data.disks) this.disks.set(d.name, d);
     this.diskOrder.load(data.disks);
+    const instances = data.instances ?? [];
+    for (const i of instances) this.instances.set(i.name, i);
+    this.instanceOrder.load(instances);
     for (const s of data.snapshots) this.snapshots.set(s.name, s);
     this.snapshotOrder.load(data.snapshots);
     for (const o of data.operations) this.addOperation(o);
@@ -120,6 +130,22 @@ export class RegionStore {
     };
   }
 
+  instancePage(token: string | undefined, size: number): Page<InstanceRecord> {
+    const after = decodeToken("i", token);
+    if (after !== undefined && typeof after !== "string")
+      throw invalidInput("The pageToken is not valid.");
+    const page = this.instanceOrder.page(after, size);
+    return {
+      items: page.items,
+      nextPageToken: page.more ? encodeToken("i", page.last) : undefined,
+    };
+  }
+
+  /** The disks attached to an instance, by name. */
+  disksAttachedTo(instance: string): DiskRecord[] {
+    return this.diskOrder.all().filter((d) => d.attachedTo === instance);
+  }
+
   /** Operations oldest first; the cursor is a position, since operations are never removed. */
   operationPage(
     resourceName: string | undefined,
@@ -148,6 +174,10 @@ export class RegionStore {
     return this.diskOrder.all();
   }
 
+  orderedInstances(): readonly InstanceRecord[] {
+    return this.instanceOrder.all();
+  }
+
   allOperations(): readonly OperationRecord[] {
     return this.operationList;
   }
@@ -159,7 +189,12 @@ export interface StoreData {
   account: string;
   regions: Record<
     string,
-    { disks: DiskRecord[]; snapshots: SnapshotRecord[]; operations: OperationRecord[] }
+    {
+      disks: DiskRecord[];
+      snapshots: SnapshotRecord[];
+      operations: OperationRecord[];
+      instances?: InstanceRecord[];
+    }
   >;
 }
 
@@ -186,6 +221,7 @@ export class Store {
     for (const [name, r] of this.regions) {
       regions[name] = {
         disks: [...r.orderedDisks()],
+        instances: [...r.orderedInstances()],
         snapshots: [...r.orderedSnapshots()],
         operations: [...r.allOperations()],
       };

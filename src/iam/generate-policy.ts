@@ -3,7 +3,8 @@
  * the reconciler's scope, protect and access rules, so that what snapgate
  * checks locally is what AWS enforces:
  *
- *   ReadInventory      the Get* calls snapgate makes (no resource types: "*"), and
+ *   ReadInventory      the Get* calls snapgate makes (no resource types: "*"; GetInstances
+ *                      only when spec.freshness is declared, since only then are instances listed), and
  *                      sts:GetCallerIdentity, by which apply proves the plan's account
  *                      (AWS answers it without a permission; listing it says it is needed)
  *   DeleteAllowRuleN   one Allow per access allow rule (DeleteInScope when there are none),
@@ -40,11 +41,18 @@ export interface IamPolicyInputs {
   scope: ScopeSpec;
   protect?: TagMatch;
   access: AccessSpec;
+  /** spec.freshness (or a SnapshotSet's) is declared: plan and audit list instances too */
+  listsInstances?: boolean;
 }
 
 export function generateIamPolicy(spec: IamPolicyInputs): IamPolicyDocument {
   const statements: IamStatement[] = [
-    { Sid: "ReadInventory", Effect: "Allow", Action: [...READ_ACTIONS], Resource: "*" },
+    {
+      Sid: "ReadInventory",
+      Effect: "Allow",
+      Action: spec.listsInstances ? withInstances(READ_ACTIONS) : [...READ_ACTIONS],
+      Resource: "*",
+    },
   ];
 
   const regions = [...new Set(spec.regions)].sort();
@@ -113,4 +121,11 @@ function conditionFor(tags: Tags): Pick<IamStatement, "Condition"> {
   if (Object.keys(equals).length > 0) condition.StringEquals = equals;
   if (Object.keys(present).length > 0) condition.Null = present;
   return Object.keys(condition).length > 0 ? { Condition: condition } : {};
+}
+
+/** The read actions with lightsail:GetInstances after the disk reads. */
+function withInstances(actions: readonly string[]): string[] {
+  const out = [...actions];
+  out.splice(out.indexOf("lightsail:GetDisk") + 1, 0, "lightsail:GetInstances");
+  return out;
 }

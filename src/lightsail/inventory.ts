@@ -1,17 +1,22 @@
 /**
- * Lists every disk snapshot and disk in the configured regions, all regions
+ * Lists every disk snapshot and disk (and, when asked, every instance) in the
+ * configured regions, all regions
  * concurrently (bounded). Complete or nothing: a region that fails makes the
  * whole listing fail, naming the region and the exception — a plan is never
  * computed from partial data.
  */
-import { GetDiskSnapshotsCommand, GetDisksCommand } from "@aws-sdk/client-lightsail";
+import {
+  GetDiskSnapshotsCommand,
+  GetDisksCommand,
+  GetInstancesCommand,
+} from "@aws-sdk/client-lightsail";
 import { SnapgateError } from "../core/errors.js";
 import { mapBounded } from "../core/map-bounded.js";
-import type { Inventory, LiveDisk, LiveSnapshot } from "../core/model.js";
+import type { Inventory, LiveDisk, LiveInstance, LiveSnapshot } from "../core/model.js";
 import { classifyError, describeError } from "./classify.js";
 import type { ClientFactory } from "./client.js";
 import { credentialsError } from "./credentials.js";
-import { toLiveDisk, toLiveSnapshot } from "./normalize.js";
+import { toLiveDisk, toLiveInstance, toLiveSnapshot } from "./normalize.js";
 
 const MAX_PAGES = 100_000;
 
@@ -57,6 +62,20 @@ export async function listDisks(clients: ClientFactory, region: string): Promise
   });
 }
 
+export async function listInstances(
+  clients: ClientFactory,
+  region: string,
+): Promise<LiveInstance[]> {
+  const client = clients(region);
+  return paginate(async (pageToken) => {
+    const out = await client.send(new GetInstancesCommand({ pageToken }));
+    return {
+      items: (out.instances ?? []).map((i) => toLiveInstance(region, i)),
+      next: out.nextPageToken,
+    };
+  });
+}
+
 /** How far a listing has got: regions finished and snapshots listed so far. */
 export interface ListingProgress {
   regionsDone: number;
@@ -64,9 +83,18 @@ export interface ListingProgress {
   snapshots: number;
 }
 
+export interface InventoryOptions {
+  /** also list instances (GetInstances): freshness covers them, and finds orphaned ones */
+  instances?: boolean;
+  concurrency?: number;
+  /** told after every page and every finished region (the CLI shows it on a terminal) */
+  onProgress?: (p: ListingProgress) => void;
+}
+
 async function listRegion(
   clients: ClientFactory,
   region: string,
+  withInstances: boolean,
   onPage?: (snapshots: number) => void,
 ) {
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
@@ -85,23 +113,24 @@ async function listRegion(
       );
     }
   };
-  const [snapshots, disks] = await Promise.all([
+  const [snapshots, disks, instances] = await Promise.all([
     step("GetDiskSnapshots", () => listSnapshots(clients, region, onPage)),
     step("GetDisks", () => listDisks(clients, region)),
+    withInstances ? step("GetInstances", () => listInstances(clients, region)) : undefined,
   ]);
-  return { snapshots, disks };
+  return { snapshots, disks, instances };
 }
 
 export async function listInventory(
   clients: ClientFactory,
   regions: readonly string[],
-  concurrency = 16,
-  onProgress?: (p: ListingProgress) => void,
+  options: InventoryOptions = {},
 ): Promise<Inventory> {
+  const withInstances = options.instances === true;
   const progress: ListingProgress = { regionsDone: 0, regionsTotal: regions.length, snapshots: 0 };
-  const tell = () => onProgress?.({ ...progress });
-  const perRegion = await mapBounded(regions, concurrency, async (r) => {
-    const listed = await listRegion(clients, r, (n) => {
+  const tell = () => options.onProgress?.({ ...progress });
+  const perRegion = await mapBounded(regions, options.concurrency ?? 16, async (r) => {
+    const listed = await listRegion(clients, r, withInstances, (n) => {
       progress.snapshots += n;
       tell();
     });
@@ -113,5 +142,6 @@ export async function listInventory(
     regions: [...regions],
     snapshots: perRegion.flatMap((r) => r.snapshots),
     disks: perRegion.flatMap((r) => r.disks),
+    ...(withInstances ? { instances: perRegion.flatMap((r) => r.instances ?? []) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /** SDK shapes → the pipeline's plain types (tags as objects, ISO times). */
-import type { Disk, DiskSnapshot, Tag } from "@aws-sdk/client-lightsail";
-import type { LiveDisk, LiveSnapshot } from "../core/model.js";
+import type { Disk, DiskSnapshot, Instance, Tag } from "@aws-sdk/client-lightsail";
+import type { LiveDisk, LiveInstance, LiveSnapshot } from "../core/model.js";
 
 export function tagsToObject(tags: readonly Tag[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,5 +39,15 @@ export function toLiveDisk(region: string, d: Disk): LiveDisk {
     sizeInGb: d.sizeInGb ?? 0,
     state: d.state ?? "unknown",
     tags: tagsToObject(d.tags),
+  };
+}
+
+export function toLiveInstance(region: string, i: Instance): LiveInstance {
+  return {
+    region,
+    name: i.name ?? "",
+    arn: i.arn ?? "",
+    state: i.state?.name ?? "unknown",
+    tags: tagsToObject(i.tags),
   };
 }

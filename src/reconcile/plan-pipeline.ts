@@ -138,7 +138,11 @@ export async function observe(
 ): Promise<Observation> {
   const { desired, baseDesired, stages, checkout } = source;
   const inventory = await steps.run("list-live", () =>
-    listInventory(clients, desired.spec.regions, undefined, onListProgress),
+    // Instances only when freshness asks: GetInstances is one more permission to grant.
+    listInventory(clients, desired.spec.regions, {
+      instances: desired.spec.freshness !== undefined || desiresSetFreshness(desired),
+      ...(onListProgress ? { onProgress: onListProgress } : {}),
+    }),
   );
   assertAccount(desired, inventory);
   const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
@@ -202,6 +206,10 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   } finally {
     await checkout.release();
   }
+}
+
+function desiresSetFreshness(desired: DesiredState): boolean {
+  return desired.sets.some((set) => set.freshness !== undefined);
 }
 
 /** Refuse to act at all when live ARNs belong to another account than spec.account. */

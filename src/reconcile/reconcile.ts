@@ -7,8 +7,11 @@
 
 import type { Logger } from "pino";
 import type { ApplyResult } from "../apply/execute.js";
-import type { AuditAppender } from "../audit-log/log.js";
+import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
+import type { AuditStore } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
+import { findDeletedOutside } from "../compliance/deleted-outside.js";
+import { buildFreshness } from "../compliance/freshness.js";
 import { messageOf, reasonOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode } from "../core/outcome.js";
@@ -17,9 +20,9 @@ import type { IdentityProbe } from "../lightsail/sts.js";
 import type { S3LockOptions } from "../state/s3-lock.js";
 import type { StateStore } from "../state/store.js";
 import { runApply } from "./apply-plan.js";
-import { makePlan } from "./plan-pipeline.js";
+import { makePlan, type PlanOutcome } from "./plan-pipeline.js";
 import { type StepName, StepRunner } from "./steps.js";
-import type { ReconcileResult, ReconcileTrigger } from "./types.js";
+import type { FreshnessObservation, ReconcileResult, ReconcileTrigger } from "./types.js";
 
 export interface ReconcileOptions {
   repo: string;
@@ -28,7 +31,7 @@ export interface ReconcileOptions {
   /** the lock, journals and open markers: a directory or S3 (shared by replicas) */
   store: StateStore;
   lockOptions?: S3LockOptions;
-  audit: AuditAppender;
+  audit: AuditStore;
   /** clients for planning (SDK retries) and for apply (no SDK retries: apply retries itself) */
   planClients: ClientFactory;
   applyClients: ClientFactory;
@@ -109,6 +112,7 @@ export async function reconcileOnce(
     const { plan, desired } = outcome;
     commit = plan.source.commit;
     await recordPlan(opts.audit, plan, { trigger });
+    const freshness = await observeFreshness(opts.audit, outcome, now());
     const decision = decideAutoApply(
       opts.branch,
       desired.spec,
@@ -192,6 +196,9 @@ export async function reconcileOnce(
           }
         : {}),
       blocks: blockCounts(plan),
+      freshness: freshness.observation,
+      // stale sources and snapshots deleted outside snapgate: serve tells the targets
+      findings: freshness.findings,
       commitTime: outcome.checkout.committedAt,
       planDigest: plan.digest,
       ...(applied ? { applyCounts: applied.counts } : {}),
@@ -218,6 +225,59 @@ export async function reconcileOnce(
       outcome: { kind, reason, ...(step ? { step } : {}), steps: steps.records },
     };
   }
+}
+
+/**
+ * Freshness for monitoring: each covered source's status and newest age, and
+ * the snapshots gone since the previous record without a delete-result; then
+ * this plan's in-scope inventory is recorded for the next comparison.
+ */
+async function observeFreshness(
+  audit: AuditStore,
+  outcome: PlanOutcome,
+  nowMs: number,
+): Promise<{
+  observation: FreshnessObservation;
+  findings: NonNullable<ReconcileResult["findings"]>;
+}> {
+  const { plan, desired, inventory, diff } = outcome;
+  const history = await readInventoryHistory(audit, { window: "last-record" });
+  const deletedOutside = findDeletedOutside(history, inventory);
+  await recordInventory(
+    audit,
+    "plan",
+    plan.regions,
+    diff.inScope,
+    { planDigest: plan.digest },
+    history.last,
+  );
+  const section = buildFreshness(desired, inventory, diff, nowMs);
+  const sources = section?.sources ?? [];
+  return {
+    observation: {
+      sources: sources.map((s) => ({
+        region: s.region,
+        kind: s.kind,
+        source: s.source,
+        status: s.status,
+        newestAgeSeconds: s.newest?.ageSeconds ?? null,
+      })),
+      deletedOutside: deletedOutside.length,
+      deleted: deletedOutside,
+    },
+    findings: {
+      sources: sources.map((s) => ({
+        region: s.region,
+        kind: s.kind,
+        name: s.source,
+        status: s.status,
+        ageSeconds: s.newest?.ageSeconds ?? null,
+        newest: s.newest?.name ?? null,
+        maxAgeSeconds: s.window.maxAgeSeconds,
+      })),
+      deletedOutside,
+    },
+  };
 }
 
 /** A Lightsail error while listing is the listing's failure: it is retried soon. */

@@ -35,6 +35,23 @@ export interface ReconcileOutcome {
   steps: readonly StepRecord[];
 }
 
+/** What a reconcile saw of freshness, for the daemon's gauges. */
+export interface FreshnessObservation {
+  /** every covered source (empty when the desired state declares no freshness) */
+  sources: readonly {
+    region: string;
+    kind: "disk" | "instance";
+    source: string;
+    status: "ok" | "warn" | "stale" | "none";
+    /** null: no completed snapshot */
+    newestAgeSeconds: number | null;
+  }[];
+  /** in-scope snapshots gone since the previous record without a delete-result of snapgate's */
+  deletedOutside: number;
+  /** those snapshots, for notifications */
+  deleted?: readonly { region: string; name: string; arn: string; lastSeen: string }[];
+}
+
 export interface ReconcileResult {
   /** the commit that was reconciled; null when the run failed before resolving one */
   commit: string | null;
@@ -45,6 +62,8 @@ export interface ReconcileResult {
   applied?: { deleted: number; failed: number; skipped: number };
   /** deletions blocked, by gate kind; recorded as snapgate_blocks_total */
   blocks?: Partial<Record<BlockKind, number>>;
+  /** freshness of the covered sources; absent when the run failed before planning */
+  freshness?: FreshnessObservation;
   /** commit time of `commit` (ISO string or epoch seconds); feeds the last-applied gauge */
   commitTime?: string | number;
   /** human-readable failure, when ok is false */

@@ -331,6 +331,7 @@ function recordResult(
     metrics.setLastAppliedCommitTimestamp(epochSeconds(result.commitTime) ?? Date.now() / 1000);
   }
   for (const kind of BLOCK_KINDS) metrics.recordBlocks(kind, result.blocks?.[kind] ?? 0);
+  if (result.freshness) metrics.recordFreshness(result.freshness);
 }
 
 function epochSeconds(time: string | number | undefined): number | undefined {

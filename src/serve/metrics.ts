@@ -8,7 +8,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { NotifyEventKind } from "../core/model.js";
 import type { OutcomeKind, ReasonCode } from "../core/outcome.js";
 import type { DeliveryObserver } from "../notify/index.js";
-import type { BlockKind, Receiver } from "../reconcile/types.js";
+import type { BlockKind, FreshnessObservation, Receiver } from "../reconcile/types.js";
 export type DeletionOutcome = "deleted" | "failed" | "skipped";
 
 export interface SnapgateMetrics {
@@ -21,6 +21,8 @@ export interface SnapgateMetrics {
   recordWebhookRequest(receiver: Receiver | "unknown", status: number): void;
   /** notification attempts and results, by target name (never its URL) */
   readonly notifications: DeliveryObserver;
+  /** replaces the freshness gauges with this reconcile's view; counts its deleted-outside findings */
+  recordFreshness(observation: FreshnessObservation): void;
   /** the Prometheus text exposition */
   render(): Promise<string>;
   readonly contentType: string;
@@ -89,6 +91,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
     labelNames: ["target", "result"] as const,
     registers,
   });
+  const freshness = freshnessMetrics(registers);
   // Initialise the common series so dashboards see zeros rather than gaps.
   for (const result of ["applied", "planned", "refused", "failed"])
     reconciles.labels(result).inc(0);
@@ -117,6 +120,49 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
       delivered: (target, event: NotifyEventKind, result) =>
         notifications.labels(target, event, result).inc(),
     },
+    recordFreshness: freshness.record,
     render: () => registry.metrics(),
+  };
+}
+
+const FRESHNESS_STATUSES = ["ok", "warn", "stale", "none"] as const;
+
+/**
+ * Per covered source: the newest completed snapshot's age (no series when it
+ * has none), and its status as one 1 among 0s, so an alert can match
+ * `status="stale"` without knowing the others. A source that is no longer
+ * covered loses its series at the next reconcile.
+ */
+function freshnessMetrics(registers: Registry[]) {
+  const age = new Gauge({
+    name: "snapgate_source_newest_snapshot_age_seconds",
+    help: "Age of the newest completed in-scope snapshot of each covered source, at the last reconcile.",
+    labelNames: ["region", "kind", "source"] as const,
+    registers,
+  });
+  const status = new Gauge({
+    name: "snapgate_source_freshness_status",
+    help: "Freshness of each covered source at the last reconcile: 1 for its status (ok, warn, stale, none), 0 for the others.",
+    labelNames: ["region", "kind", "source", "status"] as const,
+    registers,
+  });
+  const deletedOutside = new Counter({
+    name: "snapgate_deleted_outside_findings_total",
+    help: "In-scope snapshots found deleted outside snapgate (gone, with no delete-result of snapgate's).",
+    registers,
+  });
+  deletedOutside.inc(0);
+  return {
+    record(observation: FreshnessObservation): void {
+      age.reset();
+      status.reset();
+      for (const s of observation.sources) {
+        const labels = { region: s.region, kind: s.kind, source: s.source };
+        if (s.newestAgeSeconds !== null) age.set(labels, s.newestAgeSeconds);
+        for (const st of FRESHNESS_STATUSES)
+          status.set({ ...labels, status: st }, st === s.status ? 1 : 0);
+      }
+      if (observation.deletedOutside > 0) deletedOutside.inc(observation.deletedOutside);
+    },
   };
 }

@@ -282,7 +282,7 @@ describe("buildComplianceReport: document", () => {
   it("has the stable header fields", () => {
     const { report, plan } = mixedFleet();
     expect(report).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       generatedAt: new Date(NOW).toISOString(),
       source: { repo: "https://git.example/fleet.git", ref: "main", commit: plan.source.commit },
       account: "111122223333",
@@ -303,6 +303,8 @@ describe("buildComplianceReport: document", () => {
       "snapshots",
       "missing",
       "warnings",
+      "freshness",
+      "deletedOutside",
     ]);
   });
 

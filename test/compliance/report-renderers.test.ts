@@ -36,7 +36,7 @@ describe("renderReportJson", () => {
     const { report } = mixedFleet();
     const text = renderReportJson(report);
     expect(JSON.parse(text)).toEqual(report);
-    expect(text).toContain('\n  "schemaVersion": 1,');
+    expect(text).toContain('\n  "schemaVersion": 2,');
     expect(text.endsWith("}\n")).toBe(true);
   });
 });

@@ -60,6 +60,10 @@ beforeAll(async () => {
       regions: {
         "eu-west-2": {
           disks: [{ name: "db-data", sizeInGb: 32 }],
+          instances: ["app-1", "app-2", "app-3"].map((name) => ({
+            name,
+            tags: { backup: "required" },
+          })),
           snapshots: ["db-1", "db-2", "db-3", "db-4", "db-5"].map((name, i) => ({
             name,
             fromDisk: "db-data",
@@ -93,6 +97,49 @@ describe("the AWS CLI cannot tell the emulator from Lightsail", () => {
         /^arn:aws:lightsail:eu-west-2:111122223333:DiskSnapshot\/[0-9a-f-]{36}$/,
       ),
     });
+  });
+
+  it("get-instances follows our page tokens to the end (botocore's GetInstances paginator)", async () => {
+    const r = await aws(["get-instances"]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.nextPageToken).toBeUndefined();
+    expect(out.instances.map((i: { name: string }) => i.name)).toEqual(["app-1", "app-2", "app-3"]);
+    expect(out.instances[0]).toMatchObject({
+      resourceType: "Instance",
+      location: { availabilityZone: "eu-west-2a", regionName: "eu-west-2" },
+      tags: [{ key: "backup", value: "required" }],
+      state: { code: 16, name: "running" },
+      hardware: { disks: [{ isSystemDisk: true }] },
+      arn: expect.stringMatching(
+        /^arn:aws:lightsail:eu-west-2:111122223333:Instance\/[0-9a-f-]{36}$/,
+      ),
+    });
+    const one = await aws(["get-instance", "--instance-name", "app-2"]);
+    expect(one.stderr).toBe("");
+    expect(JSON.parse(one.stdout).instance.name).toBe("app-2");
+    const missing = await aws(["get-instance", "--instance-name", "app-9"]);
+    expect(missing.stderr).toMatch(/\(NotFoundException\) when calling the GetInstance operation/);
+  });
+
+  it("create-disk-snapshot --instance-name snapshots the instance's system disk", async () => {
+    const r = await aws([
+      "create-disk-snapshot",
+      "--disk-snapshot-name",
+      "app-1-sys",
+      "--instance-name",
+      "app-1",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(
+      JSON.parse(r.stdout).operations.map((o: { resourceType: string }) => o.resourceType),
+    ).toEqual(["DiskSnapshot", "Instance"]);
+    const snap = emulator.snapshots("eu-west-2").find((s) => s.name === "app-1-sys");
+    expect(snap).toMatchObject({ fromInstanceName: "app-1" });
+    expect(snap?.fromDiskName).toBeUndefined();
+    expect(emulator.snapshots("eu-west-2").length).toBe(6);
+    // leave the snapshot list as the other tests expect it
+    expect((await aws(["delete-disk-snapshot", "--disk-snapshot-name", "app-1-sys"])).code).toBe(0);
   });
 
   it("get-disk-snapshot of a missing snapshot raises NotFoundException", async () => {

@@ -59,6 +59,24 @@ const EXAMPLE: IamPolicyInputs = {
 };
 
 describe("generateIamPolicy", () => {
+  it("adds lightsail:GetInstances to the reads only when freshness makes snapgate list instances", () => {
+    const reads = (listsInstances: boolean) =>
+      [generateIamPolicy({ ...EXAMPLE, listsInstances }).Statement].flat()[0]?.Action;
+    expect(reads(false)).not.toContain("lightsail:GetInstances");
+    expect(reads(true)).toEqual([
+      "lightsail:GetDiskSnapshots",
+      "lightsail:GetDiskSnapshot",
+      "lightsail:GetDisks",
+      "lightsail:GetDisk",
+      "lightsail:GetInstances",
+      "lightsail:GetOperation",
+      "lightsail:GetOperations",
+      "lightsail:GetOperationsForResource",
+      "lightsail:GetRegions",
+      "sts:GetCallerIdentity",
+    ]);
+  });
+
   it("writes the expected statements, in a stable order with stable Sids", () => {
     expect(generateIamPolicy(EXAMPLE)).toEqual({
       Version: "2012-10-17",

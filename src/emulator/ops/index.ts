@@ -1,6 +1,7 @@
 /** The operations the emulator serves, by X-Amz-Target operation name. */
 import type { OperationHandler } from "./context.js";
 import { getDisk, getDisks, getRegions } from "./disks.js";
+import { getInstance, getInstances } from "./instances.js";
 import { getOperation, getOperations, getOperationsForResource } from "./operations.js";
 import {
   createDiskSnapshot,
@@ -23,4 +24,6 @@ export const OPERATIONS: ReadonlyMap<string, OperationHandler> = new Map([
   ["GetDisk", getDisk],
   ["GetDisks", getDisks],
   ["GetRegions", getRegions],
+  ["GetInstance", getInstance],
+  ["GetInstances", getInstances],
 ]);

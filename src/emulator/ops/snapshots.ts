@@ -5,6 +5,7 @@ import { invalidInput, LightsailError, notFound } from "../protocol.js";
 import {
   diskArn,
   diskZone,
+  instanceArn,
   type OperationRecord,
   operationShape,
   type SnapshotRecord,
@@ -56,18 +57,10 @@ export const createDiskSnapshot: OperationHandler = {
     const tags = parseTagList(input, "tags", false);
     if (ctx.region.snapshots.has(name))
       throw invalidInput(`The disk snapshot name ${name} is already in use.`);
-    const disk = diskName === undefined ? undefined : ctx.region.disks.get(diskName);
-    if (!disk) {
-      throw notFound(
-        diskName === undefined
-          ? `The instance ${instanceName} does not exist in ${ctx.regionName}.`
-          : `The disk ${diskName} does not exist in ${ctx.regionName}.`,
-      );
-    }
-    const fromArn = diskArn(ctx.arn, disk.uuid);
+    const source = snapshotSourceOf(ctx, diskName, instanceName);
     ctx.engine.authorize(ctx.principal, {
       action: "lightsail:CreateDiskSnapshot",
-      resource: fromArn,
+      resource: source.arn,
       requestTags: tags,
     });
 
@@ -91,18 +84,21 @@ export const createDiskSnapshot: OperationHandler = {
       status: "Started",
       statusChangedAtMs: now,
     });
+    // One operation for the snapshot, one for its source (the Disk, or the Instance).
     const ops = [
-      op(name, "DiskSnapshot", "all", disk.name),
-      op(disk.name, "Disk", diskZone(ctx.regionName), name),
+      op(name, "DiskSnapshot", "all", source.name),
+      op(source.name, source.resourceType, diskZone(ctx.regionName), name),
     ];
     const snapshot: SnapshotRecord = {
       ...snapshotRecord(ctx.arn, {
         name,
         uuid,
         createdAtMs: now,
-        sizeInGb: disk.sizeInGb,
+        sizeInGb: source.sizeInGb,
         state: "pending",
-        fromDisk: { name: disk.name, uuid: disk.uuid },
+        ...(source.resourceType === "Disk"
+          ? { fromDisk: { name: source.name, uuid: source.uuid } }
+          : { fromInstance: source.name }),
         tags,
       }),
       completesAtMs: now + engine.config.createDelayMs,
@@ -115,6 +111,41 @@ export const createDiskSnapshot: OperationHandler = {
     return { operations: ops.map((o) => operationShape(ctx.regionName, o)) };
   },
 };
+
+/** The disk, or the instance whose system disk is copied; NotFound when it does not exist. */
+function snapshotSourceOf(
+  ctx: OpContext,
+  diskName: string | undefined,
+  instanceName: string | undefined,
+): {
+  name: string;
+  uuid: string;
+  arn: string;
+  sizeInGb: number;
+  resourceType: "Disk" | "Instance";
+} {
+  if (diskName !== undefined) {
+    const disk = ctx.region.disks.get(diskName);
+    if (!disk) throw notFound(`The disk ${diskName} does not exist in ${ctx.regionName}.`);
+    return {
+      name: disk.name,
+      uuid: disk.uuid,
+      arn: diskArn(ctx.arn, disk.uuid),
+      sizeInGb: disk.sizeInGb,
+      resourceType: "Disk",
+    };
+  }
+  const instance = ctx.region.instances.get(instanceName ?? "");
+  if (!instance)
+    throw notFound(`The instance ${instanceName} does not exist in ${ctx.regionName}.`);
+  return {
+    name: instance.name,
+    uuid: instance.uuid,
+    arn: instanceArn(ctx.arn, instance.uuid),
+    sizeInGb: instance.systemDiskSizeInGb,
+    resourceType: "Instance",
+  };
+}
 
 export const deleteDiskSnapshot: OperationHandler = {
   target: field("diskSnapshotName"),

@@ -1,0 +1,45 @@
+/**
+ * What an audit or plan saw of the in-scope inventory, and what the audit log
+ * says about it afterwards: the vocabulary shared by the audit log (which
+ * records and reads sightings) and the compliance report (which compares them
+ * with the live inventory to find snapshots deleted outside snapgate).
+ */
+import { canonicalJson, sha256 } from "./canonical-json.js";
+
+/** One in-scope snapshot as it was seen: enough to name it and to match delete results. */
+export interface SeenSnapshot {
+  region: string;
+  name: string;
+  arn: string;
+}
+
+/** A snapshot seen in an earlier run, with when it was last seen. */
+export interface SightedSnapshot extends SeenSnapshot {
+  /** RFC 3339: the time of the last inventory record that listed it */
+  lastSeen: string;
+  /** which run saw it last */
+  lastSeenBy: "audit" | "plan";
+}
+
+/** The earlier sightings an audit compares the live inventory with. */
+export interface InventoryHistory {
+  /** in-scope snapshots seen since (and including) the previous audit's inventory, newest sighting per ARN */
+  seen: readonly SightedSnapshot[];
+  /** ARNs that snapgate's own apply deleted (a `delete-result` with a final outcome) */
+  deletedBySnapgate: ReadonlySet<string>;
+  /** regions listed by those runs: a snapshot is "gone" only from a region listed now */
+  regions?: readonly string[];
+  /** the newest inventory record: its digest, and the seq of the record holding its list */
+  last?: { digest: string; listSeq: number };
+}
+
+/** The empty history: a first audit has nothing to compare with. */
+export const NO_HISTORY: InventoryHistory = { seen: [], deletedBySnapgate: new Set() };
+
+/** Order-independent digest of an inventory list: equal sets of snapshots, equal digests. */
+export function inventoryDigest(snapshots: readonly SeenSnapshot[]): string {
+  const rows = snapshots
+    .map((s) => [s.region, s.name, s.arn] as const)
+    .sort((a, b) => (a.join("\u0000") < b.join("\u0000") ? -1 : 1));
+  return sha256(canonicalJson(rows));
+}
