@@ -1,7 +1,8 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
 import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
-import { buildComplianceReport, type ComplianceReport } from "../compliance/compliance.js";
+import { buildComplianceReport } from "../compliance/compliance.js";
+import { sourceFindings } from "../compliance/findings.js";
 import { freshnessLines } from "../compliance/report-freshness-text.js";
 import { renderReportJson } from "../compliance/report-json.js";
 import { renderReportMarkdown } from "../compliance/report-markdown.js";
@@ -113,7 +114,10 @@ export function registerAuditCommand(program: Command): void {
       await notifyAndWait(
         [
           ...complianceEvents(report),
-          ...findingsToEvents(report.source, freshnessFindings(report)),
+          ...findingsToEvents(report.source, {
+            sources: sourceFindings(report.freshness),
+            deletedOutside: report.deletedOutside,
+          }),
         ],
         { flags: notifyFlags, repo: outcome.desired.spec.notifications ?? [] },
         audit,
@@ -139,20 +143,4 @@ function refuseFilesWithoutDir(
     "BadInput",
     `--format ${formats.join(",")} writes report files: add --report-dir <dir> (without one, --format markdown or --format json prints that one report on stdout)`,
   );
-}
-
-/** The report's stale sources and unexplained deletions, as notifications describe them. */
-function freshnessFindings(report: ComplianceReport) {
-  return {
-    sources: (report.freshness?.sources ?? []).map((s) => ({
-      region: s.region,
-      kind: s.kind,
-      name: s.source,
-      status: s.status,
-      ageSeconds: s.newest?.ageSeconds ?? null,
-      newest: s.newest?.name ?? null,
-      maxAgeSeconds: s.window.maxAgeSeconds,
-    })),
-    deletedOutside: report.deletedOutside,
-  };
 }

@@ -4,8 +4,9 @@
  * warn-age and orphaned sources. Notifications and metrics read this list
  * rather than the report's layout.
  */
-import type { SourceKind } from "../core/model.js";
+import type { SourceKind, StaleSourceFinding } from "../core/model.js";
 import type { ComplianceReport } from "./compliance.js";
+import type { FreshnessSection } from "./freshness.js";
 
 export type FindingKind = "stale" | "none" | "warn" | "orphaned" | "deleted-outside";
 
@@ -93,4 +94,17 @@ export function formatSeconds(seconds: number): string {
   if (d >= 2) return h > 0 ? `${d}d ${h}h` : `${d}d`;
   if (seconds >= 3600) return `${d * 24 + h}h${m > 0 ? ` ${m}m` : ""}`;
   return `${m}m`;
+}
+
+/** Each covered source as a notification describes it (the caller picks the alerting ones). */
+export function sourceFindings(section: FreshnessSection | null | undefined): StaleSourceFinding[] {
+  return (section?.sources ?? []).map((s) => ({
+    region: s.region,
+    kind: s.kind,
+    name: s.source,
+    status: s.status,
+    ageSeconds: s.newest?.ageSeconds ?? null,
+    newest: s.newest?.name ?? null,
+    maxAgeSeconds: s.window.maxAgeSeconds,
+  }));
 }

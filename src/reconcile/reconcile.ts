@@ -11,6 +11,7 @@ import { readInventoryHistory, recordInventory } from "../audit-log/inventory-ev
 import type { AuditStore } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
 import { findDeletedOutside } from "../compliance/deleted-outside.js";
+import { sourceFindings } from "../compliance/findings.js";
 import { buildFreshness } from "../compliance/freshness.js";
 import { messageOf, reasonOf } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
@@ -266,15 +267,7 @@ async function observeFreshness(
       deleted: deletedOutside,
     },
     findings: {
-      sources: sources.map((s) => ({
-        region: s.region,
-        kind: s.kind,
-        name: s.source,
-        status: s.status,
-        ageSeconds: s.newest?.ageSeconds ?? null,
-        newest: s.newest?.name ?? null,
-        maxAgeSeconds: s.window.maxAgeSeconds,
-      })),
+      sources: sourceFindings(section),
       deletedOutside,
     },
   };
