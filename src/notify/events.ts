@@ -185,8 +185,9 @@ export function reconcileEvents(
 /**
  * A key that is equal for two events saying the same thing again (the same
  * failure of the same commit, the same block): a daemon that retries a
- * failing reconcile tells people once, not every attempt. Apply events never
- * repeat (each apply is news).
+ * failing reconcile tells people once, not every attempt; the same stale
+ * sources are told once until the set changes. Apply events and deletions
+ * outside snapgate never repeat (each is news).
  */
 export function repeatKey(event: NotifyEvent): string | null {
   switch (event.kind) {
@@ -194,6 +195,12 @@ export function repeatKey(event: NotifyEvent): string | null {
       return `failed\u0000${event.source.commit}\u0000${event.reason}\u0000${event.error}`;
     case "blocked":
       return `blocked\u0000${event.source.commit}\u0000${event.reasons.join("\u0000")}`;
+    case "stale":
+      // the same sources in the same state, reconcile after reconcile: told once
+      return `stale\u0000${event.findings
+        .map((f) => `${f.region}/${f.kind}/${f.name}/${f.status}`)
+        .sort()
+        .join("\u0000")}`;
     default:
       return null;
   }

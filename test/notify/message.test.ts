@@ -94,6 +94,30 @@ describe("reconcile events", () => {
   });
 });
 
+describe("stale sources repeat", () => {
+  it("the same stale sources are told once; a change in the set tells again", () => {
+    const stale = (...names: string[]): NotifyEvent => ({
+      kind: "stale",
+      source: SOURCE,
+      findings: names.map((name) => ({
+        region: "us-east-1",
+        kind: "disk" as const,
+        name,
+        status: "stale" as const,
+        ageSeconds: 30 * 3600,
+        newest: `${name}-1`,
+        maxAgeSeconds: 26 * 3600,
+      })),
+    });
+    const repeats = new RepeatFilter();
+    expect(repeats.filter([stale("web-data")])).toHaveLength(1);
+    expect(repeats.filter([stale("web-data")])).toHaveLength(0);
+    expect(repeats.filter([stale("web-data", "db-data")])).toHaveLength(1);
+    expect(repeats.filter([])).toHaveLength(0);
+    expect(repeats.filter([stale("web-data", "db-data")])).toHaveLength(1);
+  });
+});
+
 describe("findings and compliance", () => {
   it("stale and uncovered sources make one event, unexplained deletions another", () => {
     const events = findingsToEvents(SOURCE, {
