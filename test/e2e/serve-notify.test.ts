@@ -240,4 +240,66 @@ describe("snapgate serve notifications", () => {
     await serve.exited;
     expect(hook.requests).toHaveLength(1);
   });
+
+  it("a covered disk without a fresh backup is told once, signed, and not again while it stays stale", async () => {
+    const hook = await receiver();
+    const keys = await mkdtemp(path.join(tmpdir(), "snapgate-notify-keys-"));
+    dirs.push(keys);
+    const keyFile = path.join(keys, "hook-key");
+    await writeFile(keyFile, `${HOOK_KEY}\n`, { mode: 0o600 });
+    // web-data's newest snapshot is 30 days old: far beyond a 26 h window
+    const yaml = `${reconcilerYaml()}  freshness:
+    maxAge: 26h
+    sources:
+      disks: { matchTags: { team: web } }
+  notifications:
+    - name: hook
+      type: webhook
+      url: ${hook.url}
+      secretFile: ${keyFile}
+      events: [stale, failed]
+`;
+    world = await makeServeWorld({
+      snapshots: WEB,
+      files: { "snapgate.yaml": yaml, "snapshots/web.yaml": snapshotSetYaml(WEB) },
+    });
+    const w = world;
+    const serve = await w.startServe(["--webhook-secret-file", w.secretFile, "--interval", "0"]);
+    const delivered = await waitUntil("the stale notification", () => hook.requests[0]);
+    expect(delivered.headers["x-snapgate-event"]).toBe("stale");
+    expect(verifies(HOOK_KEY, delivered.body, delivered.headers["x-snapgate-signature"])).toBe(
+      true,
+    );
+    const doc = JSON.parse(delivered.body);
+    expect(doc.event).toBe("stale");
+    expect(JSON.stringify(doc.data)).toContain("web-data");
+    expect(doc.summary).toMatch(/without a fresh backup/);
+
+    // Another reconcile (a push that changes nothing about backups): the same stale source
+    // is not told again.
+    const next = await w.commitAndPush(
+      { "snapshots/web.yaml": snapshotSetYaml([...WEB, "web-extra"]) },
+      { message: "declare one more", hookUrl: serve.url },
+    );
+    await waitUntil("the second reconcile", async () => {
+      const s = await serve.status();
+      return s.lastCommit === next.head && s.reconciles >= 2;
+    });
+    const metrics = await serve.metrics();
+    expect(metrics).toMatch(
+      /snapgate_source_freshness_status\{[^}]*source="web-data"[^}]*status="stale"\} 1/,
+    );
+    // Then a commit that fails to load: its `failed` message goes through the same per-target
+    // queue, after anything the second reconcile sent, so once it is here the count is final.
+    await w.commitAndPush(
+      { "snapgate.yaml": "apiVersion: snapgate.dev/v1\nkind: Reconciler\nspec: [\n" },
+      { message: "break snapgate.yaml", hookUrl: serve.url },
+    );
+    await waitUntil("the failure notification", () =>
+      hook.requests.find((r) => r.headers["x-snapgate-event"] === "failed"),
+    );
+    expect(hook.requests.map((r) => r.headers["x-snapgate-event"])).toEqual(["stale", "failed"]);
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+  });
 });
