@@ -150,7 +150,7 @@ describe("errors that say what to do", () => {
       envFor(world),
     );
     expect([0, 4]).toContain(json.code);
-    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1 });
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 2 });
     const two = await runCli(
       ["audit", "--repo", world.repo.dir, "--format", "json,markdown"],
       envFor(world),
