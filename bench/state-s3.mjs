@@ -3,9 +3,10 @@
 // S3 — a real S3, the pinned versitygw on 127.0.0.1, bucket with versioning and
 // COMPLIANCE Object Lock — against the same apply with local state, measured in
 // the same run: the ratio S3/local (target ≤ 1.3). (2) The lock's takeover
-// time: a holder (its own process) is SIGKILLed and a contender polling every
-// 100 ms takes the lock over once the lease has run out by the server's clock
-// (target ≤ lease + 1 s). Needs `npm run build` and versitygw
+// time: a holder (its own process) is SIGKILLed and a contender takes the lock
+// over once the server's clock proves the holder has stopped — it sleeps until
+// the first moment that can be (the refusal's `retryInMs`), then polls every
+// 100 ms (target ≤ lease + 1 s after the holder died). Needs `npm run build` and versitygw
 // (scripts/install-versitygw.sh, or on PATH). Imports the built dist/.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -165,7 +166,8 @@ async function takeover(gw, n) {
       await a.lock.release();
       return ms;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Sleep until the lease can first be provably over by the server's clock, then poll.
+    await new Promise((r) => setTimeout(r, Math.max(100, a.retryInMs ?? 0)));
   }
 }
 
