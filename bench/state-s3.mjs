@@ -26,6 +26,7 @@ import { createS3Client } from "../dist/state/s3-client.js";
 import { tryS3Lock } from "../dist/state/s3-lock.js";
 import { S3StateStore } from "../dist/state/store.js";
 import { applyScenario, LATENCY_MS, N, RATE } from "./apply-scenario.mjs";
+import { machineLoad } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUCKET = "bench-state";
@@ -193,6 +194,7 @@ try {
       s3Counts: s3.counts,
     },
     takeover: { leaseMs: LEASE_MS, runsMs: takeovers, worstMs: worst, targetMs: LEASE_MS + 1000 },
+    load: machineLoad(),
   };
   mkdirSync(path.join(here, "out"), { recursive: true });
   writeFileSync(path.join(here, "out", "state-s3.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -200,7 +202,7 @@ try {
     `apply ${N} deletions @${LATENCY_MS}ms, ${RATE} req/s: local state ${local.wallMs} ms, S3 state ${s3.wallMs} ms; ratio ${ratio} (target ≤ 1.3); deleted ${local.counts.deleted} / ${s3.counts.deleted}`,
   );
   console.log(
-    `lock takeover after the holder dies, lease ${LEASE_MS} ms: ${takeovers.join(", ")} ms (worst ${worst}; target ≤ ${LEASE_MS + 1000})`,
+    `lock takeover after the holder dies, lease ${LEASE_MS} ms: ${takeovers.join(", ")} ms (worst ${worst}; target ≤ ${LEASE_MS + 1000}); load ${result.load.loadAvg1m} on ${result.load.cores} cores`,
   );
 } finally {
   gw.stop();
