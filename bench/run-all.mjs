@@ -73,6 +73,7 @@ function rowsOf(name) {
           note: `runs ${t.runsMs.join(", ")} ms`,
         },
       ],
+      load: out.load,
     };
   }
   if (name === "serve") {

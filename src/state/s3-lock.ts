@@ -3,18 +3,17 @@
  * `If-None-Match: *` so that exactly one contender gets it, holding a lease the
  * holder renews with `If-Match` on its ETag while it works.
  *
- * Who may take a lock over is judged by the S3 server's clock (the object's
- * LastModified against the `Date` of the response that read it), never the
- * local one: a lease is expired only when more than its duration (plus a
- * second for the servers' one-second timestamps) has passed since it was last
- * written. The takeover is a PUT conditional on the stale ETag: of N
- * contenders exactly one wins, and a holder that wakes up late finds its
- * renewal refused.
- *
  * The holder judges its own lease by the local monotonic clock, from the
  * moment it *sent* its last successful write (before the server stamped it),
- * minus a safety margin: it stops believing it holds the lock before any
- * contender could take it over, even after a pause (SIGSTOP) of any length.
+ * minus a safety margin: it stops starting deletions `holderStopsAfterMs` after
+ * that send, even after a pause (SIGSTOP) of any length.
+ *
+ * Who may take a lock over is judged by the S3 server's clock (the object's
+ * LastModified against the `Date` of the response that read it), never the
+ * local one: only once their difference proves the holder has stopped (see
+ * `mayTakeOver`). The takeover is a PUT conditional on the stale ETag: of N
+ * contenders exactly one wins, and a holder that wakes up late finds its
+ * renewal refused.
  */
 import { randomUUID } from "node:crypto";
 import os from "node:os";
@@ -70,7 +69,14 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export type LockAttempt = { ok: true; lock: HeldLock } | { ok: false; holder: LockInfo | null };
+export type LockAttempt =
+  | { ok: true; lock: HeldLock }
+  | {
+      ok: false;
+      holder: LockInfo | null;
+      /** when trying again can first succeed if the holder does not renew (a hint: 0 = now) */
+      retryInMs: number;
+    };
 
 export interface S3LockOptions {
   /** how long a lease lasts without renewal (default 30 s) */
@@ -80,8 +86,82 @@ export interface S3LockOptions {
 }
 
 const DEFAULT_LEASE_MS = 30_000;
-/** LastModified and Date have one-second resolution. */
+/** LastModified and Date have one-second resolution (HTTP dates). */
 const CLOCK_GRANULARITY_MS = 1000;
+/**
+ * On top of the rounding: sub-second disagreement between the S3 servers that
+ * stamp a write and answer a read, and the rates of the holder's monotonic
+ * clock and the server's (1% of the lease: far more than any NTP-kept clock).
+ */
+const CLOCK_ALLOWANCE_MS = 100;
+const CLOCK_RATE_ALLOWANCE = 0.01;
+
+/**
+ * How long before its lease ends a holder stops believing in it. Holder and
+ * contender must agree on it: the takeover rule below relies on it.
+ */
+export function leaseSafetyMs(leaseMs: number): number {
+  return Math.min(5000, Math.floor(leaseMs / 4));
+}
+
+/** How long after sending a write (create or renewal) the holder starts no further deletion. */
+export function holderStopsAfterMs(leaseMs: number): number {
+  return leaseMs - leaseSafetyMs(leaseMs);
+}
+
+/**
+ * The least server-clock difference (`Date` of a read minus the lock's
+ * `LastModified`) at which the lock may be taken over: a whole number of
+ * seconds, since both stamps are.
+ */
+export function takeoverAfterMs(leaseMs: number): number {
+  const proof =
+    holderStopsAfterMs(leaseMs) +
+    CLOCK_GRANULARITY_MS +
+    CLOCK_ALLOWANCE_MS +
+    Math.ceil(leaseMs * CLOCK_RATE_ALLOWANCE);
+  return Math.ceil(proof / CLOCK_GRANULARITY_MS) * CLOCK_GRANULARITY_MS;
+}
+
+/**
+ * Whether a lock last written at `writtenAtMs` (its LastModified) may be taken
+ * over, given the `Date` (`serverNowMs`) of the response that read it.
+ *
+ * Why the holder can never start a deletion after this turns true: the holder
+ * took `sentAt` before sending the write the server stamped at a true time W,
+ * so sentAt ≤ W, and it starts no deletion after sentAt + holderStopsAfterMs
+ * (`isValid`, checked right before each DeleteDiskSnapshot is handed to HTTP;
+ * its renewals only move that deadline forward for writes that were not taken
+ * over). LastModified is W truncated to the second (W < LastModified + 1 s) and
+ * Date is the read's true time R truncated (R ≥ Date), so R − W > difference − 1 s.
+ * A difference ≥ holderStopsAfterMs + 1 s (+ the clock allowance) thus proves
+ * R > sentAt + holderStopsAfterMs: the holder had stopped before the read that
+ * allows the takeover, and the takeover PUT comes after that read. Any renewal
+ * the holder sends later carries the ETag the takeover replaced, and fails.
+ * The holder's safety margin (a quarter of the lease, at most 5 s) is what
+ * lets this come before lease + 1 s: with a 5 s lease the difference needed
+ * is 5 s, reached 4–5 s after the holder's last write (30 s lease: 27 s).
+ * What no lease rules out: a DeleteDiskSnapshot handed to HTTP just before the
+ * holder's deadline may still reach Lightsail after a takeover; its intent was
+ * durable and it was checked against a fresh read, as every delete is.
+ */
+export function mayTakeOver(writtenAtMs: number, serverNowMs: number, leaseMs: number): boolean {
+  return serverNowMs - writtenAtMs >= takeoverAfterMs(leaseMs);
+}
+
+/**
+ * How long a contender that was refused may wait before the lock can first be
+ * provably free, by the server's clock: the server's true time is below
+ * `serverNowMs` + 1 s, and the takeover needs its `Date` to reach
+ * `writtenAtMs` + takeoverAfterMs. 0 when it may be free already.
+ */
+export function takeoverPossibleInMs(
+  writtenAtMs: number,
+  serverNowMs: number,
+  leaseMs: number,
+): number {
+  return Math.max(0, writtenAtMs + takeoverAfterMs(leaseMs) - serverNowMs - CLOCK_GRANULARITY_MS);
+}
 const LOCKS_DIR = "locks";
 
 export function s3LockKey(name: string): string {
@@ -129,7 +209,12 @@ export async function tryS3Lock(
     // Our own write landed though its answer was lost (the SDK's retry then failed the condition).
     if (isOurs(seen, body))
       return { ok: true, lock: new S3HeldLock(store, name, body, seen.etag, sentAt, opts) };
-    if (!isFree(seen, leaseMs)) return { ok: false, holder: toInfo(name, key, seen, leaseMs) };
+    if (!isFree(seen, leaseMs))
+      return {
+        ok: false,
+        holder: toInfo(name, key, seen, leaseMs),
+        retryInMs: retryIn(seen, leaseMs),
+      };
     // Released, or expired by the server's clock: take it over, conditional on the version we saw.
     const takeoverAt = performance.now();
     const taken = await putLock(store, key, body, { IfMatch: seen.etag });
@@ -141,7 +226,11 @@ export async function tryS3Lock(
     // Another contender (or a late renewal) won: look again.
   }
   const last = await readLock(store, key);
-  return { ok: false, holder: last ? toInfo(name, key, last, leaseMs) : null };
+  return {
+    ok: false,
+    holder: last ? toInfo(name, key, last, leaseMs) : null,
+    retryInMs: last ? retryIn(last, leaseMs) : 0,
+  };
 }
 
 /** The stored version is exactly the one we wrote (same lock id, same renewal). */
@@ -157,11 +246,16 @@ function isFree(seen: Seen, fallbackLeaseMs: number): boolean {
   return seen.body?.releasedAt !== undefined || isExpired(seen, fallbackLeaseMs);
 }
 
+/** The holder has provably stopped, by the server's clock (`mayTakeOver`). */
 function isExpired(seen: Seen, fallbackLeaseMs: number): boolean {
+  // the holder's own lease (from its body) is what its safety margin was computed from
+  return mayTakeOver(seen.writtenAtMs, seen.serverNowMs, seen.body?.leaseMs ?? fallbackLeaseMs);
+}
+
+function retryIn(seen: Seen, fallbackLeaseMs: number): number {
+  if (isFree(seen, fallbackLeaseMs)) return 0;
   const lease = seen.body?.leaseMs ?? fallbackLeaseMs;
-  // Both stamps are truncated to the second, so the true time since the write exceeds their
-  // difference minus one second: a difference of lease + 1 s proves the lease has run out.
-  return seen.serverNowMs - seen.writtenAtMs >= lease + CLOCK_GRANULARITY_MS;
+  return takeoverPossibleInMs(seen.writtenAtMs, seen.serverNowMs, lease);
 }
 
 /** The new ETag, or null when the condition did not hold. */
@@ -239,7 +333,7 @@ class S3HeldLock implements HeldLock {
   readonly lockId: string;
   private readonly controller = new AbortController();
   private readonly leaseMs: number;
-  private readonly safetyMs: number;
+  private readonly stopsAfterMs: number;
   private validUntil: number;
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
@@ -255,10 +349,9 @@ class S3HeldLock implements HeldLock {
   ) {
     this.lockId = body.lockId;
     this.leaseMs = body.leaseMs;
-    // Stop believing before the lease can run out anywhere: a delete started just before the
-    // end still has time to be sent.
-    this.safetyMs = Math.min(5000, Math.floor(this.leaseMs / 4));
-    this.validUntil = sentAt + this.leaseMs - this.safetyMs;
+    // Stop believing well before the lease ends: contenders count on it (`mayTakeOver`).
+    this.stopsAfterMs = holderStopsAfterMs(this.leaseMs);
+    this.validUntil = sentAt + this.stopsAfterMs;
     const every = opts.renewEveryMs ?? Math.floor(this.leaseMs / 3);
     this.timer = setInterval(() => void this.tick(), every);
     this.timer.unref();
@@ -335,7 +428,7 @@ class S3HeldLock implements HeldLock {
     }
     this.body = next;
     this.etag = etag;
-    this.validUntil = sentAt + this.leaseMs - this.safetyMs;
+    this.validUntil = sentAt + this.stopsAfterMs;
   }
 
   async release(): Promise<void> {
