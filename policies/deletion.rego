@@ -1,4 +1,4 @@
-# The built-in deletion policy of snapgate (SPEC §5). Evaluated once per
+# The built-in deletion policy of snapgate. Evaluated once per
 # deletion candidate; any `deny` message blocks that deletion, `warn` messages
 # are reported in the plan. Thresholds live in data.json and are overridden by
 # spec.policy.data, except the limits the guards share (input.guards, from

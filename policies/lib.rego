@@ -119,7 +119,7 @@ min_snapshots_source := sprintf(
 
 else := sprintf("spec.guards.minSnapshotsPerDisk (%v)", [input.guards.minSnapshotsPerDisk])
 
-# ── input (SPEC §5, PolicyInput in src/core/model.ts) ──────────────────────
+# ── input (the PolicyInput of src/core/model.ts) ─────────────────────────────
 # The fields the rules read, with their JSON type. A missing or mistyped field
 # would silently skip a rule, so it denies instead.
 

@@ -164,71 +164,100 @@ export async function deleteChecked(
     await ctx.onIntent();
     let operations: OperationRecord[];
     try {
-      const out = await callWithRetry(
-        ctx.limiter,
-        () => {
-          // Asked at the last moment, after any wait for the rate limiter: a lock lost while
-          // the intent was written, or while waiting, stops the call.
-          const stop = ctx.mayDelete?.();
-          if (stop !== undefined) return Promise.reject(new NotSent(stop));
-          return ctx.raw.send(deleteCommand(planned.name, ctx.mayDelete));
-        },
-        THROTTLE_ONLY,
-      );
-      operations = (out.operations ?? []).map(toOperationRecord);
+      operations = await sendDelete(planned, ctx);
     } catch (err) {
-      if (err instanceof NotSent)
-        return {
-          outcome: "failed",
-          detail: `not deleted: ${err.reason}`,
-          operations: [],
-          abort: err.reason,
-        };
-      const c = classifyError(err);
-      const detail = describeError(c);
-      if (c.class === "gone") {
-        // Trust "gone" only once a read agrees: otherwise a re-run must try again.
-        const still = await readSnapshot(ctx.reads, planned.region, planned.name);
-        if (still && still.arn === planned.arn) {
-          return {
-            outcome: "failed",
-            detail: `${c.name} on delete, but the snapshot is still there`,
-            operations: [],
-          };
-        }
-        return { outcome: "absent", detail: `already absent (${c.name})`, operations: [] };
-      }
-      if (c.class === "denied") return { outcome: "denied", detail, operations: [] };
-      if (c.class === "abort") return { outcome: "failed", detail, operations: [], abort: detail };
-      if (c.class === "fail-item") return { outcome: "failed", detail, operations: [] };
-      // Ambiguous (server error, network): did the delete happen? Look before retrying.
-      if (attempt >= MAX_AMBIGUOUS_RETRIES)
-        return {
-          outcome: "failed",
-          detail: `${detail} (after ${attempt + 1} attempts)`,
-          operations: [],
-        };
-      const live = await readSnapshot(ctx.reads, planned.region, planned.name);
-      if (!live)
-        return { outcome: "deleted", detail: `confirmed gone after ${c.name}`, operations: [] };
-      const veto = preDeleteCheck(planned, live, ctx);
-      if (veto) return veto;
+      const result = await failedDelete(planned, ctx, err, attempt);
+      if (result) return result;
       continue;
     }
-    const finished = await Promise.all(operations.map((op) => pollOperation(ctx, op)));
-    const failedOp = finished.find((op) => op.status === "Failed" || op.errorCode !== undefined);
-    if (failedOp) {
-      return {
-        outcome: "failed",
-        detail:
-          `operation ${failedOp.id} ${failedOp.status}: ${failedOp.errorCode ?? ""} ${failedOp.errorDetails ?? ""}`.trim(),
-        operations: finished,
-      };
-    }
+    return awaitOperations(ctx, operations);
+  }
+}
+
+/** The one DeleteDiskSnapshot call, throttle-only retries; the operations it returned. */
+async function sendDelete(planned: PlanDeletion, ctx: DeleteContext): Promise<OperationRecord[]> {
+  const out = await callWithRetry(
+    ctx.limiter,
+    () => {
+      // Asked at the last moment, after any wait for the rate limiter: a lock lost while
+      // the intent was written, or while waiting, stops the call.
+      const stop = ctx.mayDelete?.();
+      if (stop !== undefined) return Promise.reject(new NotSent(stop));
+      return ctx.raw.send(deleteCommand(planned.name, ctx.mayDelete));
+    },
+    THROTTLE_ONLY,
+  );
+  return (out.operations ?? []).map(toOperationRecord);
+}
+
+/** The item's result after a delete that threw; null when it is worth sending again. */
+async function failedDelete(
+  planned: PlanDeletion,
+  ctx: DeleteContext,
+  err: unknown,
+  attempt: number,
+): Promise<ItemResult | null> {
+  if (err instanceof NotSent)
     return {
-      outcome: "deleted",
-      detail: `deleted (${finished.map((op) => `${op.id} ${op.status}`).join(", ") || "no operation returned"})`,
+      outcome: "failed",
+      detail: `not deleted: ${err.reason}`,
+      operations: [],
+      abort: err.reason,
+    };
+  const c = classifyError(err);
+  const detail = describeError(c);
+  if (c.class === "gone") return confirmAbsent(planned, ctx, c.name);
+  if (c.class === "denied") return { outcome: "denied", detail, operations: [] };
+  if (c.class === "abort") return { outcome: "failed", detail, operations: [], abort: detail };
+  if (c.class === "fail-item") return { outcome: "failed", detail, operations: [] };
+  // Ambiguous (server error, network): did the delete happen? Look before retrying.
+  if (attempt >= MAX_AMBIGUOUS_RETRIES)
+    return {
+      outcome: "failed",
+      detail: `${detail} (after ${attempt + 1} attempts)`,
+      operations: [],
+    };
+  const live = await readSnapshot(ctx.reads, planned.region, planned.name);
+  if (!live)
+    return { outcome: "deleted", detail: `confirmed gone after ${c.name}`, operations: [] };
+  return preDeleteCheck(planned, live, ctx);
+}
+
+/** Trust "gone" only once a read agrees: otherwise a re-run must try again. */
+async function confirmAbsent(
+  planned: PlanDeletion,
+  ctx: DeleteContext,
+  errorName: string,
+): Promise<ItemResult> {
+  const still = await readSnapshot(ctx.reads, planned.region, planned.name);
+  if (still && still.arn === planned.arn) {
+    return {
+      outcome: "failed",
+      detail: `${errorName} on delete, but the snapshot is still there`,
+      operations: [],
+    };
+  }
+  return { outcome: "absent", detail: `already absent (${errorName})`, operations: [] };
+}
+
+/** Polls the delete's operations to a terminal status: deleted, or failed with the reason. */
+async function awaitOperations(
+  ctx: DeleteContext,
+  operations: OperationRecord[],
+): Promise<ItemResult> {
+  const finished = await Promise.all(operations.map((op) => pollOperation(ctx, op)));
+  const failedOp = finished.find((op) => op.status === "Failed" || op.errorCode !== undefined);
+  if (failedOp) {
+    return {
+      outcome: "failed",
+      detail:
+        `operation ${failedOp.id} ${failedOp.status}: ${failedOp.errorCode ?? ""} ${failedOp.errorDetails ?? ""}`.trim(),
       operations: finished,
     };
   }
+  return {
+    outcome: "deleted",
+    detail: `deleted (${finished.map((op) => `${op.id} ${op.status}`).join(", ") || "no operation returned"})`,
+    operations: finished,
+  };
 }

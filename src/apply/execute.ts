@@ -106,76 +106,84 @@ export function emptyOutcomeCounts(): Record<ItemOutcome, number> {
 }
 
 export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
-  const startedAt = new Date().toISOString();
-  const { plan, journal, audit, runId } = opts;
-  const limiter = new AdaptiveRateLimiter(opts.rate);
-  const reads = rateLimitedClients(opts.clients, limiter);
-  const items: ApplyItem[] = [];
-  let aborted: string | undefined;
-  let stateFailed = false;
-  let done = 0;
+  const run = new ExecutionRun(opts);
+  const pending = run.replayFinished();
+  await mapBounded(pending, Math.max(1, opts.concurrency), (d) => run.execute(d));
+  if (!run.aborted) {
+    await confirmGone(run.reads, opts.plan, run.items, (d, r) => run.persist(d, r));
+  }
+  return run.result();
+}
 
-  const persist = (d: PlanDeletion, r: ItemResult) =>
-    recordDeleteResult(audit, journal, {
-      runId,
-      planDigest: plan.digest,
-      region: d.region,
-      name: d.name,
-      arn: d.arn,
-      outcome: r.outcome,
-      detail: r.detail,
-      operations: r.operations,
+/** One executePlan: its items so far, and whether (and why) it stops starting new ones. */
+class ExecutionRun {
+  readonly startedAt = new Date().toISOString();
+  readonly limiter: AdaptiveRateLimiter;
+  readonly reads: ClientFactory;
+  readonly items: ApplyItem[] = [];
+  aborted: string | undefined;
+  private stateFailed = false;
+  private done = 0;
+
+  constructor(private readonly opts: ExecuteOptions) {
+    this.limiter = new AdaptiveRateLimiter(opts.rate);
+    this.reads = rateLimitedClients(opts.clients, this.limiter);
+  }
+
+  /** Deletions with a final result in the journal are reported, not redone; returns the rest. */
+  replayFinished(): PlanDeletion[] {
+    const { plan, journal } = this.opts;
+    return plan.deletions.filter((d) => {
+      const prior = journal.state(snapshotKey(d))?.result;
+      if (prior && FINAL_OUTCOMES.has(prior.outcome)) {
+        this.report(
+          {
+            region: d.region,
+            name: d.name,
+            outcome: prior.outcome,
+            detail: `${prior.detail} (in an earlier run)`,
+            operations: prior.operations,
+          },
+          true,
+        );
+        return false;
+      }
+      return true;
     });
+  }
 
-  const record = async (d: PlanDeletion, r: ItemResult) => {
+  /** one deletion: unless the run stops, read it, check it, maybe delete it, record the result */
+  async execute(d: PlanDeletion): Promise<void> {
+    if (this.shouldStop()) return;
+    this.opts.onStart?.(d);
+    const ctx = this.deleteContext(d);
+    let result: ItemResult;
     try {
-      await persist(d, r);
+      const live = await readSnapshot(ctx.reads, d.region, d.name);
+      const veto = preDeleteCheck(d, live, ctx);
+      result = veto ?? (await deleteChecked(d, ctx));
     } catch (err) {
-      // The delete may have landed, but its result is not stored: stop starting others, and
-      // leave the item in flight for the next run to re-read and record.
-      if (!isStateFailure(err)) throw err;
-      stateFailed = true;
-      aborted ??= `the state store failed, so no further deletion is started: ${messageOf(err)}`;
+      result = this.failureOf(err);
     }
-    const item = {
-      region: d.region,
-      name: d.name,
-      outcome: r.outcome,
-      detail: r.detail,
-      operations: r.operations,
-    };
-    items.push(item);
-    opts.onItem?.(item, ++done, plan.deletions.length, false);
-  };
+    if (result.abort) this.aborted ??= result.abort;
+    await this.record(d, result);
+  }
 
-  const pending = plan.deletions.filter((d) => {
-    const prior = journal.state(snapshotKey(d))?.result;
-    if (prior && FINAL_OUTCOMES.has(prior.outcome)) {
-      const item = {
-        region: d.region,
-        name: d.name,
-        outcome: prior.outcome,
-        detail: `${prior.detail} (in an earlier run)`,
-        operations: prior.operations,
-      };
-      items.push(item);
-      opts.onItem?.(item, ++done, plan.deletions.length, true);
-      return false;
-    }
-    return true;
-  });
+  private shouldStop(): boolean {
+    this.aborted ??= leaseLost(this.opts.lease);
+    if (!this.aborted && this.opts.signal?.aborted)
+      this.aborted = "shutting down: items not started are left for the next run";
+    return Boolean(this.aborted);
+  }
 
-  await mapBounded(pending, Math.max(1, opts.concurrency), async (d) => {
-    aborted ??= leaseLost(opts.lease);
-    if (!aborted && opts.signal?.aborted)
-      aborted = "shutting down: items not started are left for the next run";
-    if (aborted) return;
-    opts.onStart?.(d);
+  private deleteContext(d: PlanDeletion): DeleteContext {
+    const { opts } = this;
+    const { plan, journal, audit, runId } = opts;
     const key = snapshotKey(d);
-    const ctx: DeleteContext = {
-      reads: reads(d.region),
+    return {
+      reads: this.reads(d.region),
       raw: opts.clients(d.region),
-      limiter,
+      limiter: this.limiter,
       recheck: opts.recheck,
       operationTimeoutMs: opts.operationTimeoutMs ?? 15 * 60_000,
       pollIntervalMs: opts.pollIntervalMs ?? 250,
@@ -192,47 +200,79 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplyResult> {
         });
       },
     };
-    let result: ItemResult;
-    try {
-      const live = await readSnapshot(ctx.reads, d.region, d.name);
-      const veto = preDeleteCheck(d, live, ctx);
-      result = veto ?? (await deleteChecked(d, ctx));
-    } catch (err) {
-      if (isStateFailure(err)) {
-        // The intent could not be stored, so its delete was never sent: nothing else starts.
-        stateFailed = true;
-        const detail = `not deleted: ${messageOf(err)}`;
-        result = { outcome: "failed", detail, operations: [], abort: detail };
-      } else {
-        const c = classifyError(err);
-        result = {
-          outcome: "failed",
-          detail: describeError(c),
-          operations: [],
-          ...(c.class === "abort" ? { abort: describeError(c) } : {}),
-        };
-      }
-    }
-    if (result.abort) aborted ??= result.abort;
-    await record(d, result);
-  });
-
-  if (!aborted) {
-    await confirmGone(reads, plan, items, persist);
   }
 
-  const counts = emptyOutcomeCounts();
-  for (const i of items) counts[i.outcome]++;
-  return {
-    planDigest: plan.digest,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    items: items.sort(byRegionAndName),
-    counts,
-    ...(aborted ? { aborted } : {}),
-    ...(stateFailed ? { stateFailed: true as const } : {}),
-    throttled: limiter.throttled,
-  };
+  private failureOf(err: unknown): ItemResult {
+    if (isStateFailure(err)) {
+      // The intent could not be stored, so its delete was never sent: nothing else starts.
+      this.stateFailed = true;
+      const detail = `not deleted: ${messageOf(err)}`;
+      return { outcome: "failed", detail, operations: [], abort: detail };
+    }
+    const c = classifyError(err);
+    return {
+      outcome: "failed",
+      detail: describeError(c),
+      operations: [],
+      ...(c.class === "abort" ? { abort: describeError(c) } : {}),
+    };
+  }
+
+  persist(d: PlanDeletion, r: ItemResult): Promise<void> {
+    const { plan, journal, audit, runId } = this.opts;
+    return recordDeleteResult(audit, journal, {
+      runId,
+      planDigest: plan.digest,
+      region: d.region,
+      name: d.name,
+      arn: d.arn,
+      outcome: r.outcome,
+      detail: r.detail,
+      operations: r.operations,
+    });
+  }
+
+  private async record(d: PlanDeletion, r: ItemResult): Promise<void> {
+    try {
+      await this.persist(d, r);
+    } catch (err) {
+      // The delete may have landed, but its result is not stored: stop starting others, and
+      // leave the item in flight for the next run to re-read and record.
+      if (!isStateFailure(err)) throw err;
+      this.stateFailed = true;
+      this.aborted ??= `the state store failed, so no further deletion is started: ${messageOf(err)}`;
+    }
+    this.report(
+      {
+        region: d.region,
+        name: d.name,
+        outcome: r.outcome,
+        detail: r.detail,
+        operations: r.operations,
+      },
+      false,
+    );
+  }
+
+  private report(item: ApplyItem, replayed: boolean): void {
+    this.items.push(item);
+    this.opts.onItem?.(item, ++this.done, this.opts.plan.deletions.length, replayed);
+  }
+
+  result(): ApplyResult {
+    const counts = emptyOutcomeCounts();
+    for (const i of this.items) counts[i.outcome]++;
+    return {
+      planDigest: this.opts.plan.digest,
+      startedAt: this.startedAt,
+      finishedAt: new Date().toISOString(),
+      items: this.items.sort(byRegionAndName),
+      counts,
+      ...(this.aborted ? { aborted: this.aborted } : {}),
+      ...(this.stateFailed ? { stateFailed: true as const } : {}),
+      throttled: this.limiter.throttled,
+    };
+  }
 }
 
 /**

@@ -46,6 +46,25 @@ interface Head {
   hash: string;
 }
 
+/** The records of these events, chained one after another from `after`, each hashed. */
+export function chainRecords(after: Head, events: readonly PendingEvent[]): AuditRecord[] {
+  const records: AuditRecord[] = [];
+  let prev = after;
+  for (const { type, fields } of events) {
+    const body = {
+      ...fields,
+      seq: prev.seq + 1,
+      time: new Date().toISOString(),
+      type,
+      prev: prev.hash,
+    };
+    const record: AuditRecord = { ...body, hash: recordHash(prev.hash, body) };
+    records.push(record);
+    prev = record;
+  }
+  return records;
+}
+
 interface Tail extends Head {
   /** a partial last line (a crash mid-write) that was cut off, for the record */
   tornBytes?: { length: number; sha256: string };
@@ -181,24 +200,14 @@ export class AuditLog implements AuditAppender, AuditReader {
     // Other processes (serve and a CLI apply) may append too: the chain must not fork.
     const lock = await waitForLock(`${this.file}.lock`, "audit append");
     try {
-      let tail: Head = await readTail(this.file);
-      const records: AuditRecord[] = [];
-      const torn = (tail as Tail).tornBytes;
+      const found: Tail = await readTail(this.file);
+      const torn = found.tornBytes;
       const all: readonly PendingEvent[] = torn
         ? [{ type: "audit-repair", fields: { removedPartialRecord: torn } }, ...events]
         : events;
-      for (const { type, fields } of all) {
-        const body = {
-          ...fields,
-          seq: tail.seq + 1,
-          time: new Date().toISOString(),
-          type,
-          prev: tail.hash,
-        };
-        const record: AuditRecord = { ...body, hash: recordHash(tail.hash, body) };
-        records.push(record);
-        tail = { seq: record.seq, hash: record.hash };
-      }
+      const records = chainRecords(found, all);
+      const last = records.at(-1);
+      const tail: Head = last ? { seq: last.seq, hash: last.hash } : found;
       const fh = await open(this.file, "a", 0o600);
       try {
         await fh.write(records.map((r) => `${JSON.stringify(r)}\n`).join(""));

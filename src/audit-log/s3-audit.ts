@@ -27,6 +27,7 @@ import {
   type AuditEventType,
   type AuditReader,
   type AuditRecord,
+  chainRecords,
   GENESIS,
   type PendingEvent,
   parseRecords,
@@ -106,20 +107,9 @@ export class S3AuditLog implements AuditAppender, AuditReader {
     if (events.length === 0) return [];
     let tail = this.tail ?? (await findTail(this.store));
     for (;;) {
-      const records: AuditRecord[] = [];
-      let at = tail;
-      for (const { type, fields } of events) {
-        const body = {
-          ...fields,
-          seq: at.seq + 1,
-          time: new Date().toISOString(),
-          type,
-          prev: at.hash,
-        };
-        const record: AuditRecord = { ...body, hash: recordHash(at.hash, body) };
-        records.push(record);
-        at = { segment: tail.segment + 1, seq: record.seq, hash: record.hash };
-      }
+      const records = chainRecords(tail, events);
+      const last = records.at(-1);
+      const at = last ? { segment: tail.segment + 1, seq: last.seq, hash: last.hash } : tail;
       const text = records.map((r) => `${JSON.stringify(r)}\n`).join("");
       if (await this.createSegment(at.segment, text)) {
         this.tail = at;

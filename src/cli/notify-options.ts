@@ -69,6 +69,17 @@ function target(
   };
 }
 
+/** The flag's value when given, else the environment variable when it is set, else nothing. */
+function flagOrEnv<T>(
+  flag: string | undefined,
+  fromFlag: (value: string) => T,
+  envName: string,
+  isSet: (name: string) => boolean,
+): T | { env: string } | undefined {
+  if (flag !== undefined) return fromFlag(flag);
+  return isSet(envName) ? { env: envName } : undefined;
+}
+
 /** The targets the command line and the environment name (`cli-slack`, `cli-webhook`). */
 export function flagTargets(flags: NotifyFlags, env: NodeJS.ProcessEnv): NotificationSpec[] {
   const out: NotificationSpec[] = [];
@@ -77,18 +88,18 @@ export function flagTargets(flags: NotifyFlags, env: NodeJS.ProcessEnv): Notific
     out.push(target("cli-slack", "slack", { file: flags.notifySlackUrlFile }));
   else if (set(SLACK_URL_ENV)) out.push(target("cli-slack", "slack", { env: SLACK_URL_ENV }));
 
-  const url: NotificationSpec["url"] | undefined =
-    flags.notifyWebhookUrl !== undefined
-      ? { literal: flags.notifyWebhookUrl }
-      : set(WEBHOOK_URL_ENV)
-        ? { env: WEBHOOK_URL_ENV }
-        : undefined;
-  const secret: NotificationSpec["secret"] | undefined =
-    flags.notifyWebhookSecretFile !== undefined
-      ? { file: flags.notifyWebhookSecretFile }
-      : set(WEBHOOK_SECRET_ENV)
-        ? { env: WEBHOOK_SECRET_ENV }
-        : undefined;
+  const url: NotificationSpec["url"] | undefined = flagOrEnv(
+    flags.notifyWebhookUrl,
+    (literal) => ({ literal }),
+    WEBHOOK_URL_ENV,
+    set,
+  );
+  const secret: NotificationSpec["secret"] | undefined = flagOrEnv(
+    flags.notifyWebhookSecretFile,
+    (file) => ({ file }),
+    WEBHOOK_SECRET_ENV,
+    set,
+  );
   if (url && "literal" in url) {
     let parsed: URL | undefined;
     try {

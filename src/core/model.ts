@@ -10,8 +10,17 @@ export type Tags = Readonly<Record<string, string>>;
 
 export type SnapshotState = "pending" | "completed" | "error" | "unknown";
 
+/** What a snapshot was taken from, as Lightsail reports it (the emulator stores the same). */
+export interface SnapshotOrigin {
+  fromDiskName?: string;
+  fromDiskArn?: string;
+  fromInstanceName?: string;
+  fromInstanceArn?: string;
+  isFromAutoSnapshot: boolean;
+}
+
 /** A disk snapshot as listed from Lightsail, normalised (tags as an object, ISO times). */
-export interface LiveSnapshot {
+export interface LiveSnapshot extends SnapshotOrigin {
   region: string;
   name: string;
   arn: string;
@@ -22,11 +31,6 @@ export interface LiveSnapshot {
   /** Lightsail's state; unknown strings are kept as they came */
   state: SnapshotState | string;
   progress?: string;
-  fromDiskName?: string;
-  fromDiskArn?: string;
-  fromInstanceName?: string;
-  fromInstanceArn?: string;
-  isFromAutoSnapshot: boolean;
   tags: Tags;
 }
 

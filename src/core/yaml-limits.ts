@@ -8,8 +8,11 @@
 import { CST, Lexer } from "yaml";
 import type { InputIssue } from "./errors.js";
 
-/** Largest desired-state file accepted (bytes of UTF-8; also applied to decoded text length). */
-export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Largest configuration file read from the repository and parsed (desired-state YAML, the
+ * IAM policy document): bytes of UTF-8, also applied to the decoded text length.
+ */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 /** Deepest nesting accepted; real configs need fewer than ten levels. */
 export const MAX_NESTING = 64;
@@ -21,7 +24,7 @@ const SYNTHETIC = new Set<string>([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
 export function yamlLimitProblem(
   file: string,
   text: string,
-  maxBytes = MAX_FILE_BYTES,
+  maxBytes = MAX_CONFIG_FILE_BYTES,
 ): InputIssue | null {
   if (text.length > maxBytes) {
     return { file, message: `file is larger than ${maxBytes} bytes` };

@@ -5,7 +5,7 @@ export {
   MAX_NAME_PATTERN_LENGTH,
   namePatternProblem,
 } from "../core/name-pattern.js";
-export { MAX_FILE_BYTES, MAX_NESTING } from "../core/yaml-limits.js";
+export { MAX_CONFIG_FILE_BYTES, MAX_NESTING } from "../core/yaml-limits.js";
 export { parseDuration } from "./duration.js";
 export {
   isYamlName,

@@ -11,7 +11,7 @@ import path from "node:path";
 import { badInput, type InputIssue, SnapgateError } from "../core/errors.js";
 import { mapBounded } from "../core/map-bounded.js";
 import { type FileProblem, readRepoText, resolveInside } from "../core/untrusted-file.js";
-import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
+import { MAX_CONFIG_FILE_BYTES } from "../core/yaml-limits.js";
 import {
   isYamlName,
   MAX_SNAPSHOT_DEPTH,
@@ -165,7 +165,7 @@ async function readOne(
   rel: string,
   issues: InputIssue[],
 ): Promise<DesiredFile | null> {
-  const read = await readRepoText(root, rel, { maxBytes: MAX_FILE_BYTES });
+  const read = await readRepoText(root, rel, { maxBytes: MAX_CONFIG_FILE_BYTES });
   if (read.ok) return { path: rel, text: read.text };
   const { line, col } = read.problem;
   issues.push({

@@ -3,24 +3,20 @@
  * (DiskSnapshot, Disk, Operation exactly as the model and the AWS samples).
  */
 import { createHash } from "node:crypto";
+import type { SnapshotOrigin } from "../core/model.js";
 import { epochSeconds } from "./protocol.js";
 
 export type Tags = Record<string, string>;
 
 export type SnapshotState = "pending" | "completed" | "error" | "unknown";
 
-export interface SnapshotRecord {
+export interface SnapshotRecord extends SnapshotOrigin {
   name: string;
   uuid: string;
   createdAtMs: number;
   sizeInGb: number;
   state: SnapshotState;
   progress: string;
-  fromDiskName?: string;
-  fromDiskArn?: string;
-  fromInstanceName?: string;
-  fromInstanceArn?: string;
-  isFromAutoSnapshot: boolean;
   tags: Tags;
   supportCode: string;
   /** when a pending snapshot completes (CreateDiskSnapshot) */

@@ -18,6 +18,32 @@ function compareSnapshotKeys(a: SnapshotKey, b: SnapshotKey): number {
 
 const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+function isSnapshotKey(key: unknown): key is SnapshotKey {
+  const k = key as SnapshotKey;
+  return typeof k.t === "number" && typeof k.n === "string";
+}
+
+function isName(key: unknown): key is string {
+  return typeof key === "string";
+}
+
+/** One page of an index after the position its token names; a token of another shape is refused. */
+function pageOf<K, T>(
+  order: OrderedIndex<K, T>,
+  kind: string,
+  token: string | undefined,
+  size: number,
+  isKey: (key: unknown) => key is K,
+): Page<T> {
+  const after = decodeToken(kind, token);
+  if (after !== undefined && !isKey(after)) throw invalidInput("The pageToken is not valid.");
+  const page = order.page(after, size);
+  return {
+    items: page.items,
+    nextPageToken: page.more ? encodeToken(kind, page.last) : undefined,
+  };
+}
+
 export interface Page<T> {
   items: T[];
   nextPageToken?: string;
@@ -108,37 +134,15 @@ export class RegionStore {
   }
 
   snapshotPage(token: string | undefined, size: number): Page<SnapshotRecord> {
-    const after = decodeToken("s", token) as SnapshotKey | undefined;
-    if (after !== undefined && (typeof after.t !== "number" || typeof after.n !== "string")) {
-      throw invalidInput("The pageToken is not valid.");
-    }
-    const page = this.snapshotOrder.page(after, size);
-    return {
-      items: page.items,
-      nextPageToken: page.more ? encodeToken("s", page.last) : undefined,
-    };
+    return pageOf(this.snapshotOrder, "s", token, size, isSnapshotKey);
   }
 
   diskPage(token: string | undefined, size: number): Page<DiskRecord> {
-    const after = decodeToken("d", token);
-    if (after !== undefined && typeof after !== "string")
-      throw invalidInput("The pageToken is not valid.");
-    const page = this.diskOrder.page(after, size);
-    return {
-      items: page.items,
-      nextPageToken: page.more ? encodeToken("d", page.last) : undefined,
-    };
+    return pageOf(this.diskOrder, "d", token, size, isName);
   }
 
   instancePage(token: string | undefined, size: number): Page<InstanceRecord> {
-    const after = decodeToken("i", token);
-    if (after !== undefined && typeof after !== "string")
-      throw invalidInput("The pageToken is not valid.");
-    const page = this.instanceOrder.page(after, size);
-    return {
-      items: page.items,
-      nextPageToken: page.more ? encodeToken("i", page.last) : undefined,
-    };
+    return pageOf(this.instanceOrder, "i", token, size, isName);
   }
 
   /** The disks attached to an instance, by name. */

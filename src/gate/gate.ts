@@ -46,13 +46,13 @@ export type AccessCheck = (
   s: LiveSnapshot,
 ) => { allowed: true } | { allowed: false; reasons: readonly string[] };
 
-export interface GateStages {
+export interface GateDeps {
   policy: PolicyEvaluator;
   access: AccessCheck;
 }
 
-/** The stages as loaded for a plan: the policy runs off the main thread. */
-export interface LoadedGateStages {
+/** The dependencies as loaded for a plan: the policy runs off the main thread, in batches. */
+export interface BatchGateDeps {
   policy: BatchPolicyEvaluator;
   access: AccessCheck;
 }
@@ -71,28 +71,28 @@ export interface GateResult {
   planLevel: Block[];
 }
 
-export function runGate(input: GateInput, stages: GateStages): Decision[] {
-  return gate(input, stages).decisions;
+export function runGate(input: GateInput, deps: GateDeps): Decision[] {
+  return gate(input, deps).decisions;
 }
 
-export function gate(input: GateInput, stages: GateStages): GateResult {
+export function gate(input: GateInput, deps: GateDeps): GateResult {
   const prepared = prepareGate(input);
-  const verdicts = prepared.inputs.map((i) => evaluatePolicy(stages.policy, i));
-  return finishGate(prepared, verdicts, stages.access);
+  const verdicts = prepared.inputs.map((i) => evaluatePolicy(deps.policy, i));
+  return finishGate(prepared, verdicts, deps.access);
 }
 
 /** The gate with a batch policy: one round-trip for every candidate of the plan. */
-export async function gateBatch(input: GateInput, stages: LoadedGateStages): Promise<GateResult> {
+export async function gateBatch(input: GateInput, deps: BatchGateDeps): Promise<GateResult> {
   const prepared = prepareGate(input);
   let verdicts: Verdict[];
   try {
-    verdicts = await stages.policy.evaluateAll(prepared.inputs);
+    verdicts = await deps.policy.evaluateAll(prepared.inputs);
     if (verdicts.length !== prepared.inputs.length) throw new Error("wrong number of verdicts");
   } catch (err) {
     const failed: Verdict = { deny: [], warn: [], error: messageOf(err) };
     verdicts = prepared.inputs.map(() => failed);
   }
-  return finishGate(prepared, verdicts.map(withPolicyError), stages.access);
+  return finishGate(prepared, verdicts.map(withPolicyError), deps.access);
 }
 
 interface PreparedGate {

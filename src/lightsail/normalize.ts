@@ -31,11 +31,17 @@ export function toLiveSnapshot(region: string, s: DiskSnapshot): LiveSnapshot {
   };
 }
 
+/** A resource's region, name and ARN (empty when Lightsail leaves them out). */
+function identity(
+  region: string,
+  r: { name?: string; arn?: string },
+): { region: string; name: string; arn: string } {
+  return { region, name: r.name ?? "", arn: r.arn ?? "" };
+}
+
 export function toLiveDisk(region: string, d: Disk): LiveDisk {
   return {
-    region,
-    name: d.name ?? "",
-    arn: d.arn ?? "",
+    ...identity(region, d),
     sizeInGb: d.sizeInGb ?? 0,
     state: d.state ?? "unknown",
     tags: tagsToObject(d.tags),
@@ -44,9 +50,7 @@ export function toLiveDisk(region: string, d: Disk): LiveDisk {
 
 export function toLiveInstance(region: string, i: Instance): LiveInstance {
   return {
-    region,
-    name: i.name ?? "",
-    arn: i.arn ?? "",
+    ...identity(region, i),
     state: i.state?.name ?? "unknown",
     tags: tagsToObject(i.tags),
   };

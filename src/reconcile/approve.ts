@@ -17,7 +17,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Decision, DesiredState, LiveSnapshot, Plan } from "../core/model.js";
 import { scopePredicate } from "../core/scope.js";
 import { matchesTags } from "../core/tags.js";
-import type { LoadedGateStages } from "../gate/gate.js";
+import type { BatchGateDeps } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { branchesContaining, redactUrl, resolveRef } from "../source/index.js";
 import { loadSource, observe } from "./plan-pipeline.js";
@@ -43,7 +43,7 @@ export interface Preflight {
 export interface Derivation {
   desired: DesiredState;
   decisions: readonly Decision[];
-  gate: LoadedGateStages;
+  gate: BatchGateDeps;
   policyDigest: string;
   checkout: { commit: string };
 }
@@ -72,13 +72,13 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
     const { desired } = loaded;
     checkAgeAndAccount(plan, desired, opts.nowMs);
     await checkCommitIsCurrent(plan, opts);
-    checkPolicyAndRegions(plan, desired, loaded.stages.policyDigest);
+    checkPolicyAndRegions(plan, desired, loaded.gateDeps.policyDigest);
     // A plan file proves only that it was not edited, not who made it: every
     // deletion must still be one the desired state and the gate approve now.
     const seen = await observe(loaded, opts.clients, opts.nowMs, steps);
     return {
       desired,
-      recheck: recheckAgainst(plan, desired, loaded.stages.gate, seen.decisions),
+      recheck: recheckAgainst(plan, desired, loaded.gateDeps.gate, seen.decisions),
     };
   } finally {
     await loaded.checkout.release();
@@ -187,7 +187,7 @@ function checkPolicyAndRegions(plan: Plan, desired: DesiredState, policyDigest: 
 function recheckAgainst(
   plan: Plan,
   desired: DesiredState,
-  gate: LoadedGateStages,
+  gate: BatchGateDeps,
   decisions: readonly Decision[],
 ): DeleteContext["recheck"] {
   const { spec } = desired;

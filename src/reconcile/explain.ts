@@ -10,6 +10,7 @@ import type {
   CandidateReason,
   DesiredState,
   LiveSnapshot,
+  Plan,
   RetainRule,
   SnapshotSource,
   Tags,
@@ -94,12 +95,27 @@ export function explainSnapshot(outcome: PlanOutcome, target: ExplainTarget): Ex
   const snapshot = inventory.snapshots.find((s) => snapshotKey(s) === key);
   if (!snapshot) return { found: false, message: notFoundMessage(outcome, target) };
 
+  const base = describeSnapshot(outcome, snapshot);
+  if (!diff.inScope.includes(snapshot)) {
+    return { found: true, explanation: outOfScope(base, desired, snapshot) };
+  }
   const kept = plan.kept?.find((k) => snapshotKey(k) === key);
+  if (kept) return { found: true, explanation: keptBecause(base, kept.reasons) };
   const deletion = plan.deletions.find((d) => snapshotKey(d) === key);
   const blocked = plan.blocked.find((b) => snapshotKey(b) === key);
-  const inScope = diff.inScope.includes(snapshot);
+  return { found: true, explanation: candidateVerdict(base, key, deletion, blocked) };
+}
+
+/** What every explanation says of the snapshot itself, whatever its verdict. */
+type SnapshotFacts = Pick<
+  Explanation,
+  "region" | "name" | "snapshot" | "protected" | "rules" | "plan"
+>;
+
+function describeSnapshot(outcome: PlanOutcome, snapshot: LiveSnapshot): SnapshotFacts {
+  const { plan, desired } = outcome;
   const protect = desired.spec.protect;
-  const base = {
+  return {
     region: snapshot.region,
     name: snapshot.name,
     snapshot: {
@@ -120,38 +136,46 @@ export function explainSnapshot(outcome: PlanOutcome, target: ExplainTarget): Ex
       createdAt: plan.createdAt,
     },
   };
+}
 
-  if (!inScope) {
-    const outOfScope = scopeMisses(desired, snapshot);
-    return {
-      found: true,
-      explanation: {
-        ...base,
-        verdict: "out-of-scope",
-        summary: `not in scope (${outOfScope.join("; ")}): snapgate never deletes it`,
-        keepReasons: [],
-        candidateReason: null,
-        outOfScope,
-        stages: [],
-        warnings: [],
-      },
-    };
-  }
-  if (kept) {
-    return {
-      found: true,
-      explanation: {
-        ...base,
-        verdict: "kept",
-        summary: `kept: ${kept.reasons.join(", ")}`,
-        keepReasons: [...kept.reasons],
-        candidateReason: null,
-        outOfScope: [],
-        stages: [],
-        warnings: [],
-      },
-    };
-  }
+function outOfScope(
+  base: SnapshotFacts,
+  desired: DesiredState,
+  snapshot: LiveSnapshot,
+): Explanation {
+  const misses = scopeMisses(desired, snapshot);
+  return {
+    ...base,
+    verdict: "out-of-scope",
+    summary: `not in scope (${misses.join("; ")}): snapgate never deletes it`,
+    keepReasons: [],
+    candidateReason: null,
+    outOfScope: misses,
+    stages: [],
+    warnings: [],
+  };
+}
+
+function keptBecause(base: SnapshotFacts, reasons: readonly string[]): Explanation {
+  return {
+    ...base,
+    verdict: "kept",
+    summary: `kept: ${reasons.join(", ")}`,
+    keepReasons: [...reasons],
+    candidateReason: null,
+    outOfScope: [],
+    stages: [],
+    warnings: [],
+  };
+}
+
+/** A deletion candidate: proposed, or blocked by the stages that say so. */
+function candidateVerdict(
+  base: SnapshotFacts,
+  key: string,
+  deletion: Plan["deletions"][number] | undefined,
+  blocked: Plan["blocked"][number] | undefined,
+): Explanation {
   const candidate = deletion ?? blocked;
   if (!candidate) {
     // makePlan lists every in-scope snapshot as kept, a deletion or blocked
@@ -164,19 +188,16 @@ export function explainSnapshot(outcome: PlanOutcome, target: ExplainTarget): Ex
   });
   const stopping = stages.filter((s) => s.verdict === "block").map((s) => s.stage);
   return {
-    found: true,
-    explanation: {
-      ...base,
-      verdict: blocked ? "blocked" : "deletion",
-      summary: blocked
-        ? `a deletion candidate (${candidate.reason}), blocked by ${stopping.join(", ")}: it stays`
-        : `proposed for deletion (${candidate.reason}): protect, guards, policy and access all pass`,
-      keepReasons: [],
-      candidateReason: candidate.reason,
-      outOfScope: [],
-      stages,
-      warnings: [...(deletion?.warnings ?? blocked?.warnings ?? [])],
-    },
+    ...base,
+    verdict: blocked ? "blocked" : "deletion",
+    summary: blocked
+      ? `a deletion candidate (${candidate.reason}), blocked by ${stopping.join(", ")}: it stays`
+      : `proposed for deletion (${candidate.reason}): protect, guards, policy and access all pass`,
+    keepReasons: [],
+    candidateReason: candidate.reason,
+    outOfScope: [],
+    stages,
+    warnings: [...(deletion?.warnings ?? blocked?.warnings ?? [])],
   };
 }
 

@@ -10,13 +10,13 @@ import { snapshotKey } from "../core/keys.js";
 import type { Block, Decision, DesiredState, DiffResult, Inventory, Plan } from "../core/model.js";
 import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
-import { type GateStages, gateBatch, type LoadedGateStages } from "../gate/gate.js";
+import { type BatchGateDeps, type GateDeps, gateBatch } from "../gate/gate.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { type ListingProgress, listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
 import { checkoutSource, redactUrl, type SourceCheckout } from "../source/index.js";
 import { loadDesiredFromDir } from "./load-desired.js";
-import { type LoadedStages, loadGateStages } from "./load-stages.js";
+import { type LoadedGateDeps, loadGateDeps } from "./load-gate-deps.js";
 import { StepRunner } from "./steps.js";
 
 export interface PlanRequest {
@@ -55,7 +55,7 @@ export interface PlanOutcome {
   /** the gate's verdict on every candidate: what an in-process approval checks against */
   decisions: readonly Decision[];
   /** the gate's dependencies as loaded for this derivation (access check, policy) */
-  gate: LoadedGateStages;
+  gate: BatchGateDeps;
   policyDigest: string;
   /** plan-level guard failures: when present, every candidate is blocked */
   planLevelBlocks: readonly Block[];
@@ -70,7 +70,7 @@ export interface LoadedSource {
   checkout: SourceCheckout;
   desired: DesiredState;
   baseDesired: DesiredState | undefined;
-  stages: LoadedStages;
+  gateDeps: LoadedGateDeps;
   warnings: readonly string[];
 }
 
@@ -120,8 +120,8 @@ export async function loadSource(
     const baseDesired = checkout.base
       ? await steps.run("load-desired", () => loadDesiredFromDir(checkout.base!.dir))
       : undefined;
-    const stages = await steps.run("load-policy", () => loadGateStages(desired, checkout.dir));
-    return { checkout, desired, baseDesired, stages, warnings };
+    const gateDeps = await steps.run("load-policy", () => loadGateDeps(desired, checkout.dir));
+    return { checkout, desired, baseDesired, gateDeps, warnings };
   } catch (err) {
     await checkout.release();
     throw err;
@@ -136,7 +136,7 @@ export async function observe(
   steps: StepRunner,
   onListProgress?: (p: ListingProgress) => void,
 ): Promise<Observation> {
-  const { desired, baseDesired, stages, checkout } = source;
+  const { desired, baseDesired, gateDeps, checkout } = source;
   const inventory = await steps.run("list-live", () =>
     // Instances only when freshness asks: GetInstances is one more permission to grant.
     listInventory(clients, desired.spec.regions, {
@@ -147,7 +147,7 @@ export async function observe(
   assertAccount(desired, inventory);
   const result = await steps.run("diff", () => diff(desired, inventory, nowMs));
   const gated = await steps.run("gate", () =>
-    gateBatch({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, stages.gate),
+    gateBatch({ desired, inventory, diff: result, commit: checkout.commit, nowMs }, gateDeps.gate),
   );
   // PR mode: what was already a deletion candidate on base, against the same live state.
   const onBase = baseDesired
@@ -166,7 +166,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   const steps = req.steps ?? new StepRunner(req.log);
   const nowMs = req.nowMs ?? Date.now();
   const source = await loadSource(req, steps);
-  const { checkout, desired, stages } = source;
+  const { checkout, desired, gateDeps } = source;
   try {
     const seen = await observe(source, req.clients, nowMs, steps, req.onListProgress);
     const plan = await steps.run("build-plan", () =>
@@ -180,7 +180,7 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
         },
         account: desired.spec.account,
         regions: desired.spec.regions,
-        policy: { bundle: desired.spec.policy.bundle, digest: stages.policyDigest },
+        policy: { bundle: desired.spec.policy.bundle, digest: gateDeps.policyDigest },
         inventory: seen.inventory,
         diff: seen.diff,
         decisions: seen.decisions,
@@ -196,8 +196,8 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
       inventory: seen.inventory,
       diff: seen.diff,
       decisions: seen.decisions,
-      gate: stages.gate,
-      policyDigest: stages.policyDigest,
+      gate: gateDeps.gate,
+      policyDigest: gateDeps.policyDigest,
       planLevelBlocks: seen.planLevelBlocks,
       checkout: { repo: redactUrl(checkout.repo), ref, commit, author, committedAt, message },
       steps: steps.records,
@@ -223,4 +223,4 @@ export function assertAccount(desired: DesiredState, inventory: Inventory): void
   }
 }
 
-export type { GateStages };
+export type { GateDeps };

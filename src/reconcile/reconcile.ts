@@ -6,7 +6,7 @@
  */
 
 import type { Logger } from "pino";
-import type { ApplyResult } from "../apply/execute.js";
+import type { ApplyItem, ApplyResult } from "../apply/execute.js";
 import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
 import type { AuditStore } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
@@ -94,24 +94,12 @@ export async function reconcileOnce(
 ): Promise<ReconcileResult> {
   const now = opts.now ?? Date.now;
   const steps = new StepRunner(opts.log);
-  let commit: string | null = null;
+  // A run that fails after the checkout (bad input, listing) still names its commit.
+  const seen: { commit: string | null } = { commit: null };
   try {
-    const outcome = await makePlan({
-      repo: opts.repo,
-      ref: branchRef(opts.branch),
-      cacheDir: opts.cacheDir,
-      clients: opts.planClients,
-      nowMs: now(),
-      steps,
-      // A run that fails after the checkout (bad input, listing) still names its commit.
-      onCheckout: (checkedOut) => {
-        commit = checkedOut;
-      },
-      // before the repository's desired state and policy are loaded, not just before applying
-      ...(opts.verifyCommit ? { verifyCommit: opts.verifyCommit } : {}),
-    });
+    const outcome = await derivePlan(opts, steps, now, seen);
     const { plan, desired } = outcome;
-    commit = plan.source.commit;
+    seen.commit = plan.source.commit;
     await recordPlan(opts.audit, plan, { trigger });
     const freshness = await observeFreshness(opts.audit, outcome, now());
     const decision = decideAutoApply(
@@ -120,112 +108,198 @@ export async function reconcileOnce(
       plan,
       outcome.planLevelBlocks.length > 0,
     );
-    let applied: ApplyResult | undefined;
-    if (decision.apply) {
-      applied = await steps.run("apply", () =>
-        runApply({
-          plan,
-          clients: opts.applyClients,
-          audit: opts.audit,
-          store: opts.store,
-          ...(opts.lockOptions ? { lockOptions: opts.lockOptions } : {}),
-          cacheDir: opts.cacheDir,
-          nowMs: now(),
-          concurrency: opts.concurrency,
-          rate: opts.rate,
-          // serve's own --repo: the plan was just made from it, and is bound to it like any other
-          repo: opts.repo,
-          identity: opts.identity,
-          trigger,
-          signal: opts.signal,
-          // approved against the derivation just made: no second checkout, policy load or listing
-          derived: outcome,
-          // One log line per snapshot, so an operator can grep what serve deleted and why not.
-          onItem: (item, _done, _total, replayed) => {
-            // `snapshot`, not `name`: pino's own `name` field is the logger's ("snapgate")
-            const line = {
-              region: item.region,
-              snapshot: item.name,
-              outcome: item.outcome,
-              planDigest: plan.digest,
-              detail: item.detail,
-              ...(replayed ? { replayed: true } : {}),
-            };
-            const ok = item.outcome === "deleted" || item.outcome === "absent";
-            opts.log?.[ok ? "info" : "warn"](line, `${item.outcome} ${item.region}/${item.name}`);
-          },
-        }),
-      );
-    }
-    const ok = !applied?.aborted;
-    const reason: ReasonCode = applied
-      ? applied.aborted
-        ? "Aborted"
-        : applied.counts.failed + applied.counts.denied + applied.counts.skipped > 0
-          ? "AppliedWithFailures"
-          : "Applied"
-      : decision.apply
-        ? "Internal"
-        : decision.code;
-    await opts.audit.append("reconcile", {
+    const applied = decision.apply
+      ? await steps.run("apply", () => applyDerived(opts, outcome, trigger, now))
+      : undefined;
+    const reason = reasonOfRun(decision, applied);
+    await recordOutcome(opts.audit, {
       trigger,
-      commit,
-      planDigest: plan.digest,
-      applied: decision.apply,
-      ...(decision.apply ? {} : { notAppliedBecause: decision.reason }),
-      ...(applied ? { counts: applied.counts } : {}),
-      ok,
-      outcome: outcomeKindOf(reason),
+      commit: seen.commit,
+      plan,
+      decision,
+      applied,
       reason,
     });
-    return {
-      commit,
-      ok,
-      planSummary: {
-        ...plan.summary,
-        digest: plan.digest,
-        applied: decision.apply,
-        ...(decision.apply ? {} : { reason: decision.reason }),
-      },
-      ...(applied
-        ? {
-            applied: {
-              deleted: applied.counts.deleted,
-              failed: applied.counts.failed + applied.counts.denied,
-              skipped: applied.counts.skipped,
-            },
-          }
-        : {}),
-      blocks: blockCounts(plan),
-      freshness: freshness.observation,
-      // stale sources and snapshots deleted outside snapgate: serve tells the targets
-      findings: freshness.findings,
-      commitTime: outcome.checkout.committedAt,
-      planDigest: plan.digest,
-      ...(applied ? { applyCounts: applied.counts } : {}),
-      ...(outcome.planLevelBlocks.length > 0
-        ? { planLevelBlocks: outcome.planLevelBlocks.map((b) => b.message) }
-        : {}),
-      candidates: plan.deletions.length + plan.blocked.length,
-      notifications: desired.spec.notifications ?? [],
-      ...(applied?.aborted ? { error: applied.aborted } : {}),
-      outcome: { kind: outcomeKindOf(reason), reason, steps: steps.records },
-    };
+    return resultOf({ commit: seen.commit, outcome, decision, applied, reason, freshness, steps });
   } catch (err) {
-    const error = messageOf(err);
-    const step = steps.failed;
-    const reason = failureReason(err, step);
-    const kind = outcomeKindOf(reason);
-    await opts.audit
-      .append("reconcile", { trigger, commit, ok: false, error, outcome: kind, reason, step })
-      .catch(() => {});
-    return {
-      commit,
-      ok: false,
-      error,
-      outcome: { kind, reason, ...(step ? { step } : {}), steps: steps.records },
-    };
+    return recordFailure(opts.audit, trigger, seen.commit, steps, err);
   }
+}
+
+/** checkout → load → policy → list → diff → gate, naming the commit as soon as it is known */
+function derivePlan(
+  opts: ReconcileOptions,
+  steps: StepRunner,
+  now: () => number,
+  seen: { commit: string | null },
+): Promise<PlanOutcome> {
+  return makePlan({
+    repo: opts.repo,
+    ref: branchRef(opts.branch),
+    cacheDir: opts.cacheDir,
+    clients: opts.planClients,
+    nowMs: now(),
+    steps,
+    onCheckout: (checkedOut) => {
+      seen.commit = checkedOut;
+    },
+    // before the repository's desired state and policy are loaded, not just before applying
+    ...(opts.verifyCommit ? { verifyCommit: opts.verifyCommit } : {}),
+  });
+}
+
+/** The auto-apply of the plan just derived, through the same runApply as the CLI. */
+function applyDerived(
+  opts: ReconcileOptions,
+  outcome: PlanOutcome,
+  trigger: ReconcileTrigger,
+  now: () => number,
+): Promise<ApplyResult> {
+  const { plan } = outcome;
+  return runApply({
+    plan,
+    clients: opts.applyClients,
+    audit: opts.audit,
+    store: opts.store,
+    ...(opts.lockOptions ? { lockOptions: opts.lockOptions } : {}),
+    cacheDir: opts.cacheDir,
+    nowMs: now(),
+    concurrency: opts.concurrency,
+    rate: opts.rate,
+    // serve's own --repo: the plan was just made from it, and is bound to it like any other
+    repo: opts.repo,
+    identity: opts.identity,
+    trigger,
+    signal: opts.signal,
+    // approved against the derivation just made: no second checkout, policy load or listing
+    derived: outcome,
+    onItem: (item, _done, _total, replayed) => logItem(opts.log, plan.digest, item, replayed),
+  });
+}
+
+/** One log line per snapshot, so an operator can grep what serve deleted and why not. */
+function logItem(
+  log: Logger | undefined,
+  planDigest: string,
+  item: ApplyItem,
+  replayed: boolean,
+): void {
+  // `snapshot`, not `name`: pino's own `name` field is the logger's ("snapgate")
+  const line = {
+    region: item.region,
+    snapshot: item.name,
+    outcome: item.outcome,
+    planDigest,
+    detail: item.detail,
+    ...(replayed ? { replayed: true } : {}),
+  };
+  const ok = item.outcome === "deleted" || item.outcome === "absent";
+  log?.[ok ? "info" : "warn"](line, `${item.outcome} ${item.region}/${item.name}`);
+}
+
+function reasonOfRun(decision: ApplyDecision, applied: ApplyResult | undefined): ReasonCode {
+  if (applied) {
+    if (applied.aborted) return "Aborted";
+    const { failed, denied, skipped } = applied.counts;
+    return failed + denied + skipped > 0 ? "AppliedWithFailures" : "Applied";
+  }
+  return decision.apply ? "Internal" : decision.code;
+}
+
+interface RunRecord {
+  trigger: ReconcileTrigger;
+  commit: string | null;
+  plan: Plan;
+  decision: ApplyDecision;
+  applied: ApplyResult | undefined;
+  reason: ReasonCode;
+}
+
+/** the audit `reconcile` record of a run that derived a plan */
+async function recordOutcome(audit: AuditStore, run: RunRecord): Promise<void> {
+  const { decision, applied, reason } = run;
+  await audit.append("reconcile", {
+    trigger: run.trigger,
+    commit: run.commit,
+    planDigest: run.plan.digest,
+    applied: decision.apply,
+    ...(decision.apply ? {} : { notAppliedBecause: decision.reason }),
+    ...(applied ? { counts: applied.counts } : {}),
+    ok: !applied?.aborted,
+    outcome: outcomeKindOf(reason),
+    reason,
+  });
+}
+
+interface RunResultParts {
+  commit: string | null;
+  outcome: PlanOutcome;
+  decision: ApplyDecision;
+  applied: ApplyResult | undefined;
+  reason: ReasonCode;
+  freshness: Awaited<ReturnType<typeof observeFreshness>>;
+  steps: StepRunner;
+}
+
+function resultOf(parts: RunResultParts): ReconcileResult {
+  const { commit, outcome, decision, applied, reason, freshness, steps } = parts;
+  const { plan, desired } = outcome;
+  return {
+    commit,
+    ok: !applied?.aborted,
+    planSummary: {
+      ...plan.summary,
+      digest: plan.digest,
+      applied: decision.apply,
+      ...(decision.apply ? {} : { reason: decision.reason }),
+    },
+    ...(applied
+      ? {
+          applied: {
+            deleted: applied.counts.deleted,
+            failed: applied.counts.failed + applied.counts.denied,
+            skipped: applied.counts.skipped,
+          },
+        }
+      : {}),
+    blocks: blockCounts(plan),
+    freshness: freshness.observation,
+    // stale sources and snapshots deleted outside snapgate: serve tells the targets
+    findings: freshness.findings,
+    commitTime: outcome.checkout.committedAt,
+    planDigest: plan.digest,
+    ...(applied ? { applyCounts: applied.counts } : {}),
+    ...(outcome.planLevelBlocks.length > 0
+      ? { planLevelBlocks: outcome.planLevelBlocks.map((b) => b.message) }
+      : {}),
+    candidates: plan.deletions.length + plan.blocked.length,
+    notifications: desired.spec.notifications ?? [],
+    ...(applied?.aborted ? { error: applied.aborted } : {}),
+    outcome: { kind: outcomeKindOf(reason), reason, steps: steps.records },
+  };
+}
+
+/** a run that stopped at a step: recorded (best effort) and returned with its reason */
+async function recordFailure(
+  audit: AuditStore,
+  trigger: ReconcileTrigger,
+  commit: string | null,
+  steps: StepRunner,
+  err: unknown,
+): Promise<ReconcileResult> {
+  const error = messageOf(err);
+  const step = steps.failed;
+  const reason = failureReason(err, step);
+  const kind = outcomeKindOf(reason);
+  await audit
+    .append("reconcile", { trigger, commit, ok: false, error, outcome: kind, reason, step })
+    .catch(() => {});
+  return {
+    commit,
+    ok: false,
+    error,
+    outcome: { kind, reason, ...(step ? { step } : {}), steps: steps.records },
+  };
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   referencedPaths,
   unreadYamlWarnings,
 } from "../desired/index.js";
-import { loadGateStages } from "./load-stages.js";
+import { loadGateDeps } from "./load-gate-deps.js";
 
 export interface ValidateSummary {
   reconciler: string;
@@ -33,7 +33,7 @@ export async function validateDir(dir: string): Promise<ValidateSummary> {
   const files = await readDesiredFiles(dir);
   const desired: DesiredState = loadDesiredState(files);
   // compiles / loads the policy and parses the IAM document: the checks plan runs before listing
-  await loadGateStages(desired, dir);
+  await loadGateDeps(desired, dir);
   const { spec, sets } = desired;
   return {
     reconciler: files.reconciler?.path ?? "snapgate.yaml",

@@ -115,17 +115,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   }
   const log = opts.log;
   const metrics = createMetrics();
-  const startedAt = new Date().toISOString();
-  let lastResult: DaemonStatus["lastResult"] = null;
-  let lastPlanSummary: DaemonStatus["lastPlanSummary"] = null;
-  let lastApply: DaemonStatus["lastApply"] = null;
-  let reconciles = 0;
-  const notifier = new Notifier({ ...opts.notify, observer: metrics.notifications, log });
-  const repeats = new RepeatFilter();
-  // The last commit's spec.notifications: a run that fails before loading it still tells them.
-  let notifyTargets: readonly NotificationSpec[] = [];
-  // A terminal failure (bad input, a bad signature) fails the same way until the branch moves.
-  let terminalCommit: string | null = null;
+  const state = new DaemonState();
+  const notifications = new ResultNotifications(opts, metrics);
   const retry = new RetryTimer(
     opts.retryBaseMs ?? RETRY_BASE_MS,
     Math.min(RETRY_CAP_MS, opts.interval > 0 ? opts.interval : RETRY_CAP_MS),
@@ -140,114 +131,25 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     },
     onDepthChange: (depth) => metrics.setQueueDepth(depth),
     onResult: (trigger, result, durationMs) => {
-      reconciles += 1;
-      const at = new Date().toISOString();
       const outcome = outcomeOf(result);
-      lastResult = {
-        ok: result.ok,
-        commit: result.commit,
-        at,
-        durationMs: Math.round(durationMs),
-        trigger,
-        outcome: {
-          kind: outcome.kind,
-          reason: outcome.reason,
-          ...(outcome.step ? { step: outcome.step } : {}),
-        },
-      };
-      const next = retryKindOf(outcome.reason);
-      terminalCommit = next === "terminal" ? result.commit : null;
+      const next = state.record(trigger, result, outcome, durationMs);
       if (next === "transient") retry.schedule(log, outcome.reason);
       else retry.reset();
-      if (result.error !== undefined) lastResult.error = result.error;
-      if (result.planSummary) lastPlanSummary = result.planSummary;
-      if (result.applied) lastApply = { commit: result.commit, at, ...result.applied };
       recordResult(metrics, result, outcome, durationMs);
-      const line = {
-        trigger,
-        commit: result.commit,
-        ok: result.ok,
-        outcome: outcome.kind,
-        reason: outcome.reason,
-        ...(outcome.step ? { step: outcome.step } : {}),
-        durationMs: Math.round(durationMs),
-      };
-      if (result.ok) log.info(line, "reconcile finished");
-      else log.error({ ...line, error: result.error }, "reconcile failed");
-      if (result.notifications) notifyTargets = result.notifications;
-      const context = { repo: redactUrl(opts.repo), ref: opts.branch, trigger: trigger.kind };
-      const events = [
-        ...reconcileEvents({ ...result, outcome }, context),
-        ...(result.findings
-          ? findingsToEvents(
-              { repo: context.repo, ref: context.ref, commit: result.commit },
-              result.findings,
-            )
-          : []),
-      ];
-      // In the background: a receiver that is down never delays the next reconcile.
-      notifier.send(repeats.filter(events), notifyTargets);
+      logResult(log, trigger, result, outcome, durationMs);
+      notifications.send(trigger, result, outcome);
     },
   });
 
-  // What the poller compares the head with: a commit that failed terminally counts as
-  // reconciled, so it is not fetched and parsed again every interval until the branch moves.
-  const lastReconciledCommit = () => (lastResult?.ok ? lastResult.commit : terminalCommit);
-  const poller =
-    opts.interval > 0 && opts.resolveHead
-      ? new Poller({
-          intervalMs: opts.interval,
-          resolveHead: opts.resolveHead,
-          lastReconciledCommit,
-          // a poll of the commit already running or queued adds nothing: while a reconcile runs,
-          // the last reconciled commit is still the old one, so every tick would queue another
-          trigger: (commit) => {
-            const queued = [queue.running, queue.waiting];
-            if (queued.some((t) => t?.kind === "poll" && t.commit === commit)) return;
-            queue.trigger({ kind: "poll", commit });
-          },
-          log,
-          ...(opts.random ? { random: opts.random } : {}),
-        })
-      : undefined;
-
-  const status = (): DaemonStatus => ({
-    ready: lastResult?.ok === true,
-    repo: redactUrl(opts.repo),
-    branch: opts.branch,
-    startedAt,
-    lastCommit: lastReconciledCommit(),
-    lastResult,
-    lastPlanSummary,
-    lastApply,
-    nextPollAt: poller?.nextPollAt?.toISOString() ?? null,
-    queue: { depth: queue.depth, running: queue.running ?? null, pending: queue.waiting ?? null },
-    reconciles,
-  });
-
-  const server = await startServer({
-    ...(opts.host !== undefined ? { host: opts.host } : {}),
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    secrets: opts.secrets,
-    repos: repoSpellings(opts.repo),
-    branch: opts.branch,
-    queue,
-    status,
-    ...(opts.lockStatus
-      ? {
-          statusExtra: async () => {
-            const lockStatus = opts.lockStatus;
-            try {
-              return { lock: await lockStatus?.() };
-            } catch (err) {
-              return { lock: { error: (err as Error).message } };
-            }
-          },
-        }
-      : {}),
-    metrics,
-    log,
-  });
+  const poller = makePoller(opts, queue, () => state.lastReconciledCommit());
+  const status = (): DaemonStatus =>
+    state.snapshot({
+      repo: redactUrl(opts.repo),
+      branch: opts.branch,
+      nextPollAt: poller?.nextPollAt?.toISOString() ?? null,
+      queue: { depth: queue.depth, running: queue.running ?? null, pending: queue.waiting ?? null },
+    });
+  const server = await startDaemonServer(opts, queue, status, metrics);
   if (opts.secrets.length === 0) {
     log.warn("no webhook secret configured: webhook endpoints answer 503, relying on polling");
   }
@@ -261,14 +163,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     metrics,
     status,
     idle: () => queue.idle(),
-    notificationsIdle: () => notifier.idle(),
+    notificationsIdle: () => notifications.idle(),
     stop: () => {
       stopping ??= (async () => {
         retry.reset();
         const closed = server.close();
         await poller?.stop();
         await queue.drain();
-        await notifier.stop(opts.notifyGraceMs ?? NOTIFY_GRACE_MS);
+        await notifications.stop(opts.notifyGraceMs ?? NOTIFY_GRACE_MS);
         await closed;
       })();
       return stopping;
@@ -276,8 +178,195 @@ export async function runDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   };
 }
 
+type RunOutcome = Omit<ReconcileOutcome, "steps">;
+
+/** What /status reports of past runs, and which commit counts as reconciled. */
+class DaemonState {
+  private readonly startedAt = new Date().toISOString();
+  private lastResult: DaemonStatus["lastResult"] = null;
+  private lastPlanSummary: DaemonStatus["lastPlanSummary"] = null;
+  private lastApply: DaemonStatus["lastApply"] = null;
+  private reconciles = 0;
+  // A terminal failure (bad input, a bad signature) fails the same way until the branch moves.
+  private terminalCommit: string | null = null;
+
+  /** records one run; returns whether its failure is worth retrying soon */
+  record(
+    trigger: ReconcileTrigger,
+    result: ReconcileResult,
+    outcome: RunOutcome,
+    durationMs: number,
+  ): ReturnType<typeof retryKindOf> {
+    this.reconciles += 1;
+    const at = new Date().toISOString();
+    this.lastResult = {
+      ok: result.ok,
+      commit: result.commit,
+      at,
+      durationMs: Math.round(durationMs),
+      trigger,
+      outcome: {
+        kind: outcome.kind,
+        reason: outcome.reason,
+        ...(outcome.step ? { step: outcome.step } : {}),
+      },
+    };
+    const next = retryKindOf(outcome.reason);
+    this.terminalCommit = next === "terminal" ? result.commit : null;
+    if (result.error !== undefined) this.lastResult.error = result.error;
+    if (result.planSummary) this.lastPlanSummary = result.planSummary;
+    if (result.applied) this.lastApply = { commit: result.commit, at, ...result.applied };
+    return next;
+  }
+
+  /**
+   * What the poller compares the head with: a commit that failed terminally counts as
+   * reconciled, so it is not fetched and parsed again every interval until the branch moves.
+   */
+  lastReconciledCommit(): string | null {
+    return this.lastResult?.ok ? this.lastResult.commit : this.terminalCommit;
+  }
+
+  snapshot(now: Pick<DaemonStatus, "repo" | "branch" | "nextPollAt" | "queue">): DaemonStatus {
+    return {
+      ready: this.lastResult?.ok === true,
+      repo: now.repo,
+      branch: now.branch,
+      startedAt: this.startedAt,
+      lastCommit: this.lastReconciledCommit(),
+      lastResult: this.lastResult,
+      lastPlanSummary: this.lastPlanSummary,
+      lastApply: this.lastApply,
+      nextPollAt: now.nextPollAt,
+      queue: now.queue,
+      reconciles: this.reconciles,
+    };
+  }
+}
+
+/** Each run's events to the notification targets, repeats filtered, in the background. */
+class ResultNotifications {
+  private readonly notifier: Notifier;
+  private readonly repeats = new RepeatFilter();
+  // The last commit's spec.notifications: a run that fails before loading it still tells them.
+  private targets: readonly NotificationSpec[] = [];
+
+  constructor(
+    private readonly opts: DaemonOptions,
+    metrics: SnapgateMetrics,
+  ) {
+    this.notifier = new Notifier({
+      ...opts.notify,
+      observer: metrics.notifications,
+      log: opts.log,
+    });
+  }
+
+  send(trigger: ReconcileTrigger, result: ReconcileResult, outcome: RunOutcome): void {
+    if (result.notifications) this.targets = result.notifications;
+    const context = {
+      repo: redactUrl(this.opts.repo),
+      ref: this.opts.branch,
+      trigger: trigger.kind,
+    };
+    const events = [
+      ...reconcileEvents({ ...result, outcome }, context),
+      ...(result.findings
+        ? findingsToEvents(
+            { repo: context.repo, ref: context.ref, commit: result.commit },
+            result.findings,
+          )
+        : []),
+    ];
+    // In the background: a receiver that is down never delays the next reconcile.
+    this.notifier.send(this.repeats.filter(events), this.targets);
+  }
+
+  idle(): Promise<void> {
+    return this.notifier.idle();
+  }
+
+  stop(graceMs: number): Promise<void> {
+    return this.notifier.stop(graceMs);
+  }
+}
+
+function logResult(
+  log: Logger,
+  trigger: ReconcileTrigger,
+  result: ReconcileResult,
+  outcome: RunOutcome,
+  durationMs: number,
+): void {
+  const line = {
+    trigger,
+    commit: result.commit,
+    ok: result.ok,
+    outcome: outcome.kind,
+    reason: outcome.reason,
+    ...(outcome.step ? { step: outcome.step } : {}),
+    durationMs: Math.round(durationMs),
+  };
+  if (result.ok) log.info(line, "reconcile finished");
+  else log.error({ ...line, error: result.error }, "reconcile failed");
+}
+
+/** Polling, when an interval is set: a moved head queues a reconcile of it. */
+function makePoller(
+  opts: DaemonOptions,
+  queue: ReconcileQueue,
+  lastReconciledCommit: () => string | null,
+): Poller | undefined {
+  if (!(opts.interval > 0 && opts.resolveHead)) return undefined;
+  return new Poller({
+    intervalMs: opts.interval,
+    resolveHead: opts.resolveHead,
+    lastReconciledCommit,
+    // a poll of the commit already running or queued adds nothing: while a reconcile runs,
+    // the last reconciled commit is still the old one, so every tick would queue another
+    trigger: (commit) => {
+      const queued = [queue.running, queue.waiting];
+      if (queued.some((t) => t?.kind === "poll" && t.commit === commit)) return;
+      queue.trigger({ kind: "poll", commit });
+    },
+    log: opts.log,
+    ...(opts.random ? { random: opts.random } : {}),
+  });
+}
+
+function startDaemonServer(
+  opts: DaemonOptions,
+  queue: ReconcileQueue,
+  status: () => DaemonStatus,
+  metrics: SnapgateMetrics,
+): ReturnType<typeof startServer> {
+  const lockStatus = opts.lockStatus;
+  return startServer({
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    secrets: opts.secrets,
+    repos: repoSpellings(opts.repo),
+    branch: opts.branch,
+    queue,
+    status,
+    ...(lockStatus
+      ? {
+          statusExtra: async () => {
+            try {
+              return { lock: await lockStatus() };
+            } catch (err) {
+              return { lock: { error: (err as Error).message } };
+            }
+          },
+        }
+      : {}),
+    metrics,
+    log: opts.log,
+  });
+}
+
 /** The run's typed outcome; a reconcile body without one is judged by ok and applied. */
-function outcomeOf(result: ReconcileResult): Omit<ReconcileOutcome, "steps"> {
+function outcomeOf(result: ReconcileResult): RunOutcome {
   if (result.outcome) return result.outcome;
   const reason: ReasonCode = !result.ok
     ? "Internal"
@@ -320,7 +409,7 @@ class RetryTimer {
 function recordResult(
   metrics: SnapgateMetrics,
   result: ReconcileResult,
-  outcome: Omit<ReconcileOutcome, "steps">,
+  outcome: RunOutcome,
   durationMs: number,
 ): void {
   metrics.recordReconcile(outcome.kind, outcome.reason, durationMs / 1000);

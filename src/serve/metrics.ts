@@ -33,64 +33,64 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const reconciles = new Counter({
-    name: "snapgate_reconciles_total",
-    help: "Reconcile runs by result (applied, planned, refused, failed).",
-    labelNames: ["result"] as const,
+  const reconciles = counter(
     registers,
-  });
-  const outcomes = new Counter({
-    name: "snapgate_reconcile_outcomes_total",
-    help: "Reconcile runs by result and reason code (e.g. refused/LockHeld, failed/ListLiveFailed).",
-    labelNames: ["result", "reason"] as const,
+    "snapgate_reconciles_total",
+    "Reconcile runs by result (applied, planned, refused, failed).",
+    ["result"],
+  );
+  const outcomes = counter(
     registers,
-  });
+    "snapgate_reconcile_outcomes_total",
+    "Reconcile runs by result and reason code (e.g. refused/LockHeld, failed/ListLiveFailed).",
+    ["result", "reason"],
+  );
   const duration = new Histogram({
     name: "snapgate_reconcile_duration_seconds",
     help: "Duration of reconcile runs.",
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers,
   });
-  const deletions = new Counter({
-    name: "snapgate_deletions_total",
-    help: "Snapshot deletions attempted by apply, by outcome.",
-    labelNames: ["outcome"] as const,
+  const deletions = counter(
     registers,
-  });
-  const blocks = new Counter({
-    name: "snapgate_blocks_total",
-    help: "Proposed deletions blocked, by gate kind (policy, access, guard, protect).",
-    labelNames: ["kind"] as const,
+    "snapgate_deletions_total",
+    "Snapshot deletions attempted by apply, by outcome.",
+    ["outcome"],
+  );
+  const blocks = counter(
     registers,
-  });
-  const lastApplied = new Gauge({
-    name: "snapgate_last_applied_commit_timestamp_seconds",
-    help: "Commit time of the last commit whose plan was applied.",
+    "snapgate_blocks_total",
+    "Proposed deletions blocked, by gate kind (policy, access, guard, protect).",
+    ["kind"],
+  );
+  const lastApplied = gauge(
     registers,
-  });
-  const queueDepth = new Gauge({
-    name: "snapgate_queue_depth",
-    help: "Reconciles running or pending (0-2: bursts are coalesced).",
+    "snapgate_last_applied_commit_timestamp_seconds",
+    "Commit time of the last commit whose plan was applied.",
+  );
+  const queueDepth = gauge(
     registers,
-  });
-  const webhooks = new Counter({
-    name: "snapgate_webhook_requests_total",
-    help: "Webhook requests by receiver and HTTP status.",
-    labelNames: ["receiver", "status"] as const,
+    "snapgate_queue_depth",
+    "Reconciles running or pending (0-2: bursts are coalesced).",
+  );
+  const webhooks = counter(
     registers,
-  });
-  const notifications = new Counter({
-    name: "snapgate_notifications_total",
-    help: "Notifications by target, event and result (delivered, rejected, failed, misconfigured, dropped).",
-    labelNames: ["target", "event", "result"] as const,
+    "snapgate_webhook_requests_total",
+    "Webhook requests by receiver and HTTP status.",
+    ["receiver", "status"],
+  );
+  const notifications = counter(
     registers,
-  });
-  const notificationAttempts = new Counter({
-    name: "snapgate_notification_attempts_total",
-    help: "Notification delivery attempts by target and result (ok, timeout, network, http, stopped).",
-    labelNames: ["target", "result"] as const,
+    "snapgate_notifications_total",
+    "Notifications by target, event and result (delivered, rejected, failed, misconfigured, dropped).",
+    ["target", "event", "result"],
+  );
+  const notificationAttempts = counter(
     registers,
-  });
+    "snapgate_notification_attempts_total",
+    "Notification delivery attempts by target and result (ok, timeout, network, http, stopped).",
+    ["target", "result"],
+  );
   const freshness = freshnessMetrics(registers);
   // Initialise the common series so dashboards see zeros rather than gaps.
   for (const result of ["applied", "planned", "refused", "failed"])
@@ -125,6 +125,26 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Snapg
   };
 }
 
+/** A counter in these registers; no labels unless named. */
+function counter<L extends string>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+): Counter<L> {
+  return new Counter<L>({ name, help, labelNames, registers });
+}
+
+/** A gauge in these registers; no labels unless named. */
+function gauge<L extends string>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+): Gauge<L> {
+  return new Gauge<L>({ name, help, labelNames, registers });
+}
+
 const FRESHNESS_STATUSES = ["ok", "warn", "stale", "none"] as const;
 
 /**
@@ -134,23 +154,23 @@ const FRESHNESS_STATUSES = ["ok", "warn", "stale", "none"] as const;
  * covered loses its series at the next reconcile.
  */
 function freshnessMetrics(registers: Registry[]) {
-  const age = new Gauge({
-    name: "snapgate_source_newest_snapshot_age_seconds",
-    help: "Age of the newest completed in-scope snapshot of each covered source, at the last reconcile.",
-    labelNames: ["region", "kind", "source"] as const,
+  const age = gauge(
     registers,
-  });
-  const status = new Gauge({
-    name: "snapgate_source_freshness_status",
-    help: "Freshness of each covered source at the last reconcile: 1 for its status (ok, warn, stale, none), 0 for the others.",
-    labelNames: ["region", "kind", "source", "status"] as const,
+    "snapgate_source_newest_snapshot_age_seconds",
+    "Age of the newest completed in-scope snapshot of each covered source, at the last reconcile.",
+    ["region", "kind", "source"],
+  );
+  const status = gauge(
     registers,
-  });
-  const deletedOutside = new Counter({
-    name: "snapgate_deleted_outside_findings_total",
-    help: "In-scope snapshots found deleted outside snapgate (gone, with no delete-result of snapgate's).",
+    "snapgate_source_freshness_status",
+    "Freshness of each covered source at the last reconcile: 1 for its status (ok, warn, stale, none), 0 for the others.",
+    ["region", "kind", "source", "status"],
+  );
+  const deletedOutside = counter(
     registers,
-  });
+    "snapgate_deleted_outside_findings_total",
+    "In-scope snapshots found deleted outside snapgate (gone, with no delete-result of snapgate's).",
+  );
   deletedOutside.inc(0);
   return {
     record(observation: FreshnessObservation): void {

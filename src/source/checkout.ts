@@ -34,7 +34,8 @@ export const MATERIALISED_PATHS: readonly string[] = [
   "policies",
   "iam",
 ];
-export const MAX_FILE_BYTES = 1024 * 1024;
+/** Largest single file materialised into a checkout (any of MATERIALISED_PATHS). */
+export const MAX_CHECKOUT_FILE_BYTES = 1024 * 1024;
 export const MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 
@@ -82,7 +83,7 @@ export async function checkoutSource(opts: CheckoutOptions): Promise<SourceCheck
   if (opts.base !== undefined) validateRef(opts.base, url);
   const limits: TreeLimits = {
     paths: opts.paths ?? MATERIALISED_PATHS,
-    maxFileBytes: opts.maxFileBytes ?? MAX_FILE_BYTES,
+    maxFileBytes: opts.maxFileBytes ?? MAX_CHECKOUT_FILE_BYTES,
     maxTotalBytes: opts.maxTotalBytes ?? MAX_TOTAL_BYTES,
   };
 

@@ -4,7 +4,7 @@ export {
   type CheckoutOptions,
   checkoutSource,
   MATERIALISED_PATHS,
-  MAX_FILE_BYTES,
+  MAX_CHECKOUT_FILE_BYTES,
   MAX_TOTAL_BYTES,
   resolveRef,
   type SourceCheckout,

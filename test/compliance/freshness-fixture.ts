@@ -11,7 +11,7 @@ import { diff } from "../../src/diff/diff.js";
 import { runGate } from "../../src/gate/gate.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { ACCOUNT, desired, NOW, set, snap } from "../helpers/fleet.js";
-import { POLICY_DIGEST, stubStages } from "./report-fixture.js";
+import { POLICY_DIGEST, stubGateDeps } from "./report-fixture.js";
 
 const HOUR = 3_600_000;
 export const hoursAgo = (h: number) => new Date(NOW - h * HOUR).toISOString();
@@ -146,7 +146,7 @@ export function freshnessFleet(opts: { instancesListed?: boolean } = {}) {
   const result = diff(d, inventory, NOW);
   const decisions = runGate(
     { desired: d, inventory, diff: result, commit: "c0ffee", nowMs: NOW },
-    stubStages,
+    stubGateDeps,
   );
   const plan = buildPlan({
     source: {

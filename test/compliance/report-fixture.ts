@@ -7,7 +7,7 @@
 import { buildComplianceReport } from "../../src/compliance/compliance.js";
 import type { DesiredState, Inventory, LiveSnapshot, PolicyInput } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
-import { type GateStages, gate } from "../../src/gate/gate.js";
+import { type GateDeps, gate } from "../../src/gate/gate.js";
 import { buildPlan } from "../../src/plan/build.js";
 import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 
@@ -18,7 +18,7 @@ export const POLICY_DIGEST =
  * Policy stub: warns on big snapshots, denies those tagged `young`, holds (a safety floor)
  * those tagged `last-copy`. Access stub: denies `env=prod`.
  */
-export const stubStages: GateStages = {
+export const stubGateDeps: GateDeps = {
   policy: {
     evaluate: (input: PolicyInput) => ({
       deny: input.snapshot.tags.young === "yes" ? ["younger than minAgeDays"] : [],
@@ -38,13 +38,13 @@ export const stubStages: GateStages = {
 export function reportFor(
   d: DesiredState,
   snapshots: readonly LiveSnapshot[],
-  stages: GateStages = stubStages,
+  deps: GateDeps = stubGateDeps,
 ) {
   const inventory: Inventory = { regions: d.spec.regions, snapshots, disks: [] };
   const result = diff(d, inventory, NOW);
   const { decisions, planLevel } = gate(
     { desired: d, inventory, diff: result, commit: "c0ffee", nowMs: NOW },
-    stages,
+    deps,
   );
   const plan = buildPlan({
     source: {

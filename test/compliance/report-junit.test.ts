@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderJunit, xmlEscape } from "../../src/compliance/report-junit.js";
-import type { GateStages } from "../../src/gate/gate.js";
+import type { GateDeps } from "../../src/gate/gate.js";
 import { desired, set, snap } from "../helpers/fleet.js";
 import { mixedFleet, reportFor } from "./report-fixture.js";
 import { childrenNamed, parseXml, type XmlElement } from "./xml-check.js";
@@ -87,11 +87,11 @@ describe("renderJunit", () => {
 
   it("escapes hostile messages so the document stays well-formed and round-trips", () => {
     const hostile = `bad <b>&amp; "quoted" 'single' ]]> \u0001 </testcase>\nline two\ttabbed`;
-    const stages: GateStages = {
+    const deps: GateDeps = {
       policy: { evaluate: () => ({ deny: [hostile], warn: [] }) },
       access: () => ({ allowed: true }),
     };
-    const { report } = reportFor(desired({}, [set()]), [snap({ name: "x" })], stages);
+    const { report } = reportFor(desired({}, [set()]), [snap({ name: "x" })], deps);
     const xml = renderJunit(report);
     const failure = childrenNamed(
       childrenNamed(childrenNamed(parseXml(xml), "testsuite")[1]!, "testcase")[0]!,

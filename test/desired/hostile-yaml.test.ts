@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_FILE_BYTES, MAX_NESTING } from "../../src/desired/index.js";
+import { MAX_CONFIG_FILE_BYTES, MAX_NESTING } from "../../src/desired/index.js";
 import { load, loadProblems, MINIMAL_RECONCILER } from "./helpers.js";
 
 const SET_HEADER = "apiVersion: snapgate.dev/v1\nkind: SnapshotSet\nmetadata: { name: web }\n";
@@ -89,9 +89,9 @@ describe("hostile documents", () => {
   });
 
   it("refuses a text larger than the size limit without parsing it", () => {
-    const text = `${SET_HEADER}spec:\n  region: us-east-1\n# ${"x".repeat(MAX_FILE_BYTES)}\n`;
+    const text = `${SET_HEADER}spec:\n  region: us-east-1\n# ${"x".repeat(MAX_CONFIG_FILE_BYTES)}\n`;
     expect(problemsOfSet(text)).toStrictEqual([
-      `snapshots/web.yaml: file is larger than ${MAX_FILE_BYTES} bytes`,
+      `snapshots/web.yaml: file is larger than ${MAX_CONFIG_FILE_BYTES} bytes`,
     ]);
   });
 

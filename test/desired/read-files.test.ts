@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formatIssue, SnapgateError } from "../../src/core/errors.js";
-import { loadDesiredState, MAX_FILE_BYTES, readDesiredFiles } from "../../src/desired/index.js";
+import {
+  loadDesiredState,
+  MAX_CONFIG_FILE_BYTES,
+  readDesiredFiles,
+} from "../../src/desired/index.js";
 import { MINIMAL_RECONCILER } from "./helpers.js";
 
 let base: string;
@@ -111,14 +115,14 @@ describe("readDesiredFiles", () => {
 
   it("refuses a file over 1 MiB and accepts one exactly at the limit", async () => {
     const header = MINIMAL_RECONCILER;
-    const atLimit = `${header}#${"x".repeat(MAX_FILE_BYTES - header.length - 2)}\n`;
-    expect(Buffer.byteLength(atLimit)).toBe(MAX_FILE_BYTES);
+    const atLimit = `${header}#${"x".repeat(MAX_CONFIG_FILE_BYTES - header.length - 2)}\n`;
+    expect(Buffer.byteLength(atLimit)).toBe(MAX_CONFIG_FILE_BYTES);
     await writeFile(path.join(repo, "snapgate.yaml"), atLimit);
     expect((await readDesiredFiles(repo)).reconciler?.text).toBe(atLimit);
 
     await writeFile(path.join(repo, "snapgate.yaml"), `${atLimit}#`);
     expect(await readProblems()).toStrictEqual([
-      `snapgate.yaml: is ${MAX_FILE_BYTES + 1} bytes; the limit is ${MAX_FILE_BYTES} bytes (1 MiB)`,
+      `snapgate.yaml: is ${MAX_CONFIG_FILE_BYTES + 1} bytes; the limit is ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
     ]);
   });
 

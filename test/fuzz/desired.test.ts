@@ -11,7 +11,11 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import type { DesiredState } from "../../src/core/model.js";
-import { loadDesiredState, MAX_FILE_BYTES, readDesiredFiles } from "../../src/desired/index.js";
+import {
+  loadDesiredState,
+  MAX_CONFIG_FILE_BYTES,
+  readDesiredFiles,
+} from "../../src/desired/index.js";
 import { desiredProblem } from "./bases.js";
 import {
   DESIRED_PATHS,
@@ -136,7 +140,7 @@ function writeRepo(
           ]);
           writeFileSync(full, bytes);
           // Over the size limit a file is refused unread: no UTF-8 position is expected then.
-          if (bytes.length <= MAX_FILE_BYTES)
+          if (bytes.length <= MAX_CONFIG_FILE_BYTES)
             expected = { file: rel, ...positionAt(text, prefix.length) };
           continue;
         }
@@ -145,13 +149,14 @@ function writeRepo(
             full,
             Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]),
           );
-          if (2 + 2 * text.length <= MAX_FILE_BYTES) expected = { file: rel, line: 1, col: 1 };
+          if (2 + 2 * text.length <= MAX_CONFIG_FILE_BYTES)
+            expected = { file: rel, line: 1, col: 1 };
           continue;
         case "empty":
           writeFileSync(full, "");
           continue;
         case "huge":
-          writeFileSync(full, `${text}#${"x".repeat(MAX_FILE_BYTES)}\n`);
+          writeFileSync(full, `${text}#${"x".repeat(MAX_CONFIG_FILE_BYTES)}\n`);
           continue;
         case "symlinkOutside":
           writeFileSync(path.join(outside, "secret.yaml"), text);

@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState, Inventory, LiveSnapshot, PolicyInput } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
-import { type GateStages, gate as gateWithPlanLevel, runGate } from "../../src/gate/gate.js";
+import { type GateDeps, gate as gateWithPlanLevel, runGate } from "../../src/gate/gate.js";
 import { ACCOUNT, daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
 
-const allowAll: GateStages = {
+const allowAll: GateDeps = {
   policy: { evaluate: () => ({ deny: [], warn: [] }) },
   access: () => ({ allowed: true }),
 };
 
-function gate(d: DesiredState, snapshots: LiveSnapshot[], stages: GateStages = allowAll) {
+function gate(d: DesiredState, snapshots: LiveSnapshot[], deps: GateDeps = allowAll) {
   const inventory: Inventory = { regions: d.spec.regions, snapshots, disks: [] };
   const result = diff(d, inventory, NOW);
   const decisions = runGate(
     { desired: d, inventory, diff: result, commit: "abc", nowMs: NOW },
-    stages,
+    deps,
   );
   const summary = Object.fromEntries(
     decisions.map((x) => [
@@ -205,7 +205,7 @@ describe("gate: ownership", () => {
 
 describe("gate: policy and access", () => {
   it("records every reason from every stage and approves only when none blocks", () => {
-    const stages: GateStages = {
+    const deps: GateDeps = {
       policy: {
         evaluate: (input: PolicyInput) =>
           input.snapshot.name === "p"
@@ -220,7 +220,7 @@ describe("gate: policy and access", () => {
     const { decisions, summary } = gate(
       desired({}, [set()]),
       [snap({ name: "p" }), snap({ name: "a" }), snap({ name: "ok" })],
-      stages,
+      deps,
     );
     expect(summary).toEqual({
       a: ["access: deny rule #1"],
@@ -231,7 +231,7 @@ describe("gate: policy and access", () => {
   });
 
   it("fails closed: a policy that throws or reports an error blocks, never approves", () => {
-    const throwing: GateStages = {
+    const throwing: GateDeps = {
       ...allowAll,
       policy: {
         evaluate: () => {
@@ -242,14 +242,14 @@ describe("gate: policy and access", () => {
     expect(gate(desired({}, [set()]), [snap({ name: "x" })], throwing).summary.x).toEqual([
       "policy: policy error: opa_malloc: failed",
     ]);
-    const erroring: GateStages = {
+    const erroring: GateDeps = {
       ...allowAll,
       policy: { evaluate: () => ({ deny: [], warn: [], error: "rule conflict" }) },
     };
     expect(gate(desired({}, [set()]), [snap({ name: "x" })], erroring).summary.x).toEqual([
       "policy: policy error: rule conflict",
     ]);
-    const accessThrows: GateStages = {
+    const accessThrows: GateDeps = {
       ...allowAll,
       access: () => {
         throw new Error("bad doc");
@@ -262,7 +262,7 @@ describe("gate: policy and access", () => {
 
   it("gives the policy the siblings, disk and plan facts of SPEC §5", () => {
     const seen: PolicyInput[] = [];
-    const stages: GateStages = {
+    const deps: GateDeps = {
       ...allowAll,
       policy: {
         evaluate: (i) => {
@@ -280,7 +280,7 @@ describe("gate: policy and access", () => {
         tags: { "managed-by": "snapgate", "legal-hold": "y" },
       }),
     ];
-    gate(desired({}, [set({ keep: ["keep"] })]), fleet, stages);
+    gate(desired({}, [set({ keep: ["keep"] })]), fleet, deps);
     const old = seen.find((i) => i.snapshot.name === "old")!;
     expect(old.siblings).toEqual({ total: 3, remainingAfterPlan: 2, newest: "keep" });
     expect(old.plan).toEqual({ deletions: 1, inScope: 3, commit: "abc" });
@@ -317,7 +317,7 @@ describe("gate: the policy's plan-level denials and safety floors", () => {
     const d = desired({ guards: open }, [set()]);
     const inventory: Inventory = { regions: d.spec.regions, snapshots: fleetOf(3), disks: [] };
     const result = diff(d, inventory, NOW);
-    const stages: GateStages = {
+    const deps: GateDeps = {
       policy: {
         evaluate: (input) => ({
           deny: ["plan: too big", ...(input.snapshot.name === "s-0" ? ["plan: only for s-0"] : [])],
@@ -328,7 +328,7 @@ describe("gate: the policy's plan-level denials and safety floors", () => {
     };
     const out = gateWithPlanLevel(
       { desired: d, inventory, diff: result, commit: "abc", nowMs: NOW },
-      stages,
+      deps,
     );
     expect(out.planLevel).toEqual([{ kind: "policy", message: "plan: too big" }]);
     expect(out.decisions.every((x) => x.blockedBy.some((b) => b.message === "plan: too big"))).toBe(

@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { SnapgateError } from "../../src/core/errors.js";
 import { loadDesiredFromDir } from "../../src/reconcile/load-desired.js";
-import { loadGateStages } from "../../src/reconcile/load-stages.js";
+import { loadGateDeps } from "../../src/reconcile/load-gate-deps.js";
 import { RECONCILER } from "../helpers/scenario.js";
 
 const POLICY = {
@@ -21,7 +21,7 @@ async function stagesFor(policyBytes: Buffer) {
   );
   mkdirSync(path.join(dir, "iam"));
   writeFileSync(path.join(dir, "iam", "reconciler.json"), policyBytes);
-  return loadGateStages(await loadDesiredFromDir(dir), dir);
+  return loadGateDeps(await loadDesiredFromDir(dir), dir);
 }
 
 describe("spec.access.iamPolicy file", () => {

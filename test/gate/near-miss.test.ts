@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DesiredState, Inventory, LiveSnapshot } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
-import { type GateStages, runGate } from "../../src/gate/gate.js";
+import { type GateDeps, runGate } from "../../src/gate/gate.js";
 import { editDistance, foldName, isNearMiss } from "../../src/gate/near-miss.js";
 import { desired, NOW, set, snap } from "../helpers/fleet.js";
 
@@ -57,7 +57,7 @@ describe("isNearMiss", () => {
   });
 });
 
-const allowAll: GateStages = {
+const allowAll: GateDeps = {
   policy: { evaluate: () => ({ deny: [], warn: [] }) },
   access: () => ({ allowed: true }),
 };

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import type { Inventory, LiveSnapshot, Tags } from "../../src/core/model.js";
 import { diff } from "../../src/diff/diff.js";
 import { accessCheck, accessRulesFor } from "../../src/gate/access.js";
-import { type GateStages, runGate } from "../../src/gate/gate.js";
+import { type GateDeps, runGate } from "../../src/gate/gate.js";
 import { evaluateIam } from "../../src/iam/evaluate.js";
 import { generateIamPolicy } from "../../src/iam/generate-policy.js";
 import type { IamStatement } from "../../src/iam/types.js";
@@ -60,7 +60,7 @@ function hasFoldedDuplicates(tags: Tags): boolean {
   return new Set(folded).size !== folded.length;
 }
 
-const allowAllPolicy: GateStages["policy"] = { evaluate: () => ({ deny: [], warn: [] }) };
+const allowAllPolicy: GateDeps["policy"] = { evaluate: () => ({ deny: [], warn: [] }) };
 
 describe("tag keys compare case-insensitively, agreeing with the IAM evaluator", () => {
   it("a mixed-case protect tag blocks, as IAM's DenyProtected would", () => {

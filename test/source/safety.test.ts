@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SnapgateError } from "../../src/core/errors.js";
-import { checkoutSource, MAX_FILE_BYTES, resolveRef } from "../../src/source/index.js";
+import { checkoutSource, MAX_CHECKOUT_FILE_BYTES, resolveRef } from "../../src/source/index.js";
 import {
   commitFiles,
   git,
@@ -189,21 +189,25 @@ describe("symlinks", () => {
 
 describe("size limits", () => {
   it("refuses a file over 1 MiB with its name and size", async () => {
-    const { repo, cacheDir } = fresh({ "snapshots/huge.yaml": "#".repeat(MAX_FILE_BYTES + 1) });
+    const { repo, cacheDir } = fresh({
+      "snapshots/huge.yaml": "#".repeat(MAX_CHECKOUT_FILE_BYTES + 1),
+    });
     const err = await sourceError(checkoutSource({ repo, cacheDir }));
     expect(err.message).toBe(
-      `snapshots/huge.yaml: file is ${MAX_FILE_BYTES + 1} bytes, over the ${MAX_FILE_BYTES}-byte limit`,
+      `snapshots/huge.yaml: file is ${MAX_CHECKOUT_FILE_BYTES + 1} bytes, over the ${MAX_CHECKOUT_FILE_BYTES}-byte limit`,
     );
   });
 
   it("accepts a file of exactly the limit, and ignores big files snapgate does not read", async () => {
     const { repo, cacheDir } = fresh({
-      "snapshots/full.yaml": "#".repeat(MAX_FILE_BYTES),
-      "assets/video.bin": Buffer.alloc(3 * MAX_FILE_BYTES),
+      "snapshots/full.yaml": "#".repeat(MAX_CHECKOUT_FILE_BYTES),
+      "assets/video.bin": Buffer.alloc(3 * MAX_CHECKOUT_FILE_BYTES),
     });
     const result = await checkoutSource({ repo, cacheDir });
     cleanup.push(() => result.release());
-    expect(readFileSync(join(result.dir, "snapshots/full.yaml")).length).toBe(MAX_FILE_BYTES);
+    expect(readFileSync(join(result.dir, "snapshots/full.yaml")).length).toBe(
+      MAX_CHECKOUT_FILE_BYTES,
+    );
   });
 
   it("refuses a tree whose wanted files together exceed the total limit", async () => {

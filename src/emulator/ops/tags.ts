@@ -76,19 +76,31 @@ function tagOperation(ctx: OpContext, name: string, r: Taggable, type: string): 
   return op;
 }
 
+/** The resource to tag or untag, once the caller may do so with this request. */
+function authorizedTaggable(
+  ctx: OpContext,
+  name: string,
+  arn: string | undefined,
+  action: "lightsail:TagResource" | "lightsail:UntagResource",
+  request: { requestTags: Tags } | { tagKeys: string[] },
+): Taggable {
+  const r = findTaggable(ctx, name, arn);
+  ctx.engine.authorize(ctx.principal, {
+    action,
+    resource: r.arn,
+    resourceTags: r.tags,
+    ...request,
+  });
+  return r;
+}
+
 export const tagResource: OperationHandler = {
   target: field("resourceName"),
   handle(ctx, input) {
     const name = requireName(input, "resourceName");
     const arn = optionalString(input, "resourceArn");
     const tags = parseTagList(input, "tags", true);
-    const r = findTaggable(ctx, name, arn);
-    ctx.engine.authorize(ctx.principal, {
-      action: "lightsail:TagResource",
-      resource: r.arn,
-      resourceTags: r.tags,
-      requestTags: tags,
-    });
+    const r = authorizedTaggable(ctx, name, arn, "lightsail:TagResource", { requestTags: tags });
     const merged = { ...r.tags, ...tags };
     assertTags(merged);
     r.set(merged);
@@ -104,13 +116,7 @@ export const untagResource: OperationHandler = {
     const name = requireName(input, "resourceName");
     const arn = optionalString(input, "resourceArn");
     const keys = parseStringList(input, "tagKeys");
-    const r = findTaggable(ctx, name, arn);
-    ctx.engine.authorize(ctx.principal, {
-      action: "lightsail:UntagResource",
-      resource: r.arn,
-      resourceTags: r.tags,
-      tagKeys: keys,
-    });
+    const r = authorizedTaggable(ctx, name, arn, "lightsail:UntagResource", { tagKeys: keys });
     const remaining = { ...r.tags };
     for (const k of keys) delete remaining[k];
     r.set(remaining);

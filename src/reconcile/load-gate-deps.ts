@@ -6,21 +6,21 @@
 import { badInput, SnapgateError } from "../core/errors.js";
 import type { DesiredState } from "../core/model.js";
 import { readRepoText } from "../core/untrusted-file.js";
-import { MAX_FILE_BYTES } from "../core/yaml-limits.js";
+import { MAX_CONFIG_FILE_BYTES } from "../core/yaml-limits.js";
 import { accessCheck, accessRulesFor } from "../gate/access.js";
-import type { LoadedGateStages } from "../gate/gate.js";
+import type { BatchGateDeps } from "../gate/gate.js";
 import { loadPolicyBundle, policyBudgetFromEnv } from "../gate/policy/index.js";
 import { parseIamPolicy } from "../iam/evaluate.js";
 
-export interface LoadedStages {
-  gate: LoadedGateStages;
+export interface LoadedGateDeps {
+  gate: BatchGateDeps;
   policyDigest: string;
 }
 
-export async function loadGateStages(
+export async function loadGateDeps(
   desired: DesiredState,
   repoDir: string,
-): Promise<LoadedStages> {
+): Promise<LoadedGateDeps> {
   const { policy, access } = desired.spec;
   const budget = policyBudgetFromEnv();
   if ("error" in budget) throw new SnapgateError("BadInput", budget.error);
@@ -40,7 +40,7 @@ export async function loadGateStages(
 
 async function readIamPolicy(repoDir: string, rel: string) {
   // Refused, never repaired: a replaced byte could make a Deny statement match nothing.
-  const read = await readRepoText(repoDir, rel, { maxBytes: MAX_FILE_BYTES });
+  const read = await readRepoText(repoDir, rel, { maxBytes: MAX_CONFIG_FILE_BYTES });
   if (!read.ok) {
     const { line, col, message } = read.problem;
     throw badInput(
