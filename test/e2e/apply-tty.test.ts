@@ -3,11 +3,11 @@
  * aws-nuke does. The built CLI runs under a real pseudo-terminal (Python's pty
  * module), which answers the prompt.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
+import { runOnTty } from "../helpers/pty.js";
 import { ACCOUNT, makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
 
 let world: World | undefined;
@@ -16,54 +16,10 @@ afterEach(async () => {
   world = undefined;
 });
 
-// Runs argv under a pty; once `prompt` appears, types `answer` and Enter. Prints everything seen.
-const PTY_DRIVER = `
-import os, pty, sys, select, time
-prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-seen, sent, deadline = b"", False, time.time() + 60
-while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 0.1)
-    if r:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    if not sent and prompt in seen:
-        os.write(fd, answer + b"\\r")
-        sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(seen.decode("utf-8", "replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
-
 function applyOnTty(planFile: string, repo: string, env: NodeJS.ProcessEnv, answer: string) {
-  return new Promise<{ code: number; out: string }>((resolve, reject) => {
-    const child = spawn(
-      "python3",
-      [
-        "-c",
-        PTY_DRIVER,
-        "to continue:",
-        answer,
-        process.execPath,
-        CLI,
-        "apply",
-        planFile,
-        "--repo",
-        repo,
-      ],
-      { env: { ...process.env, NODE_NO_WARNINGS: "1", ...env } },
-    );
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  return runOnTty([process.execPath, CLI, "apply", planFile, "--repo", repo], env, {
+    prompt: "to continue:",
+    answer,
   });
 }
 
