@@ -9,12 +9,17 @@ export interface CliProcess {
   done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
   stdout(): string;
   stderr(): string;
-  /** SIGKILL, then wait for the exit */
-  kill(): Promise<void>;
+  /** sends `signal` (default SIGKILL); after SIGKILL, waits for the exit */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { cwd?: string } = {},
+): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -34,9 +39,9 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
     done,
     stdout: () => stdout,
     stderr: () => stderr,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await done;
+    async kill(signal: NodeJS.Signals = "SIGKILL") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (signal === "SIGKILL") await done;
     },
   };
 }

@@ -1,11 +1,3 @@
-/**
- * A deletion world whose state lives on S3 (a real versitygw), for the e2e
- * suites that run the built CLI: the emulator knows the gateway's access key
- * (one credential chain serves Lightsail and S3, as on AWS), every process
- * runs in its own fresh working directory with its own git cache, and the only
- * thing they share is `s3://bucket/prefix`.
- */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { copyFile, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "vitest";
@@ -13,10 +5,11 @@ import { S3Journal } from "../../src/apply/s3-journal.js";
 import type { Plan } from "../../src/core/model.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import type { S3StateStore } from "../../src/state/store.js";
-import { CLI, type CliResult } from "../helpers/cli.js";
+import type { CliResult } from "../helpers/cli.js";
 import { tempDir } from "../helpers/git-repo.js";
 import type { S3Gateway } from "../helpers/s3-gateway.js";
 import { duplicates } from "../resilience/evidence.js";
+import { type CliProcess, spawnCli } from "../resilience/proc.js";
 import {
   ACCOUNT,
   bigFleet,
@@ -100,14 +93,7 @@ function workEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
   return { ...env, XDG_CACHE_HOME: path.join(dir, "cache"), HOME: dir };
 }
 
-export interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
-  done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
+export type Proc = CliProcess;
 
 /** The built CLI in `dir` (its working directory), with the world's environment. */
 export function spawnIn(
@@ -116,32 +102,7 @@ export function spawnIn(
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: dir,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", ...workEnv(w.env, dir), ...extraEnv },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdin.end();
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
-  });
-  if (child.pid === undefined) throw new Error("could not start the CLI");
-  return {
-    child,
-    pid: child.pid,
-    done,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    async kill(signal = "SIGKILL") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      if (signal === "SIGKILL") await done;
-    },
-  };
+  return spawnCli(args, { ...workEnv(w.env, dir), ...extraEnv }, { cwd: dir });
 }
 
 export function runIn(
