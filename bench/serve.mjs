@@ -7,7 +7,7 @@
 // Needs `npx tsc -p tsconfig.build.json` first (imports dist/).
 // Prints figure, floor (or ceiling) and ratio; writes bench/out/serve.json.
 import { fork } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 const DELIVERIES = 1_000;
@@ -89,7 +89,8 @@ function startChild() {
 const hmac = (body) => createHmac("sha256", SECRET).update(body).digest("hex");
 
 function push(receiver, { ref = "refs/heads/main", id = randomUUID(), secret = SECRET } = {}) {
-  const after = "89abcdef0123456789abcdef0123456789abcdef";
+  // every push names its own commit, as real pushes do (serve keys replays by the signed body)
+  const after = createHash("sha256").update(id).digest("hex").slice(0, 40);
   const h = { "content-type": "application/json" };
   let payload;
   if (receiver === "github") {
