@@ -332,9 +332,9 @@ async function bigDiffAndRender() {
             a.createdAt.localeCompare(b.createdAt) ||
             a.name.localeCompare(b.name),
         );
-    const diffRender = () => {
+    const diffRender = async () => {
       const dd = diff(desired, inventory, NOW);
-      const ds = runGate(
+      const { decisions: ds } = await gateBatch(
         { desired, inventory, diff: dd, commit: "0".repeat(40), nowMs: NOW },
         { policy: engine, access: () => ({ allowed: true }) },
       );
