@@ -14,7 +14,8 @@
  */
 import {
   type InventoryHistory,
-  inventoryDigest,
+  inventoryRows,
+  inventoryRowsDigest,
   type SeenSnapshot,
   type SightedSnapshot,
 } from "../core/inventory-seen.js";
@@ -34,15 +35,13 @@ export async function recordInventory(
   extra: Record<string, unknown> = {},
   previous?: InventoryHistory["last"],
 ): Promise<void> {
-  const digest = inventoryDigest(inScope);
+  const rows = inventoryRows(inScope);
+  const digest = inventoryRowsDigest(rows);
   const base = { ...extra, by, regions: [...regions], count: inScope.length, digest };
   if (previous !== undefined && previous.digest === digest) {
     await audit.append("inventory", { ...base, sameAs: previous.listSeq });
     return;
   }
-  const rows = [...inScope]
-    .map((s) => [s.region, s.name, s.arn] as const)
-    .sort((a, b) => (a.join("\u0000") < b.join("\u0000") ? -1 : 1));
   await audit.append("inventory", { ...base, snapshots: rows });
 }
 

@@ -3,22 +3,66 @@ import { createHash } from "node:crypto";
 /**
  * Canonical JSON: object keys sorted by code unit, no whitespace, `undefined`
  * members left out. Same value → same bytes, which is what digests need.
+ *
+ * A copy with its keys inserted in sorted order, written by the native
+ * JSON.stringify, is several times faster than concatenating strings by hand
+ * (a plan of 10,000 snapshots is hashed on every plan). JavaScript objects
+ * list array-index keys ("0", "42") first and in numeric order whatever the
+ * insertion order, so a value holding such a key is written by hand instead.
  */
 export function canonicalJson(value: unknown): string {
+  const copy = sortedCopy(value);
+  return copy === INDEX_KEY ? writeByHand(value) : (JSON.stringify(copy) ?? "null");
+}
+
+const INDEX_KEY: unique symbol = Symbol("array-index key");
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== "object") {
-    if (value === undefined) return "null";
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw new TypeError("canonicalJson: non-finite number");
     }
-    return JSON.stringify(value);
+    return value;
   }
   if (Array.isArray(value)) {
-    return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] === undefined ? null : sortedCopy(value[i]);
+      if (item === INDEX_KEY) return INDEX_KEY;
+      out[i] = item;
+    }
+    return out;
   }
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    if (ARRAY_INDEX.test(key)) return INDEX_KEY;
+    const copied = sortedCopy(member);
+    if (copied === INDEX_KEY) return INDEX_KEY;
+    out[key] = copied;
+  }
+  return out;
+}
+
+function writeByHand(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      throw new TypeError("canonicalJson: non-finite number");
+    }
+    return value === undefined ? "null" : JSON.stringify(value);
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map((v) => (v === undefined ? "null" : writeByHand(v))).join(",")}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const entries = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    .map((k) => `${JSON.stringify(k)}:${writeByHand(record[k])}`);
   return `{${entries.join(",")}}`;
 }
 

@@ -36,10 +36,26 @@ export interface InventoryHistory {
 /** The empty history: a first audit has nothing to compare with. */
 export const NO_HISTORY: InventoryHistory = { seen: [], deletedBySnapgate: new Set() };
 
+/** An inventory list as [region, name, arn] rows in one order, whatever order it was listed in. */
+export function inventoryRows(
+  snapshots: readonly SeenSnapshot[],
+): (readonly [string, string, string])[] {
+  // the sort key is built once per row, not once per comparison (10,000 rows on every plan)
+  return snapshots
+    .map((s) => ({
+      key: `${s.region}\u0000${s.name}\u0000${s.arn}`,
+      row: [s.region, s.name, s.arn] as const,
+    }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((k) => k.row);
+}
+
 /** Order-independent digest of an inventory list: equal sets of snapshots, equal digests. */
 export function inventoryDigest(snapshots: readonly SeenSnapshot[]): string {
-  const rows = snapshots
-    .map((s) => [s.region, s.name, s.arn] as const)
-    .sort((a, b) => (a.join("\u0000") < b.join("\u0000") ? -1 : 1));
+  return inventoryRowsDigest(inventoryRows(snapshots));
+}
+
+/** The digest of rows already in inventoryRows' order. */
+export function inventoryRowsDigest(rows: readonly (readonly [string, string, string])[]): string {
   return sha256(canonicalJson(rows));
 }

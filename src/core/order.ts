@@ -23,6 +23,14 @@ export function byRegionAndName(
 /** Parsed creation times, memoised: sorting 100k snapshots would otherwise parse millions of dates. */
 const parsedCreatedAt = new WeakMap<LiveSnapshot, number>();
 
+/**
+ * Records a snapshot's creation time already known as a number (the listing has it as a Date),
+ * so that no stage parses its ISO string again.
+ */
+export function rememberCreatedAtMs(s: LiveSnapshot, ms: number): void {
+  parsedCreatedAt.set(s, ms);
+}
+
 export function createdAtMs(s: LiveSnapshot): number {
   let ms = parsedCreatedAt.get(s);
   if (ms === undefined) {

@@ -11,7 +11,7 @@ import type {
   LiveSnapshot,
   PolicyInput,
 } from "../core/model.js";
-import { byNewest } from "../core/order.js";
+import { byNewest, createdAtMs } from "../core/order.js";
 import { snapshotSource } from "../core/source.js";
 import { sourceKey } from "./guards.js";
 
@@ -80,7 +80,7 @@ export function policyInputBuilder(
         fromInstanceName: s.fromInstanceName,
         isFromAutoSnapshot: s.isFromAutoSnapshot,
         tags: s.tags,
-        ageDays: Math.floor(((facts.nowMs - Date.parse(s.createdAt)) / DAY_MS) * 1000) / 1000,
+        ageDays: Math.floor(((facts.nowMs - createdAtMs(s)) / DAY_MS) * 1000) / 1000,
         reason: c.reason,
         // a candidate is by definition kept by nothing; the field lets a policy say so explicitly
         keepReasons: [],

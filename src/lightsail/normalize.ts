@@ -1,6 +1,7 @@
 /** SDK shapes → the pipeline's plain types (tags as objects, ISO times). */
 import type { Disk, DiskSnapshot, Instance, Tag } from "@aws-sdk/client-lightsail";
 import type { LiveDisk, LiveInstance, LiveSnapshot } from "../core/model.js";
+import { rememberCreatedAtMs } from "../core/order.js";
 
 export function tagsToObject(tags: readonly Tag[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -8,17 +9,14 @@ export function tagsToObject(tags: readonly Tag[] | undefined): Record<string, s
   return out;
 }
 
-function iso(d: Date | undefined): string {
-  return (d ?? new Date(0)).toISOString();
-}
-
 export function toLiveSnapshot(region: string, s: DiskSnapshot): LiveSnapshot {
-  return {
+  const created = s.createdAt ?? new Date(0);
+  const live: LiveSnapshot = {
     region,
     name: s.name ?? "",
     arn: s.arn ?? "",
     supportCode: s.supportCode,
-    createdAt: iso(s.createdAt),
+    createdAt: created.toISOString(),
     sizeInGb: s.sizeInGb ?? 0,
     state: s.state ?? "unknown",
     progress: s.progress,
@@ -29,6 +27,9 @@ export function toLiveSnapshot(region: string, s: DiskSnapshot): LiveSnapshot {
     isFromAutoSnapshot: s.isFromAutoSnapshot ?? false,
     tags: tagsToObject(s.tags),
   };
+  // every stage orders by age: the listing already holds the time as a number
+  rememberCreatedAtMs(live, created.getTime());
+  return live;
 }
 
 /** A resource's region, name and ARN (empty when Lightsail leaves them out). */

@@ -11,6 +11,7 @@ import type { Block, Decision, DesiredState, DiffResult, Inventory, Plan } from 
 import { referencedPaths, unreadYamlWarnings } from "../desired/index.js";
 import { diff } from "../diff/diff.js";
 import { type BatchGateDeps, type GateDeps, gateBatch } from "../gate/gate.js";
+import { policyBudgetFromEnv, prewarmPolicyWorker } from "../gate/policy/index.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import { type ListingProgress, listInventory } from "../lightsail/inventory.js";
 import { buildPlan } from "../plan/build.js";
@@ -95,6 +96,9 @@ export async function loadSource(
   >,
   steps: StepRunner,
 ): Promise<LoadedSource> {
+  const budget = policyBudgetFromEnv();
+  // the policy worker starts while git works (a bad budget is refused by load-policy)
+  if (!("error" in budget)) prewarmPolicyWorker(budget);
   const checkout = await steps.run("checkout", () =>
     checkoutSource({ repo: req.repo, ref: req.ref, base: req.base, cacheDir: req.cacheDir }),
   );

@@ -16,5 +16,6 @@ export {
   DEFAULT_POLICY_BUDGET,
   type PolicyBudget,
   policyBudgetFromEnv,
+  prewarmPolicyWorker,
   stopPolicyWorkers,
 } from "./worker-run.js";

@@ -112,6 +112,18 @@ function putIdle(heapMb: number, worker: Worker): void {
   });
 }
 
+/**
+ * Starts an idle worker for `budget` when none is waiting, so that its start-up (a thread,
+ * the opa-wasm SDK) runs beside the git checkout instead of before the policy's first job.
+ */
+export function prewarmPolicyWorker(budget: PolicyBudget = DEFAULT_POLICY_BUDGET): void {
+  if ((idle.get(budget.heapMb)?.length ?? 0) > 0) return;
+  const worker = spawnWorker(budget.heapMb);
+  // one that fails to start leaves the pool on exit; its error is the next job's to report
+  worker.once("error", () => undefined);
+  putIdle(budget.heapMb, worker);
+}
+
 /** The jobs running now, each stoppable with a reason. */
 const running = new Set<(why: string) => void>();
 
