@@ -1,25 +1,24 @@
 /**
  * snapgate as a library: the plan and apply the CLI runs, and the local Lightsail emulator.
  * Credentials and endpoints follow the AWS SDK conventions, as on the CLI; state (the audit
- * log, apply journals, locks) lives in `stateDir`, default SNAPGATE_STATE_DIR or
- * ~/.local/state/snapgate.
+ * log, apply journals, locks) lives at `state`, a directory or s3://bucket/prefix, resolved
+ * and checked as the CLI's `--state` is (default SNAPGATE_STATE, SNAPGATE_STATE_DIR or
+ * ~/.local/state/snapgate).
  *
  *   const plan = await makePlan({ repo: "git@github.com:acme/snapshots.git" });
  *   await writeFile("plan.json", serializePlan(plan));   // for review
  *   const result = await applyPlan(await readPlanFile("plan.json"));
  */
-import path from "node:path";
 import type { ApplyResult } from "./apply/execute.js";
 import { recordInventory } from "./audit-log/inventory-events.js";
-import { AuditLog } from "./audit-log/log.js";
 import { recordPlan } from "./audit-log/plan-events.js";
+import { cacheDirFor } from "./cli/options.js";
+import { openState, type ResolvedState } from "./cli/state.js";
 import type { Plan } from "./core/model.js";
 import { lightsailClientFactory } from "./lightsail/client.js";
 import { stsIdentityProbe } from "./lightsail/sts.js";
 import { runApply } from "./reconcile/apply-plan.js";
 import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
-import { defaultCacheDir, defaultStateDir } from "./source/paths.js";
-import { DirStateStore } from "./state/store.js";
 
 export type { ApplyItem, ApplyResult } from "./apply/execute.js";
 export { isSnapgateError, SnapgateError } from "./core/errors.js";
@@ -34,9 +33,14 @@ export { PLAN_FORMATS, type PlanFormat, renderPlan } from "./plan/render.js";
 export interface RunOptions {
   /** Lightsail endpoint (default: AWS_ENDPOINT_URL_LIGHTSAIL, AWS_ENDPOINT_URL, or AWS) */
   endpointUrl?: string;
-  /** the audit log, journals and locks (default: SNAPGATE_STATE_DIR or ~/.local/state/snapgate) */
+  /**
+   * where the audit log, journals and locks live, as the CLI's `--state`: a directory or
+   * `s3://bucket/prefix` (default: SNAPGATE_STATE, SNAPGATE_STATE_DIR, ~/.local/state/snapgate)
+   */
+  state?: string;
+  /** a state directory, as `--state-dir`: the alias of `state`, which wins when both are set */
   stateDir?: string;
-  /** the git cache (default: <stateDir>/git when a state dir is chosen, else ~/.cache/snapgate/git) */
+  /** the git cache (default: <state>/git when a state directory is chosen, else ~/.cache/snapgate/git) */
   cacheDir?: string;
 }
 
@@ -63,20 +67,14 @@ export interface ApplyOptions extends RunOptions {
   signal?: AbortSignal;
 }
 
-function stateOf(options: RunOptions): {
-  store: DirStateStore;
-  cacheDir: string;
-  audit: AuditLog;
-} {
-  const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
-  // As on the CLI: a chosen state dir (option or SNAPGATE_STATE_DIR) holds the git cache.
-  const chosen = options.stateDir ?? process.env.SNAPGATE_STATE_DIR;
-  const cacheDir = options.cacheDir ?? (chosen ? path.join(stateDir, "git") : defaultCacheDir());
-  return {
-    store: new DirStateStore(stateDir),
-    cacheDir,
-    audit: new AuditLog(path.join(stateDir, "audit.jsonl")),
-  };
+/**
+ * The CLI's own resolution of the state location, and its check: a bad location (an unknown
+ * scheme, a missing or unversioned bucket, denied credentials) rejects before any Lightsail call.
+ */
+async function stateOf(options: RunOptions): Promise<ResolvedState & { cacheDir: string }> {
+  const flags = { state: options.state, stateDir: options.stateDir, cacheDir: options.cacheDir };
+  const state = await openState(flags);
+  return { ...state, cacheDir: cacheDirFor(flags) };
 }
 
 /**
@@ -84,7 +82,7 @@ function stateOf(options: RunOptions): {
  * in the audit log. Deletes nothing. Bad input rejects with a SnapgateError.
  */
 export async function makePlan(options: PlanOptions): Promise<Plan> {
-  const { cacheDir, audit } = stateOf(options);
+  const { cacheDir, audit } = await stateOf(options);
   const { plan, diff } = await runPlanPipeline({
     repo: options.repo,
     ref: options.ref,
@@ -106,12 +104,13 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
  * that failed or were skipped are in the result's counts.
  */
 export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const { store, cacheDir, audit } = stateOf(options);
+  const { store, audit, lockOptions, cacheDir } = await stateOf(options);
   return runApply({
     plan,
     clients: lightsailClientFactory({ endpoint: options.endpointUrl, maxAttempts: 1 }),
     audit,
     store,
+    lockOptions,
     cacheDir,
     nowMs: Date.now(),
     concurrency: options.concurrency ?? 4,

@@ -15,15 +15,15 @@ import {
   loadPolicyBundle,
   policyBudgetFromEnv,
 } from "../../src/gate/policy/index.js";
-import { daysAgo, desired, NOW, set, snap } from "../helpers/fleet.js";
+import { daysAgo, desired, NOW, set, snap, spec } from "../helpers/fleet.js";
 import { withEndlessLoop } from "../helpers/wasm-patch.js";
 import { caseInput, evaluateOne, loadCases, makeRepo, opaBuild } from "./helpers.js";
 
 const { baseInput } = loadCases();
 
 /** The gate's input for unmanaged-by-git snapshots of the test fleet: each one a candidate. */
-function gateInputFor(names: string[]): GateInput {
-  const d = desired({}, [set()]);
+function gateInputFor(names: string[], specOver: Parameters<typeof desired>[0] = {}): GateInput {
+  const d = desired(specOver, [set()]);
   const snapshots = names.map((name, i) => snap({ name, createdAt: daysAgo(30 + i) }));
   const inventory: Inventory = { regions: d.spec.regions, snapshots, disks: [] };
   return { desired: d, inventory, diff: diff(d, inventory, NOW), commit: "abc", nowMs: NOW };
@@ -303,6 +303,56 @@ describe("budget: the policy runs in a worker thread", () => {
         /^policy error: the policy did not finish within 1500 ms, its time budget .*every candidate of this plan is blocked$/,
       );
     }
+  });
+
+  it("a policy whose results exhaust the worker's JS heap blocks every candidate of the plan, and the next plan runs", async () => {
+    // A helper rule is part of the result set the worker parses into JS objects and keeps until
+    // the whole batch is done: here about 1 MB of JSON per candidate, under the per-result limit
+    // (1 MiB) and built in wasm memory that is reset for every evaluation. So neither the
+    // wasm cap nor the result limit stops it; only the V8 heap budget does, once enough
+    // candidates' results pile up in the worker (96 MB of strings against 32 MiB).
+    const kb = "0123456789".repeat(100);
+    const repo = makeRepo({
+      "policy/deletion.rego": `package snapgate.deletion
+
+padding := concat("", [kb | some _ in numbers.range(1, 1000)])
+
+kb := "${kb}"
+
+deny contains "never" if false
+`,
+    });
+    const engine = await loadPolicyBundle(
+      { kind: "path", repoDir: repo, relPath: "policy" },
+      {},
+      { budget: { timeMs: 60_000, heapMb: 32 } },
+    );
+    const guards = { ...spec().guards, maxDeletions: 1000 };
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `snap-${i}`);
+    const gate = (n: number) =>
+      gateBatch(gateInputFor(names(n), { guards }), {
+        policy: engine,
+        access: () => ({ allowed: true }),
+      });
+
+    // A few candidates fit the budget: the policy itself approves them.
+    const few = await gate(4);
+    expect(few.decisions.map((d) => d.blockedBy)).toEqual([[], [], [], []]);
+
+    const many = await gate(96);
+    expect(many.decisions).toHaveLength(96);
+    for (const d of many.decisions) {
+      expect(d.blockedBy.map((b) => [b.kind, b.message])).toEqual([
+        [
+          "policy",
+          "policy error: the policy ran out of its memory budget (32 MiB of heap) and was stopped; every candidate of this plan is blocked",
+        ],
+      ]);
+    }
+
+    // The worker that ran out was terminated, not reused: the next plan gets a fresh one.
+    const after = await gate(4);
+    expect(after.decisions.map((d) => d.blockedBy)).toEqual([[], [], [], []]);
   });
 
   it("a policy that traps in every evaluation gives each candidate one policy error, not two", async () => {
