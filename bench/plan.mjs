@@ -194,6 +194,7 @@ async function planWithLatency(PAGE_SIZE) {
     // the whole process's high-water mark (process.resourceUsage().maxRSS is in KiB)
     processMaxRssMb: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
     coldCliMs: Math.round(median(cli.times)),
+    // the same `plan` command (audit records and output included) run in this process, warm
     inProcessMs: Math.round(median(cli.inProcess)),
     coldRatio: +(median(cli.times) / median(cli.inProcess)).toFixed(2),
     coldTarget: COLD_TARGET,
@@ -205,7 +206,8 @@ async function planWithLatency(PAGE_SIZE) {
 
   /**
    * `snapgate plan` as a user runs it: a fresh process each time (Node start-up and module
-   * loading included), interleaved with the same plan in this process.
+   * loading included), interleaved with the very same command run in this process (its
+   * audit records and its output included, which makePlan alone does not do).
    */
   async function coldCliRuns(dir, cacheDir, endpoint) {
     const bin = path.join(here, "..", "dist", "cli", "bin.js");
@@ -225,18 +227,48 @@ async function planWithLatency(PAGE_SIZE) {
       "--format",
       "json",
     ];
-    const env = { ...process.env, NODE_NO_WARNINGS: "1", SNAPGATE_BENCH_RSS_FILE: rssFile };
+    // each its own state directory, so neither appends to a log the other has grown
+    const stateOf = () => mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-state-"));
+    const env = {
+      ...process.env,
+      NODE_NO_WARNINGS: "1",
+      SNAPGATE_BENCH_RSS_FILE: rssFile,
+      SNAPGATE_STATE_DIR: stateOf(),
+    };
+    const planArgs = args.slice(args.indexOf("plan"));
+    const inProcessState = stateOf();
+    // warm, as a long-running process is: once before measuring
+    await planCommandInProcess(planArgs, inProcessState);
     const [times, inProcess] = await interleaved(
       [
         async () => {
           await execFileAsync(process.execPath, args, { env, maxBuffer: 1 << 28 });
           maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
         },
-        () => makePlan({ repo: dir, cacheDir, clients, nowMs: Date.now() }),
+        () => planCommandInProcess(planArgs, inProcessState),
       ],
       CLI_RUNS,
     );
     return { times, inProcess, maxRss };
+  }
+
+  /** The CLI's own `plan` command (tsc's build of it), run in this process; output discarded. */
+  async function planCommandInProcess(planArgs, stateDir) {
+    const { Command } = await import("commander");
+    const { registerPlanCommand } = await import("../dist/cli/plan.js");
+    const program = new Command("snapgate").exitOverride();
+    registerPlanCommand(program);
+    const write = process.stdout.write;
+    process.stdout.write = () => true;
+    const before = process.env.SNAPGATE_STATE_DIR;
+    process.env.SNAPGATE_STATE_DIR = stateDir;
+    try {
+      await program.parseAsync(["node", "snapgate", ...planArgs]);
+    } finally {
+      process.stdout.write = write;
+      if (before === undefined) delete process.env.SNAPGATE_STATE_DIR;
+      else process.env.SNAPGATE_STATE_DIR = before;
+    }
   }
 }
 
