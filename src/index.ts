@@ -10,15 +10,15 @@
  *   const result = await applyPlan(await readPlanFile("plan.json"));
  */
 import type { ApplyResult } from "./apply/execute.js";
+import { openState, type ResolvedState } from "./apply/open-state.js";
 import { recordInventory } from "./audit-log/inventory-events.js";
 import { recordPlan } from "./audit-log/plan-events.js";
-import { cacheDirFor } from "./cli/options.js";
-import { openState, type ResolvedState } from "./cli/state.js";
 import type { Plan } from "./core/model.js";
 import { lightsailClientFactory } from "./lightsail/client.js";
 import { stsIdentityProbe } from "./lightsail/sts.js";
 import { runApply } from "./reconcile/apply-plan.js";
 import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
+import { cacheDirFor } from "./source/paths.js";
 
 export type { ApplyItem, ApplyResult } from "./apply/execute.js";
 export { isSnapgateError, SnapgateError } from "./core/errors.js";

@@ -2,6 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import type { ApplyResult } from "../apply/execute.js";
+import { openState } from "../apply/open-state.js";
 import { messageOf, reasonOf, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
@@ -28,7 +29,6 @@ import {
   withLightsailOptions,
   withStateOptions,
 } from "./options.js";
-import { openState } from "./state.js";
 
 interface ApplyFlags extends NotifyFlags {
   autoApprove?: boolean;

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
+import { type StateFlags, stateLocationOf } from "../apply/open-state.js";
 import { type S3VerifyResult, verifyS3AuditLog } from "../audit-log/s3-audit.js";
 import { type OpenIntent, verifyAuditLog } from "../audit-log/verify.js";
 import { SnapgateError } from "../core/errors.js";
@@ -17,7 +18,6 @@ import {
 } from "../state/store.js";
 import { EXIT } from "./exit-codes.js";
 import { withStateLocation } from "./options.js";
-import { type StateFlags, stateLocationOf } from "./state.js";
 
 function describeOpen(open: OpenIntent[]): string {
   // Not a broken chain: a crash interrupted these deletes and no apply has settled them yet.

@@ -1,5 +1,6 @@
 /** `snapgate audit`: an audited compliance run. Never deletes; exit 0 compliant, 4 not. */
 import type { Command } from "commander";
+import { openState } from "../apply/open-state.js";
 import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
 import { buildComplianceReport } from "../compliance/compliance.js";
 import { sourceFindings } from "../compliance/findings.js";
@@ -25,7 +26,6 @@ import {
   withNotifyOptions,
 } from "./notify-options.js";
 import { cacheDirFor, clockNow, withLightsailOptions, withStateOptions } from "./options.js";
-import { openState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
 interface AuditFlags extends NotifyFlags {

@@ -1,10 +1,10 @@
 /** `snapgate lock list|release`: the apply locks of a state location, local or on S3. */
 import type { Command } from "commander";
+import { type StateFlags, stateStoreOf } from "../apply/open-state.js";
 import { refused } from "../core/errors.js";
 import { type LockInfo, listLocks, releaseLock } from "../state/locks.js";
 import { EXIT } from "./exit-codes.js";
 import { withStateLocation } from "./options.js";
-import { type StateFlags, stateStoreOf } from "./state.js";
 
 function describe(l: LockInfo): string {
   const lease = l.leaseMs

@@ -1,32 +1,10 @@
 /** Flags shared by several commands, and their environment fallbacks. */
 
-import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { SnapgateError } from "../core/errors.js";
-import { defaultCacheDir, defaultStateDir } from "../source/paths.js";
+import { cacheDirFor, defaultCacheDir, defaultStateDir } from "../source/paths.js";
 
-export { defaultCacheDir, defaultStateDir };
-
-/**
- * The git cache: --cache-dir; else inside the state directory when one was
- * chosen (--state, --state-dir, SNAPGATE_STATE, SNAPGATE_STATE_DIR); else the
- * user's cache dir. State on S3 leaves the cache local: it is only a cache.
- */
-export function cacheDirFor(flags: {
-  cacheDir?: string;
-  state?: string;
-  stateDir?: string;
-}): string {
-  if (flags.cacheDir) return flags.cacheDir;
-  const chosen = (
-    flags.state ??
-    flags.stateDir ??
-    process.env.SNAPGATE_STATE ??
-    process.env.SNAPGATE_STATE_DIR
-  )?.trim();
-  const isUrl = chosen !== undefined && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(chosen);
-  return chosen && !isUrl ? path.join(chosen, "git") : defaultCacheDir();
-}
+export { cacheDirFor, defaultCacheDir, defaultStateDir };
 
 export function withLightsailOptions(cmd: Command): Command {
   return cmd.option(

@@ -1,6 +1,7 @@
 /** `snapgate plan`: dry run — desired vs live, guards, policies, access checks; never deletes. */
 import { appendFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { openState } from "../apply/open-state.js";
 import { recordInventory } from "../audit-log/inventory-events.js";
 import { recordPlan } from "../audit-log/plan-events.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
@@ -16,7 +17,6 @@ import { isRemoteUrl, workingTreeDifferences, workingTreeWarning } from "../sour
 import { EXIT } from "./exit-codes.js";
 import { listingProgress } from "./listing-progress.js";
 import { cacheDirFor, clockNow, oneOf, withLightsailOptions, withStateOptions } from "./options.js";
-import { openState } from "./state.js";
 import { printWarning } from "./warnings.js";
 
 interface PlanFlags {

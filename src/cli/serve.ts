@@ -1,6 +1,7 @@
 /** `snapgate serve`: webhooks + polling, reconcile on push, auto-apply where the repo allows it. */
 import os from "node:os";
 import { type Command, Option } from "commander";
+import { openState } from "../apply/open-state.js";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat } from "../core/logger.js";
 import { stopPolicyWorkers } from "../gate/policy/index.js";
@@ -22,7 +23,6 @@ import {
   withLightsailOptions,
   withStateOptions,
 } from "./options.js";
-import { openState } from "./state.js";
 
 interface ServeFlags extends NotifyFlags {
   repo: string;

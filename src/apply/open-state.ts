@@ -8,6 +8,7 @@ import path from "node:path";
 import { AuditLog, type AuditStore } from "../audit-log/log.js";
 import { S3AuditLog } from "../audit-log/s3-audit.js";
 import { badInput } from "../core/errors.js";
+import { defaultStateDir } from "../source/paths.js";
 import type { S3LockOptions } from "../state/s3-lock.js";
 import {
   checkStateStore,
@@ -17,7 +18,6 @@ import {
   type StateLocation,
   type StateStore,
 } from "../state/store.js";
-import { defaultStateDir } from "./options.js";
 
 export interface StateFlags {
   state?: string;
