@@ -1,5 +1,6 @@
 /** SDK shapes → the pipeline's plain types (tags as objects, ISO times). */
 import type { Disk, DiskSnapshot, Instance, Tag } from "@aws-sdk/client-lightsail";
+import { isoFromMs } from "../core/iso-time.js";
 import type { LiveDisk, LiveInstance, LiveSnapshot } from "../core/model.js";
 import { rememberCreatedAtMs } from "../core/order.js";
 
@@ -16,7 +17,7 @@ export function toLiveSnapshot(region: string, s: DiskSnapshot): LiveSnapshot {
     name: s.name ?? "",
     arn: s.arn ?? "",
     supportCode: s.supportCode,
-    createdAt: created.toISOString(),
+    createdAt: isoFromMs(created.getTime()),
     sizeInGb: s.sizeInGb ?? 0,
     state: s.state ?? "unknown",
     progress: s.progress,
