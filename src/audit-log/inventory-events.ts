@@ -19,7 +19,7 @@ import {
   type SeenSnapshot,
   type SightedSnapshot,
 } from "../core/inventory-seen.js";
-import type { AuditReader, AuditRecord } from "./log.js";
+import type { AuditCursor, AuditReader, AuditRecord } from "./log.js";
 import type { AuditAppender } from "./s3-audit.js";
 
 export type InventoryRun = "audit" | "plan";
@@ -45,59 +45,118 @@ export async function recordInventory(
   await audit.append("inventory", { ...base, snapshots: rows });
 }
 
+export type HistoryWindow = "since-last-audit" | "last-record";
+
 /**
  * What an audit compares with. `last-record`: serve's reconcile compares with
  * the newest inventory record only (each deletion counted once by the daemon).
  */
 export async function readInventoryHistory(
   reader: AuditReader,
-  opts: { window?: "since-last-audit" | "last-record" } = {},
+  opts: { window?: HistoryWindow } = {},
 ): Promise<InventoryHistory> {
-  const records = await reader.readRecords();
-  const inventories = records.filter(isInventoryRecord);
-  const window = opts.window ?? "since-last-audit";
-  let start = 0;
-  if (window === "last-record") start = Math.max(0, inventories.length - 1);
-  else {
-    for (let i = inventories.length - 1; i >= 0; i--) {
-      if (inventories[i]!.by === "audit") {
-        start = i;
-        break;
+  return new InventoryHistoryReader(reader, opts.window).read();
+}
+
+/**
+ * The inventory history, read on from where the last read stopped: serve keeps one for its
+ * lifetime, so a reconcile reads only the records appended since the one before (the log
+ * grows with every plan; reading it whole each time would make every reconcile slower than
+ * the last). It keeps the inventory records of the window and the lists they name.
+ */
+export class InventoryHistoryReader {
+  private cursor: AuditCursor | undefined;
+  /** the inventory records of the window, oldest first */
+  private inventories: InventoryRecord[] = [];
+  /** seq → the list that record stands for (its own, or the one its `sameAs` names) */
+  private lists = new Map<number, { seq: number; rows: InventoryRow[] }>();
+  private readonly deletedBySnapgate = new Set<string>();
+
+  constructor(
+    private readonly reader: AuditReader,
+    private readonly window: HistoryWindow = "since-last-audit",
+  ) {}
+
+  async read(): Promise<InventoryHistory> {
+    const { records, cursor } = await this.reader.readRecordsAfter(this.cursor);
+    this.cursor = cursor;
+    for (const r of records) this.add(r);
+    return this.history();
+  }
+
+  private add(r: AuditRecord): void {
+    if (r.type === "delete-result") {
+      if (
+        typeof r.arn === "string" &&
+        typeof r.outcome === "string" &&
+        GONE_OUTCOMES.has(r.outcome)
+      )
+        this.deletedBySnapgate.add(r.arn);
+      return;
+    }
+    if (!isInventoryRecord(r)) return;
+    // A `sameAs` record lists what the record it names lists.
+    const list =
+      r.snapshots !== undefined
+        ? { seq: r.seq, rows: r.snapshots }
+        : (this.lists.get(r.sameAs ?? -1) ?? { seq: r.seq, rows: [] });
+    this.lists.set(r.seq, list);
+    const startsWindow = this.window === "last-record" || r.by === "audit";
+    if (startsWindow) {
+      this.inventories = [r];
+      this.forgetListsOutside();
+    } else this.inventories.push(r);
+  }
+
+  /**
+   * Lists of records outside the window are dropped, but for the newest few full ones: a
+   * `sameAs` names the newest list its writer had read, and another replica may have written
+   * one or two since.
+   */
+  private forgetListsOutside(): void {
+    const keep = new Set<number>();
+    for (const r of this.inventories) {
+      keep.add(r.seq);
+      const list = this.lists.get(r.seq);
+      if (list) keep.add(list.seq);
+    }
+    const fullLists = [...new Set([...this.lists.values()].map((l) => l.seq))].sort(
+      (a, b) => a - b,
+    );
+    for (const seq of fullLists.slice(-RECENT_FULL_LISTS)) keep.add(seq);
+    for (const seq of [...this.lists.keys()]) if (!keep.has(seq)) this.lists.delete(seq);
+  }
+
+  private history(): InventoryHistory {
+    const seen = new Map<string, SightedSnapshot>();
+    const regions = new Set<string>();
+    for (const r of this.inventories) {
+      for (const region of r.regions) regions.add(region);
+      for (const [region, name, arn] of this.lists.get(r.seq)?.rows ?? []) {
+        seen.set(arn, { region, name, arn, lastSeen: r.time, lastSeenBy: r.by });
       }
     }
+    const newest = this.inventories.at(-1);
+    return {
+      seen: [...seen.values()],
+      deletedBySnapgate: new Set(this.deletedBySnapgate),
+      regions: [...regions],
+      ...(newest && typeof newest.digest === "string"
+        ? {
+            last: {
+              digest: newest.digest,
+              listSeq: this.lists.get(newest.seq)?.seq ?? newest.seq,
+            },
+          }
+        : {}),
+    };
   }
-  // A `sameAs` record lists what the record it names lists.
-  const lists = new Map<number, { seq: number; rows: InventoryRecord["snapshots"] }>();
-  const listOf = (r: InventoryRecord) =>
-    r.snapshots !== undefined
-      ? { seq: r.seq, rows: r.snapshots }
-      : (lists.get(r.sameAs ?? -1) ?? { seq: r.seq, rows: [] });
-  for (const r of inventories) lists.set(r.seq, listOf(r));
-  const seen = new Map<string, SightedSnapshot>();
-  const regions = new Set<string>();
-  for (const r of inventories.slice(start)) {
-    for (const region of r.regions) regions.add(region);
-    for (const row of lists.get(r.seq)?.rows ?? []) {
-      const [region, name, arn] = row;
-      seen.set(arn, { region, name, arn, lastSeen: r.time, lastSeenBy: r.by });
-    }
-  }
-  const deletedBySnapgate = new Set<string>();
-  for (const r of records) {
-    if (r.type !== "delete-result") continue;
-    if (typeof r.arn === "string" && typeof r.outcome === "string" && GONE_OUTCOMES.has(r.outcome))
-      deletedBySnapgate.add(r.arn);
-  }
-  const newest = inventories.at(-1);
-  return {
-    seen: [...seen.values()],
-    deletedBySnapgate,
-    regions: [...regions],
-    ...(newest && typeof newest.digest === "string"
-      ? { last: { digest: newest.digest, listSeq: lists.get(newest.seq)?.seq ?? newest.seq } }
-      : {}),
-  };
 }
+
+type InventoryRow = [string, string, string];
+
+/** Full lists kept beyond the window, for `sameAs` records written in a race between replicas. */
+const RECENT_FULL_LISTS = 8;
 
 interface InventoryRecord extends AuditRecord {
   type: "inventory";
@@ -105,7 +164,7 @@ interface InventoryRecord extends AuditRecord {
   regions: string[];
   digest?: string;
   /** absent when `sameAs` names the record holding the same list */
-  snapshots?: [string, string, string][];
+  snapshots?: InventoryRow[];
   sameAs?: number;
 }
 

@@ -140,8 +140,18 @@ export interface AuditAppender {
 }
 
 /** Reading an audit log back, local or on S3: every complete record, oldest first. */
+/** Where a read of a log stopped: a local log's byte offset, an S3 log's last segment number. */
+export interface AuditCursor {
+  readonly position: number;
+}
+
 export interface AuditReader {
   readRecords(): Promise<AuditRecord[]>;
+  /**
+   * The complete records after `cursor` (every record without one) and where they end, so
+   * that a long-running reader (serve, on every reconcile) reads only what was appended since.
+   */
+  readRecordsAfter(cursor?: AuditCursor): Promise<{ records: AuditRecord[]; cursor: AuditCursor }>;
 }
 
 /** Complete JSON lines of a log's text; a torn last line (a crash mid-write) is left out. */
@@ -177,15 +187,34 @@ export class AuditLog implements AuditAppender, AuditReader {
 
   /** Every complete record; none when the log does not exist yet. */
   async readRecords(): Promise<AuditRecord[]> {
-    let text: string;
+    return (await this.readRecordsAfter()).records;
+  }
+
+  async readRecordsAfter(
+    cursor?: AuditCursor,
+  ): Promise<{ records: AuditRecord[]; cursor: AuditCursor }> {
+    const from = cursor?.position ?? 0;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.file, "utf8");
+      bytes = await readFrom(this.file, from);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && from === 0)
+        return { records: [], cursor: { position: 0 } };
       throw err;
     }
+    if (bytes.length === 0 && from > 0 && (await stat(this.file)).size < from) {
+      throw new SnapgateError(
+        "Refused",
+        `${this.file}: the audit log is shorter than when it was last read (${from} bytes): it was cut or replaced; run \`snapgate audit-log verify ${this.file}\``,
+      );
+    }
+    // complete lines only: a line still being written is read next time
+    const end = bytes.lastIndexOf(0x0a) + 1;
     try {
-      return parseRecords(text);
+      return {
+        records: parseRecords(bytes.subarray(0, end).toString("utf8")),
+        cursor: { position: from + end },
+      };
     } catch {
       throw new SnapgateError(
         "Refused",
@@ -238,5 +267,23 @@ export async function readHead(file: string): Promise<Head | null> {
     return JSON.parse(await readFile(`${file}.head`, "utf8")) as Head;
   } catch {
     return null;
+  }
+}
+
+/** The bytes of `file` from `offset` to its current end. */
+async function readFrom(file: string, offset: number): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.alloc(Math.max(0, size - offset));
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, offset + at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return bytes.subarray(0, at);
+  } finally {
+    await handle.close();
   }
 }

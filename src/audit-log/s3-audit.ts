@@ -24,6 +24,7 @@ import { contentMd5, isConditionFailed, isNoSuchKey } from "../state/s3-client.j
 import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
 import {
   type AuditAppender,
+  type AuditCursor,
   type AuditEventType,
   type AuditReader,
   type AuditRecord,
@@ -95,12 +96,28 @@ export class S3AuditLog implements AuditAppender, AuditReader {
 
   /** Every record of every segment, oldest first (segments are whole: never torn). */
   async readRecords(): Promise<AuditRecord[]> {
+    return (await this.readRecordsAfter()).records;
+  }
+
+  /**
+   * The records of the segments after the cursor's. A segment is created only once the one
+   * before it exists, so no segment ever appears below one already read.
+   */
+  async readRecordsAfter(
+    cursor?: AuditCursor,
+  ): Promise<{ records: AuditRecord[]; cursor: AuditCursor }> {
+    // no cursor: from the first segment on, whatever its number
+    const after = cursor?.position ?? -1;
     const out: AuditRecord[] = [];
-    for (const key of await listSegments(this.store)) {
+    let last = after;
+    for (const key of await listSegments(this.store, after > 0 ? after : undefined)) {
+      const number = segmentNumber(key);
+      if (number === undefined || number <= after) continue;
       const seg = await readSegment(this.store, key);
       if (seg) out.push(...parseRecords(`${seg.text.replace(/\n?$/, "\n")}`));
+      last = Math.max(last, number);
     }
-    return out;
+    return { records: out, cursor: { position: last } };
   }
 
   private async write(events: readonly PendingEvent[]): Promise<AuditRecord[]> {

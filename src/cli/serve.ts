@@ -2,6 +2,7 @@
 import os from "node:os";
 import { type Command, Option } from "commander";
 import { openState } from "../apply/open-state.js";
+import { InventoryHistoryReader } from "../audit-log/inventory-events.js";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat } from "../core/logger.js";
 import { stopPolicyWorkers } from "../gate/policy/index.js";
@@ -103,6 +104,8 @@ export function registerServeCommand(program: Command): void {
     const planClients = lightsailClientFactory({ endpoint: flags.endpointUrl });
     const applyClients = lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 });
     const identity = stsIdentityProbe({ endpoint: flags.endpointUrl });
+    // Each reconcile reads the audit log on from where the one before stopped.
+    const inventoryHistory = new InventoryHistoryReader(audit, "last-record");
     // SIGTERM: stop starting deletions, let those in flight finish, then exit.
     const shutdown = new AbortController();
     const daemon = await runDaemon({
@@ -127,6 +130,7 @@ export function registerServeCommand(program: Command): void {
             store,
             lockOptions,
             audit,
+            inventoryHistory,
             planClients,
             applyClients,
             identity,

@@ -7,7 +7,7 @@
 
 import type { Logger } from "pino";
 import type { ApplyItem, ApplyResult } from "../apply/execute.js";
-import { readInventoryHistory, recordInventory } from "../audit-log/inventory-events.js";
+import { InventoryHistoryReader, recordInventory } from "../audit-log/inventory-events.js";
 import type { AuditStore } from "../audit-log/log.js";
 import { recordPlan } from "../audit-log/plan-events.js";
 import { findDeletedOutside } from "../compliance/deleted-outside.js";
@@ -47,6 +47,11 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** step logs go here (serve's logger) */
   log?: Logger;
+  /**
+   * The audit log's inventory history, read on from the previous reconcile (serve keeps one
+   * for its lifetime); without it, each reconcile reads the whole log.
+   */
+  inventoryHistory?: InventoryHistoryReader;
 }
 
 export type ApplyDecision =
@@ -101,7 +106,8 @@ export async function reconcileOnce(
     const { plan, desired } = outcome;
     seen.commit = plan.source.commit;
     await recordPlan(opts.audit, plan, { trigger });
-    const freshness = await observeFreshness(opts.audit, outcome, now());
+    const history = opts.inventoryHistory ?? new InventoryHistoryReader(opts.audit, "last-record");
+    const freshness = await observeFreshness(opts.audit, history, outcome, now());
     const decision = decideAutoApply(
       opts.branch,
       desired.spec,
@@ -309,6 +315,7 @@ async function recordFailure(
  */
 async function observeFreshness(
   audit: AuditStore,
+  historyReader: InventoryHistoryReader,
   outcome: PlanOutcome,
   nowMs: number,
 ): Promise<{
@@ -316,7 +323,7 @@ async function observeFreshness(
   findings: NonNullable<ReconcileResult["findings"]>;
 }> {
   const { plan, desired, inventory, diff } = outcome;
-  const history = await readInventoryHistory(audit, { window: "last-record" });
+  const history = await historyReader.read();
   const deletedOutside = findDeletedOutside(history, inventory);
   await recordInventory(
     audit,

@@ -4,7 +4,11 @@
  * exactly as on a local log. Real S3: the Versity gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readInventoryHistory, recordInventory } from "../../src/audit-log/inventory-events.js";
+import {
+  InventoryHistoryReader,
+  readInventoryHistory,
+  recordInventory,
+} from "../../src/audit-log/inventory-events.js";
 import { S3AuditLog } from "../../src/audit-log/s3-audit.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
 
@@ -41,5 +45,33 @@ describe("S3AuditLog.readRecords", () => {
     const history = await readInventoryHistory(log);
     expect(history.seen.map((s) => s.name).sort()).toEqual(["a", "b"]);
     expect([...history.deletedBySnapgate]).toEqual([snap("a").arn]);
+  });
+
+  it("reads on from a cursor: only the segments written after it, and serve's history from them", async () => {
+    const log = new S3AuditLog(gw.store("audit-read", "log2", gw.newClient()));
+    const empty = await log.readRecordsAfter();
+    expect(empty.records).toEqual([]);
+    await recordInventory(log, "plan", ["us-east-1"], [snap("a"), snap("b")]);
+    const first = await log.readRecordsAfter(empty.cursor);
+    expect(first.records.map((r) => r.seq)).toEqual([1]);
+    await log.append("delete-result", { arn: snap("a").arn, outcome: "deleted" });
+    await recordInventory(log, "plan", ["us-east-1"], [snap("b")]);
+    const second = await log.readRecordsAfter(first.cursor);
+    expect(second.records.map((r) => [r.seq, r.type])).toEqual([
+      [2, "delete-result"],
+      [3, "inventory"],
+    ]);
+    expect((await log.readRecordsAfter(second.cursor)).records).toEqual([]);
+    // a reader kept across reads (serve's) ends where one reading the whole log does
+    const kept = new InventoryHistoryReader(
+      new S3AuditLog(gw.store("audit-read", "log2", gw.newClient())),
+      "last-record",
+    );
+    await kept.read();
+    await recordInventory(log, "plan", ["us-east-1"], [snap("c")]);
+    const whole = await readInventoryHistory(log, { window: "last-record" });
+    const incremental = await kept.read();
+    expect(incremental.seen).toEqual(whole.seen);
+    expect([...incremental.deletedBySnapgate]).toEqual([snap("a").arn]);
   });
 });
