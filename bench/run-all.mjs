@@ -7,7 +7,7 @@
 //
 // Needs `npm run build` (npm run bench builds first).
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -151,17 +151,26 @@ const rows = [...runs.entries()].map(([id, s]) => {
   };
 });
 
+// A subset run (`node bench/run-all.mjs plan serve`) replaces only its own benches' rows.
+const resultsFile = path.join(here, "results.json");
+const measured = {
+  at: new Date().toISOString(),
+  node: process.version,
+  loadAvg1mDuringRuns: loads.length ? [Math.min(...loads), Math.max(...loads)] : null,
+};
+const earlier =
+  only.length > 0 && existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : null;
+const kept = (earlier?.rows ?? []).filter((r) => !BENCHES.includes(r.bench));
 writeFileSync(
-  path.join(here, "results.json"),
+  resultsFile,
   `${JSON.stringify(
     {
-      at: new Date().toISOString(),
+      at: measured.at,
       node: process.version,
-      machine: {
-        cores: os.cpus().length,
-        loadAvg1mDuringRuns: loads.length ? [Math.min(...loads), Math.max(...loads)] : null,
-      },
-      rows,
+      machine: { cores: os.cpus().length, loadAvg1mDuringRuns: measured.loadAvg1mDuringRuns },
+      rows: [...kept, ...rows.map((r) => ({ ...r, measured }))].sort(
+        (a, b) => ALL.indexOf(a.bench) - ALL.indexOf(b.bench),
+      ),
     },
     null,
     2,
