@@ -338,6 +338,11 @@ class S3HeldLock implements HeldLock {
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private released = false;
+  /**
+   * When the first renewal whose answer was lost (it threw) was sent: it may have landed. Its
+   * retries send the same version, so one that finds it stored must date the lease from here.
+   */
+  private inDoubtSince: number | undefined;
 
   constructor(
     private readonly store: S3StateStore,
@@ -406,10 +411,14 @@ class S3HeldLock implements HeldLock {
     try {
       etag = await putLock(this.store, s3LockKey(this.name), next, { IfMatch: this.etag });
     } catch {
-      // A transient failure: the next tick tries again; the lease runs out on its own if none works.
+      // A transient failure: the next tick tries again; the lease runs out on its own if none
+      // works. The write may have landed all the same: remember when it was sent.
+      this.inDoubtSince ??= sentAt;
       return;
     }
     if (this.released) return;
+    // A stored write: no earlier attempt landed (its condition would have failed this one).
+    let written = sentAt;
     if (etag === null) {
       // The renewal may have landed with its answer lost (the SDK's retry then fails the
       // condition): it is still ours only if the stored version is exactly this renewal.
@@ -417,7 +426,10 @@ class S3HeldLock implements HeldLock {
       try {
         seen = await readLock(this.store, s3LockKey(this.name));
       } catch {
-        return; // cannot tell now: the next tick tries again (and the lease runs out on its own)
+        // cannot tell now: the next tick tries again (and the lease runs out on its own); an
+        // SDK retry of this attempt may be what landed
+        this.inDoubtSince ??= sentAt;
+        return;
       }
       if (this.released) return;
       if (!seen || !isOurs(seen, next)) {
@@ -425,10 +437,13 @@ class S3HeldLock implements HeldLock {
         return;
       }
       etag = seen.etag;
+      // The version found may be an earlier attempt's, stamped before this one was sent.
+      written = this.inDoubtSince ?? sentAt;
     }
+    this.inDoubtSince = undefined;
     this.body = next;
     this.etag = etag;
-    this.validUntil = sentAt + this.stopsAfterMs;
+    this.validUntil = written + this.stopsAfterMs;
   }
 
   async release(): Promise<void> {

@@ -147,6 +147,50 @@ describe("the S3 apply lock", () => {
     expect((await listS3Locks(theirs!)).map((l) => l.lockId)).toEqual([b.lock.lockId]);
   });
 
+  it("a renewal that landed though its answer was lost extends the lease from when it was sent, not from the retry that finds it", async () => {
+    // The holder's own client: its lock PUTs go to the real S3, but the answer of the first
+    // renewal is lost (it landed), and after the retry that finds it the holder is cut off.
+    const client = gw.newClient();
+    let lockPuts = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string; IfMatch?: string; IfNoneMatch?: string };
+        const isLockPut = (input.IfMatch ?? input.IfNoneMatch) !== undefined;
+        if (!isLockPut || !input.Key?.endsWith("apply-in-doubt.json")) return next(args);
+        lockPuts++;
+        if (lockPuts >= 4)
+          throw Object.assign(new Error("network is unreachable"), { name: "NetworkError" });
+        const out = await next(args);
+        if (lockPuts === 2)
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+        return out;
+      },
+      { step: "deserialize", priority: "low", name: "testLoseAnswers" },
+    );
+    const prefix = `t${++n}`;
+    const holderStore = gw.store("locks", prefix, client);
+    const contenderStore = gw.store("locks", prefix, gw.newClient());
+    // lease 8 s: the holder stops believing 6 s after a write it sent; renewals every 2.9 s
+    const a = await tryS3Lock(holderStore, "apply-in-doubt", "apply", {
+      leaseMs: 8000,
+      renewEveryMs: 2900,
+    });
+    if (!a.ok) throw new Error("no lock");
+    held.push(a.lock);
+    await until("the in-doubt renewal and the retry that adopts it", () => lockPuts >= 3);
+    expect(a.lock.isValid()).toBe(true);
+    // The contender takes the lock over as soon as the server's clock proves the holder stopped.
+    let taken: HeldLock | undefined;
+    await until("the contender to take the lock over", async () => {
+      const b = await tryS3Lock(contenderStore, "apply-in-doubt", "apply", { leaseMs: 8000 });
+      if (b.ok) taken = b.lock;
+      return b.ok;
+    });
+    if (taken) held.push(taken);
+    // The moment someone else holds it, the old holder must no longer start deletions.
+    expect(a.lock.isValid()).toBe(false);
+  });
+
   it("release removes a lock only by its id", async () => {
     const [store] = stores(1);
     const a = await tryS3Lock(store!, "apply-release", "apply");
