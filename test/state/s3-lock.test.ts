@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tryLock } from "../../src/core/file-lock.js";
 import { listLocks, releaseLock } from "../../src/state/locks.js";
 import {
@@ -129,6 +129,26 @@ describe("the S3 apply lock", () => {
     expect(a.lock.isValid()).toBe(false);
     expect(a.lock.signal.aborted).toBe(true);
     expect(() => a.lock.assertHeld()).toThrow(/lost the lock apply-lapsed .*no further deletions/);
+  });
+
+  it("a holder whose machine was suspended (the wall clock moved on, the monotonic one did not) stops at once", async () => {
+    const [store] = stores(1);
+    const a = await tryS3Lock(store!, "apply-suspended", "apply", {
+      leaseMs: 30_000,
+      renewEveryMs: 60_000,
+    });
+    if (!a.ok) throw new Error("no lock");
+    held.push(a.lock);
+    expect(a.lock.isValid()).toBe(true);
+    // Linux's monotonic clock stands still while the system is suspended; the wall clock (and
+    // the S3 server's, by which contenders take the lock over) does not.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
+    try {
+      expect(a.lock.isValid()).toBe(false);
+      expect(() => a.lock.assertHeld()).toThrow(/lost the lock apply-suspended/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a holder whose lock was taken from it learns it on its next renewal", async () => {
