@@ -66,6 +66,12 @@ export class S3AuditLog implements AuditAppender, AuditReader {
   private tail: AuditHead | undefined;
   private headEtag: string | null | undefined;
   private retention: Promise<BucketRetention | null> | undefined;
+  /** the records readRecords has read, through segment `lastSegment` */
+  private readonly readSoFar: { records: AuditRecord[]; lastSegment: number } = {
+    records: [],
+    lastSegment: 0,
+  };
+  private reading: Promise<unknown> = Promise.resolve();
 
   /**
    * `retention`: the Object Lock retention each segment is written with; by
@@ -93,14 +99,28 @@ export class S3AuditLog implements AuditAppender, AuditReader {
     return Promise.all(events.map((e) => this.batcher.push(e)));
   }
 
-  /** Every record of every segment, oldest first (segments are whole: never torn). */
-  async readRecords(): Promise<AuditRecord[]> {
-    const out: AuditRecord[] = [];
-    for (const key of await listSegments(this.store)) {
+  /**
+   * Every record of every segment, oldest first (segments are whole: never torn). A segment
+   * never changes once stored, so each is read once per process: `serve` reads the log on
+   * every reconcile, and would otherwise fetch every segment of a growing log each time.
+   */
+  readRecords(): Promise<AuditRecord[]> {
+    // one at a time: two reads at once would both add the new segments
+    const next = this.reading.then(() => this.readNewSegments());
+    this.reading = next.catch(() => {});
+    return next;
+  }
+
+  private async readNewSegments(): Promise<AuditRecord[]> {
+    const read = this.readSoFar;
+    for (const key of await listSegments(this.store, read.lastSegment || undefined)) {
+      const n = segmentNumber(key) ?? 0;
+      if (n <= read.lastSegment) continue;
       const seg = await readSegment(this.store, key);
-      if (seg) out.push(...parseRecords(`${seg.text.replace(/\n?$/, "\n")}`));
+      if (seg) read.records.push(...parseRecords(`${seg.text.replace(/\n?$/, "\n")}`));
+      read.lastSegment = n;
     }
-    return out;
+    return [...read.records];
   }
 
   private async write(events: readonly PendingEvent[]): Promise<AuditRecord[]> {

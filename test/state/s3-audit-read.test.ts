@@ -42,4 +42,27 @@ describe("S3AuditLog.readRecords", () => {
     expect(history.seen.map((s) => s.name).sort()).toEqual(["a", "b"]);
     expect([...history.deletedBySnapgate]).toEqual([snap("a").arn]);
   });
+
+  it("reads each segment once per process: a later read fetches only the segments added since", async () => {
+    const client = gw.newClient();
+    let gets = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if ((args.input as { Key?: string }).Key?.includes("/audit/segments/")) gets++;
+        return next(args);
+      },
+      { step: "initialize", name: "testCountSegmentGets" },
+    );
+    const store = gw.store("audit-read", "log2", client);
+    const writer = new S3AuditLog(gw.store("audit-read", "log2", gw.newClient()));
+    for (let i = 0; i < 5; i++) await writer.append("reconcile", { run: i });
+    const reader = new S3AuditLog(store);
+    expect((await reader.readRecords()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    const first = gets;
+    await writer.append("reconcile", { run: 5 });
+    const again = await reader.readRecords();
+    expect(again.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(again).toEqual(await new S3AuditLog(gw.store("audit-read", "log2")).readRecords());
+    expect(gets - first).toBe(1);
+  });
 });
