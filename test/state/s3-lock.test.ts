@@ -190,10 +190,11 @@ describe("the S3 apply lock", () => {
     const prefix = `t${++n}`;
     const holderStore = gw.store("locks", prefix, client);
     const contenderStore = gw.store("locks", prefix, gw.newClient());
-    // lease 8 s: the holder stops believing 6 s after a write it sent; renewals every 2.9 s
+    // lease 20 s: the holder stops believing 15 s after a write it sent, a contender may take
+    // over 17 s (server clock) after it; renewals every 6 s, well inside the 15 s
     const a = await tryS3Lock(holderStore, "apply-in-doubt", "apply", {
-      leaseMs: 8000,
-      renewEveryMs: 2900,
+      leaseMs: 20_000,
+      renewEveryMs: 6000,
     });
     if (!a.ok) throw new Error("no lock");
     held.push(a.lock);
@@ -202,7 +203,7 @@ describe("the S3 apply lock", () => {
     // The contender takes the lock over as soon as the server's clock proves the holder stopped.
     let taken: HeldLock | undefined;
     await until("the contender to take the lock over", async () => {
-      const b = await tryS3Lock(contenderStore, "apply-in-doubt", "apply", { leaseMs: 8000 });
+      const b = await tryS3Lock(contenderStore, "apply-in-doubt", "apply");
       if (b.ok) taken = b.lock;
       return b.ok;
     });
