@@ -7,7 +7,7 @@
  *
  *   const plan = await makePlan({ repo: "git@github.com:acme/snapshots.git" });
  *   await writeFile("plan.json", serializePlan(plan));   // for review
- *   const result = await applyPlan(await readPlanFile("plan.json"));
+ *   const result = await applyPlan(await readPlanFile("plan.json"), { repo: "git@github.com:acme/snapshots.git" });
  */
 import type { ApplyResult } from "./apply/execute.js";
 import { openState, type ResolvedState } from "./apply/open-state.js";
@@ -62,7 +62,10 @@ export interface ApplyOptions extends RunOptions {
   rate?: number;
   /** refuse unless the plan's commit is the current tip of this branch */
   requireBranch?: string;
-  /** the repository URL with credentials, when the plan's is redacted */
+  /**
+   * Required: the repository the plan must come from (as `--repo`), with credentials if it
+   * needs them. The plan's own source.repo is not trusted: without it the apply is refused.
+   */
   repo?: string;
   signal?: AbortSignal;
 }

@@ -6,7 +6,8 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { describeHolder, tryLock } from "../core/file-lock.js";
+import { refused } from "../core/errors.js";
+import { describeHolder, stillHolds, tryLock } from "../core/file-lock.js";
 import { applyLockName, type LockInfo, type S3LockOptions, tryS3Lock } from "../state/s3-lock.js";
 import { S3StateStore, type StateStore } from "../state/store.js";
 import { type ApplyJournal, Journal, journalPath } from "./journal.js";
@@ -58,14 +59,25 @@ export async function lockAccount(
   const attempt = await tryLock(lockPath(dir, account), purpose);
   if (!attempt.ok) return { ok: false, holder: describeHolder(attempt.holder) };
   const file = attempt.lock;
-  // A lock file is never taken from a live owner: it cannot be lost while held.
-  const never = new AbortController().signal;
+  // A lock file is never taken from a live owner, but an operator may release it (`snapgate
+  // lock release`, believing the apply dead) and another apply then takes it: checked before
+  // each delete, a lock file that no longer holds our token stops this apply.
+  const lost = new AbortController();
   return {
     ok: true,
     lease: {
       lockId: file.owner.token,
-      signal: never,
-      assertHeld: () => {},
+      signal: lost.signal,
+      assertHeld: () => {
+        if (!lost.signal.aborted && !stillHolds(file.path, file.owner.token)) {
+          lost.abort(
+            refused(
+              `lost the lock ${file.path}: it was released or removed while this apply ran; no further deletions are started`,
+            ),
+          );
+        }
+        if (lost.signal.aborted) throw lost.signal.reason;
+      },
       release: () => file.release(),
     },
   };

@@ -11,6 +11,7 @@
  * that two contenders cannot both take over.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile, stat, unlink } from "node:fs/promises";
 import os from "node:os";
 import { createFileExclusive } from "./atomic-write.js";
@@ -114,6 +115,19 @@ export async function tryLock(path: string, purpose: string, durable = true): Pr
     await breakStale(path, holder);
   }
   return { ok: false, holder: await readOwner(path) };
+}
+
+/**
+ * Whether the lock file at `path` still holds the owner with `token`, read synchronously (it
+ * is asked right before each delete); false when it cannot be read.
+ */
+export function stillHolds(path: string, token: string): boolean {
+  try {
+    const owner = JSON.parse(readFileSync(path, "utf8")) as Partial<LockOwner> | null;
+    return owner?.token === token;
+  } catch {
+    return false;
+  }
 }
 
 async function releaseLock(path: string, token: string): Promise<void> {

@@ -38,7 +38,28 @@ export function parsePlan(file: string, text: string): Plan {
       `${file}: not a valid snapgate plan`,
     );
   }
-  const plan: Plan = result.data;
+  verifyPlan(file, result.data);
+  return result.data;
+}
+
+/**
+ * What a plan must hold to be applied, however it arrived (a file, the library, `serve`): a
+ * valid shape, a digest that matches its content, and deletions consistent with the plan.
+ * `label` names it in messages.
+ */
+export function checkPlanObject(label: string, value: unknown): Plan {
+  const result = planSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw refused(`${label}: not a valid snapgate plan (${issues.join("; ")}); refusing`);
+  }
+  verifyPlan(label, result.data);
+  return result.data;
+}
+
+function verifyPlan(file: string, plan: Plan): void {
   const actual = planDigest(plan);
   if (actual !== plan.digest) {
     throw refused(
@@ -64,7 +85,6 @@ export function parsePlan(file: string, text: string): Plan {
     if (seen.has(key)) throw refused(`${where}: listed twice`);
     seen.add(key);
   });
-  return plan;
 }
 
 export async function readPlanFile(file: string): Promise<Plan> {

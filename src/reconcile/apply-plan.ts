@@ -29,6 +29,7 @@ import { snapshotKey } from "../core/keys.js";
 import type { Plan, PlanDeletion } from "../core/model.js";
 import type { ClientFactory } from "../lightsail/client.js";
 import type { IdentityProbe } from "../lightsail/sts.js";
+import { checkPlanObject } from "../plan/plan-file.js";
 import { redactUrl } from "../source/index.js";
 import type { S3LockOptions } from "../state/s3-lock.js";
 import type { StateStore } from "../state/store.js";
@@ -73,7 +74,10 @@ export interface ApplyRequest {
 
 export { lockPath } from "../apply/apply-state.js";
 
-export async function runApply(req: ApplyRequest): Promise<ApplyResult> {
+export async function runApply(request: ApplyRequest): Promise<ApplyResult> {
+  // A plan file was checked as it was read; a plan object (the library's) gets the same checks
+  // here, where every apply passes: one edited after it was made is refused.
+  const req = { ...request, plan: checkPlanObject("the plan", request.plan) };
   const { plan } = req;
   const repo = bindRepository(plan, req.repo);
   const run: ApplyRun = {

@@ -75,7 +75,7 @@ export async function preflight(plan: Plan, opts: PreflightOptions): Promise<Pre
     checkPolicyAndRegions(plan, desired, loaded.gateDeps.policyDigest);
     // A plan file proves only that it was not edited, not who made it: every
     // deletion must still be one the desired state and the gate approve now.
-    const seen = await observe(loaded, opts.clients, opts.nowMs, steps);
+    const seen = await observe(loaded, opts.clients, opts.nowMs, steps, { forFreshness: false });
     return {
       desired,
       recheck: recheckAgainst(plan, desired, loaded.gateDeps.gate, seen.decisions),

@@ -132,19 +132,31 @@ export async function loadSource(
   }
 }
 
+export interface ObserveOptions {
+  onListProgress?: (p: ListingProgress) => void;
+  /**
+   * List instances when freshness asks (default true): false for an approval, whose verdicts
+   * never read them (they only feed freshness reports).
+   */
+  forFreshness?: boolean;
+}
+
 /** list-live → diff → gate, for a loaded source at `nowMs`. */
 export async function observe(
   source: LoadedSource,
   clients: ClientFactory,
   nowMs: number,
   steps: StepRunner,
-  onListProgress?: (p: ListingProgress) => void,
+  opts: ObserveOptions = {},
 ): Promise<Observation> {
   const { desired, baseDesired, gateDeps, checkout } = source;
+  const { onListProgress } = opts;
   const inventory = await steps.run("list-live", () =>
     // Instances only when freshness asks: GetInstances is one more permission to grant.
     listInventory(clients, desired.spec.regions, {
-      instances: desired.spec.freshness !== undefined || desiresSetFreshness(desired),
+      instances:
+        opts.forFreshness !== false &&
+        (desired.spec.freshness !== undefined || desiresSetFreshness(desired)),
       ...(onListProgress ? { onProgress: onListProgress } : {}),
     }),
   );
@@ -172,7 +184,9 @@ export async function makePlan(req: PlanRequest): Promise<PlanOutcome> {
   const source = await loadSource(req, steps);
   const { checkout, desired, gateDeps } = source;
   try {
-    const seen = await observe(source, req.clients, nowMs, steps, req.onListProgress);
+    const seen = await observe(source, req.clients, nowMs, steps, {
+      ...(req.onListProgress ? { onListProgress: req.onListProgress } : {}),
+    });
     const plan = await steps.run("build-plan", () =>
       buildPlan({
         source: {

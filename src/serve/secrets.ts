@@ -5,8 +5,8 @@
  * several lines are several valid secrets, for rotation. Blank lines and
  * lines starting with `#` are skipped; surrounding whitespace is trimmed.
  */
-import { readFile } from "node:fs/promises";
 import { badInput, type InputIssue } from "../core/errors.js";
+import { readBoundedText } from "../core/untrusted-file.js";
 
 export const SECRET_ENV = "SNAPGATE_WEBHOOK_SECRET";
 /** Shorter secrets are guessable offline from one captured signed request. */
@@ -33,15 +33,25 @@ export function parseSecrets(text: string, source: string): string[] {
   return secrets;
 }
 
+/** A few secrets fit in far less; a bigger file is not a secret file. */
+const MAX_SECRETS_FILE_BYTES = 64 * 1024;
+
 export async function readSecretsFile(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-    throw badInput([{ file, message: `cannot read the webhook secret file (${code})` }]);
+  // bounded: a FIFO (whose open would block for ever) or /dev/zero is refused before a read
+  const read = await readBoundedText(file, { maxBytes: MAX_SECRETS_FILE_BYTES });
+  if (!read.ok) {
+    const { kind, message } = read.problem;
+    throw badInput([
+      {
+        file,
+        message:
+          kind === "missing"
+            ? "cannot read the webhook secret file (ENOENT)"
+            : `the webhook secret file ${message}`,
+      },
+    ]);
   }
-  return parseSecrets(text, file);
+  return parseSecrets(read.text, file);
 }
 
 /** The file wins over the env var; neither → [] (webhooks disabled, fail closed). */

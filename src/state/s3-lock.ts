@@ -3,10 +3,12 @@
  * `If-None-Match: *` so that exactly one contender gets it, holding a lease the
  * holder renews with `If-Match` on its ETag while it works.
  *
- * The holder judges its own lease by the local monotonic clock, from the
- * moment it *sent* its last successful write (before the server stamped it),
- * minus a safety margin: it stops starting deletions `holderStopsAfterMs` after
- * that send, even after a pause (SIGSTOP) of any length.
+ * The holder judges its own lease by the local clocks — the monotonic one and,
+ * for a machine that was suspended (when Linux's monotonic clock stands still),
+ * the wall clock too — from the moment it *sent* its last successful write
+ * (before the server stamped it), minus a safety margin: it stops starting
+ * deletions `holderStopsAfterMs` after that send, even after a pause (SIGSTOP,
+ * a suspend) of any length.
  *
  * Who may take a lock over is judged by the S3 server's clock (the object's
  * LastModified against the `Date` of the response that read it), never the
@@ -173,6 +175,20 @@ export function applyLockName(account: string): string {
   return `apply-${account}`;
 }
 
+/**
+ * When a write was sent, by both local clocks: the monotonic one (immune to clock steps) and
+ * the wall clock, which goes on while the machine is suspended, when Linux's monotonic clock
+ * stands still (a suspended holder must not wake up believing in a lease that ran out).
+ */
+interface SendTime {
+  mono: number;
+  wall: number;
+}
+
+function sendTime(): SendTime {
+  return { mono: performance.now(), wall: Date.now() };
+}
+
 interface Seen {
   etag: string;
   body: LockBody | null;
@@ -200,7 +216,7 @@ export async function tryS3Lock(
   };
   const key = s3LockKey(name);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const sentAt = performance.now();
+    const sentAt = sendTime();
     const created = await putLock(store, key, body, { IfNoneMatch: "*" });
     if (created)
       return { ok: true, lock: new S3HeldLock(store, name, body, created, sentAt, opts) };
@@ -216,7 +232,7 @@ export async function tryS3Lock(
         retryInMs: retryIn(seen, leaseMs),
       };
     // Released, or expired by the server's clock: take it over, conditional on the version we saw.
-    const takeoverAt = performance.now();
+    const takeoverAt = sendTime();
     const taken = await putLock(store, key, body, { IfMatch: seen.etag });
     if (taken)
       return { ok: true, lock: new S3HeldLock(store, name, body, taken, takeoverAt, opts) };
@@ -334,24 +350,30 @@ class S3HeldLock implements HeldLock {
   private readonly controller = new AbortController();
   private readonly leaseMs: number;
   private readonly stopsAfterMs: number;
-  private validUntil: number;
+  /** the last moment deletions may start, by each clock: both must agree */
+  private validUntil: SendTime;
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private released = false;
+  /**
+   * When the first renewal whose answer was lost (it threw) was sent: it may have landed. Its
+   * retries send the same version, so one that finds it stored must date the lease from here.
+   */
+  private inDoubtSince: SendTime | undefined;
 
   constructor(
     private readonly store: S3StateStore,
     readonly name: string,
     private body: LockBody,
     private etag: string,
-    sentAt: number,
+    sentAt: SendTime,
     opts: S3LockOptions,
   ) {
     this.lockId = body.lockId;
     this.leaseMs = body.leaseMs;
     // Stop believing well before the lease ends: contenders count on it (`mayTakeOver`).
     this.stopsAfterMs = holderStopsAfterMs(this.leaseMs);
-    this.validUntil = sentAt + this.stopsAfterMs;
+    this.validUntil = this.deadlineAfter(sentAt);
     const every = opts.renewEveryMs ?? Math.floor(this.leaseMs / 3);
     this.timer = setInterval(() => void this.tick(), every);
     this.timer.unref();
@@ -363,7 +385,7 @@ class S3HeldLock implements HeldLock {
 
   isValid(): boolean {
     if (this.controller.signal.aborted) return false;
-    if (performance.now() < this.validUntil) return true;
+    if (performance.now() < this.validUntil.mono && Date.now() < this.validUntil.wall) return true;
     this.lose("its lease ran out before it could be renewed");
     return false;
   }
@@ -401,15 +423,19 @@ class S3HeldLock implements HeldLock {
       renewals: this.body.renewals + 1,
       renewedAt: new Date().toISOString(),
     };
-    const sentAt = performance.now();
+    const sentAt = sendTime();
     let etag: string | null;
     try {
       etag = await putLock(this.store, s3LockKey(this.name), next, { IfMatch: this.etag });
     } catch {
-      // A transient failure: the next tick tries again; the lease runs out on its own if none works.
+      // A transient failure: the next tick tries again; the lease runs out on its own if none
+      // works. The write may have landed all the same: remember when it was sent.
+      this.inDoubtSince ??= sentAt;
       return;
     }
     if (this.released) return;
+    // A stored write: no earlier attempt landed (its condition would have failed this one).
+    let written = sentAt;
     if (etag === null) {
       // The renewal may have landed with its answer lost (the SDK's retry then fails the
       // condition): it is still ours only if the stored version is exactly this renewal.
@@ -417,7 +443,10 @@ class S3HeldLock implements HeldLock {
       try {
         seen = await readLock(this.store, s3LockKey(this.name));
       } catch {
-        return; // cannot tell now: the next tick tries again (and the lease runs out on its own)
+        // cannot tell now: the next tick tries again (and the lease runs out on its own); an
+        // SDK retry of this attempt may be what landed
+        this.inDoubtSince ??= sentAt;
+        return;
       }
       if (this.released) return;
       if (!seen || !isOurs(seen, next)) {
@@ -425,10 +454,17 @@ class S3HeldLock implements HeldLock {
         return;
       }
       etag = seen.etag;
+      // The version found may be an earlier attempt's, stamped before this one was sent.
+      written = this.inDoubtSince ?? sentAt;
     }
+    this.inDoubtSince = undefined;
     this.body = next;
     this.etag = etag;
-    this.validUntil = sentAt + this.stopsAfterMs;
+    this.validUntil = this.deadlineAfter(written);
+  }
+
+  private deadlineAfter(sent: SendTime): SendTime {
+    return { mono: sent.mono + this.stopsAfterMs, wall: sent.wall + this.stopsAfterMs };
   }
 
   async release(): Promise<void> {

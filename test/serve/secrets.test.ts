@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,17 @@ describe("webhook secrets", () => {
     expect(await secretsFrom({ file, env })).toEqual(["file-secret-0123456789"]);
     expect(await secretsFrom({ env })).toEqual(["env-secret-0123456789"]);
     expect(await secretsFrom({ env: {} })).toEqual([]);
+  });
+
+  it("a secret file that is a FIFO or a device is BadInput naming it, never a hang or an endless read", async () => {
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    await expect(secretsFrom({ file: fifo, env: {} })).rejects.toThrow(
+      `${fifo}: the webhook secret file is not a regular file`,
+    );
+    await expect(secretsFrom({ file: "/dev/zero", env: {} })).rejects.toThrow(
+      "/dev/zero: the webhook secret file is not a regular file",
+    );
   });
 
   it("a short secret is BadInput located at its line", () => {

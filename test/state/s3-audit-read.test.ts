@@ -74,4 +74,30 @@ describe("S3AuditLog.readRecords", () => {
     expect(incremental.seen).toEqual(whole.seen);
     expect([...incremental.deletedBySnapgate]).toEqual([snap("a").arn]);
   });
+
+  it("a read on from a cursor fetches only the segments added since", async () => {
+    const client = gw.newClient();
+    let gets = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if ((args.input as { Key?: string }).Key?.includes("/audit/segments/")) gets++;
+        return next(args);
+      },
+      { step: "initialize", name: "testCountSegmentGets" },
+    );
+    const store = gw.store("audit-read", "log3", client);
+    const writer = new S3AuditLog(gw.store("audit-read", "log3", gw.newClient()));
+    for (let i = 0; i < 5; i++) await writer.append("reconcile", { run: i });
+    const reader = new S3AuditLog(store);
+    const read = await reader.readRecordsAfter();
+    expect(read.records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    const first = gets;
+    await writer.append("reconcile", { run: 5 });
+    const again = await reader.readRecordsAfter(read.cursor);
+    expect(again.records.map((r) => r.seq)).toEqual([6]);
+    expect([...read.records, ...again.records]).toEqual(
+      await new S3AuditLog(gw.store("audit-read", "log3")).readRecords(),
+    );
+    expect(gets - first).toBe(1);
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tryLock } from "../../src/core/file-lock.js";
 import { listLocks, releaseLock } from "../../src/state/locks.js";
 import {
@@ -131,6 +131,26 @@ describe("the S3 apply lock", () => {
     expect(() => a.lock.assertHeld()).toThrow(/lost the lock apply-lapsed .*no further deletions/);
   });
 
+  it("a holder whose machine was suspended (the wall clock moved on, the monotonic one did not) stops at once", async () => {
+    const [store] = stores(1);
+    const a = await tryS3Lock(store!, "apply-suspended", "apply", {
+      leaseMs: 30_000,
+      renewEveryMs: 60_000,
+    });
+    if (!a.ok) throw new Error("no lock");
+    held.push(a.lock);
+    expect(a.lock.isValid()).toBe(true);
+    // Linux's monotonic clock stands still while the system is suspended; the wall clock (and
+    // the S3 server's, by which contenders take the lock over) does not.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 60_000 });
+    try {
+      expect(a.lock.isValid()).toBe(false);
+      expect(() => a.lock.assertHeld()).toThrow(/lost the lock apply-suspended/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a holder whose lock was taken from it learns it on its next renewal", async () => {
     const [mine, theirs] = stores(2);
     const a = await tryS3Lock(mine!, "apply-taken", "apply", { leaseMs: 5000, renewEveryMs: 200 });
@@ -145,6 +165,51 @@ describe("the S3 apply lock", () => {
     expect(String(a.lock.signal.reason)).toMatch(/another process took it over/);
     expect(b.lock.isValid()).toBe(true);
     expect((await listS3Locks(theirs!)).map((l) => l.lockId)).toEqual([b.lock.lockId]);
+  });
+
+  it("a renewal that landed though its answer was lost extends the lease from when it was sent, not from the retry that finds it", async () => {
+    // The holder's own client: its lock PUTs go to the real S3, but the answer of the first
+    // renewal is lost (it landed), and after the retry that finds it the holder is cut off.
+    const client = gw.newClient();
+    let lockPuts = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string; IfMatch?: string; IfNoneMatch?: string };
+        const isLockPut = (input.IfMatch ?? input.IfNoneMatch) !== undefined;
+        if (!isLockPut || !input.Key?.endsWith("apply-in-doubt.json")) return next(args);
+        lockPuts++;
+        if (lockPuts >= 4)
+          throw Object.assign(new Error("network is unreachable"), { name: "NetworkError" });
+        const out = await next(args);
+        if (lockPuts === 2)
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+        return out;
+      },
+      { step: "deserialize", priority: "low", name: "testLoseAnswers" },
+    );
+    const prefix = `t${++n}`;
+    const holderStore = gw.store("locks", prefix, client);
+    const contenderStore = gw.store("locks", prefix, gw.newClient());
+    // lease 20 s: the holder stops believing 15 s after a write it sent, a contender may take
+    // over 17 s (server clock) after it; renewals every 6 s, well inside the 15 s
+    const a = await tryS3Lock(holderStore, "apply-in-doubt", "apply", {
+      leaseMs: 20_000,
+      renewEveryMs: 6000,
+    });
+    if (!a.ok) throw new Error("no lock");
+    held.push(a.lock);
+    await until("the in-doubt renewal and the retry that adopts it", () => lockPuts >= 3);
+    expect(a.lock.isValid()).toBe(true);
+    // The contender takes the lock over as soon as the server's clock proves the holder stopped.
+    let taken: HeldLock | undefined;
+    await until("the contender to take the lock over", async () => {
+      const b = await tryS3Lock(contenderStore, "apply-in-doubt", "apply");
+      if (b.ok) taken = b.lock;
+      return b.ok;
+    });
+    if (taken) held.push(taken);
+    // The moment someone else holds it, the old holder must no longer start deletions.
+    expect(a.lock.isValid()).toBe(false);
   });
 
   it("release removes a lock only by its id", async () => {
