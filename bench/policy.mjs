@@ -100,6 +100,7 @@ function makeInputs(count) {
       tags,
       ageDays,
       reason: pick(["not-declared", "outside-retention"]),
+      keepReasons: [],
     };
     disk.snapshots.push(snapshot);
     inputs.push({ snapshot, disk });
@@ -122,11 +123,14 @@ function makeInputs(count) {
         remainingAfterPlan: Math.floor(rand() * Math.min(total, 4)),
         newest: disk.snapshots[total - 1].name,
       },
+      source: { kind: "disk", name: disk.name },
       plan: {
         deletions: count,
         inScope: count * 2,
         commit: "4f1c2e9a0b7d4c3e8f6a5b2c1d0e9f8a7b6c5d4e",
       },
+      // what src/gate/policy-input.ts hands the policy (without it, every input is an input error)
+      guards: { maxDeletions: 50_000, maxDeletionPercent: 100, minSnapshotsPerDisk: 1 },
       now: new Date(now).toISOString(),
     };
   });
