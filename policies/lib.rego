@@ -123,23 +123,24 @@ else := sprintf("spec.guards.minSnapshotsPerDisk (%v)", [input.guards.minSnapsho
 # The fields the rules read, with their JSON type. A missing or mistyped field
 # would silently skip a rule, so it denies instead.
 
+# Paths as arrays, not dotted strings split per evaluation: this runs for every candidate.
 required_input := {
-	"snapshot.name": "string",
-	"snapshot.region": "string",
-	"snapshot.state": "string",
-	"snapshot.ageDays": "number",
-	"snapshot.sizeInGb": "number",
-	"snapshot.isFromAutoSnapshot": "boolean",
-	"snapshot.tags": "object",
-	"siblings.remainingAfterPlan": "number",
-	"plan.deletions": "number",
-	"guards.maxDeletions": "number",
-	"guards.minSnapshotsPerDisk": "number",
+	["snapshot", "name"]: "string",
+	["snapshot", "region"]: "string",
+	["snapshot", "state"]: "string",
+	["snapshot", "ageDays"]: "number",
+	["snapshot", "sizeInGb"]: "number",
+	["snapshot", "isFromAutoSnapshot"]: "boolean",
+	["snapshot", "tags"]: "object",
+	["siblings", "remainingAfterPlan"]: "number",
+	["plan", "deletions"]: "number",
+	["guards", "maxDeletions"]: "number",
+	["guards", "minSnapshotsPerDisk"]: "number",
 }
 
-input_errors contains sprintf("%s must have type %s, got %s", [field, want, got]) if {
-	some field, want in required_input
-	got := type_name(object.get(input, split(field, "."), null))
+input_errors contains sprintf("%s must have type %s, got %s", [concat(".", path), want, got]) if {
+	some path, want in required_input
+	got := type_name(object.get(input, path, null))
 	got != want
 }
 

@@ -355,6 +355,58 @@ deny contains "never" if false
     expect(after.decisions.map((d) => d.blockedBy)).toEqual([[], [], [], []]);
   });
 
+  it("a plan large enough to share among workers gets the verdicts one worker gives, in order", async () => {
+    const engine = await loadPolicyBundle({ kind: "builtin" }, { maxDeletions: 100_000 });
+    // names differ, and so do the verdicts: every message names its snapshot
+    const inputs = Array.from({ length: 4_500 }, (_, i) =>
+      input({
+        snapshot: {
+          name: `snap-${i}`,
+          state: i % 7 === 0 ? "pending" : "completed",
+          tags: i % 5 === 0 ? { "legal-hold": "yes" } : {},
+        },
+      }),
+    );
+    const shared = await engine.evaluateAll(inputs);
+    const oneWorkerEach: typeof shared = [];
+    for (let at = 0; at < inputs.length; at += 1_000)
+      oneWorkerEach.push(...(await engine.evaluateAll(inputs.slice(at, at + 1_000))));
+    expect(shared).toEqual(oneWorkerEach);
+    expect(shared[7]?.deny.join()).toContain("snap-7: state is pending");
+    expect(shared[4_495]?.deny.join()).toContain("snap-4495: carries protect tag legal-hold");
+    expect(shared[1]?.deny).toEqual([]);
+  });
+
+  it("one worker's share out of its budget blocks every candidate of the plan, the other share's too", async () => {
+    // only candidates of the second share pile up results (~1 MB each) past a 32 MiB heap
+    const kb = "0123456789".repeat(100);
+    const repo = makeRepo({
+      "policy/deletion.rego": `package snapgate.deletion
+
+padding := concat("", [kb | some _ in numbers.range(1, 1000)]) if startswith(input.snapshot.name, "late-")
+
+kb := "${kb}"
+
+deny contains "never" if false
+`,
+    });
+    const engine = await loadPolicyBundle(
+      { kind: "path", repoDir: repo, relPath: "policy" },
+      {},
+      { budget: { timeMs: 60_000, heapMb: 32 } },
+    );
+    const inputs = Array.from({ length: 4_000 }, (_, i) =>
+      input({ snapshot: { name: i < 3_800 ? `early-${i}` : `late-${i}` } }),
+    );
+    const verdicts = await engine.evaluateAll(inputs);
+    expect(verdicts).toHaveLength(4_000);
+    for (const v of [verdicts[0], verdicts[1_999], verdicts[3_999]])
+      expect(v?.deny).toEqual([
+        "policy error: the policy ran out of its memory budget (32 MiB of heap) and was stopped; every candidate of this plan is blocked",
+      ]);
+    expect(new Set(verdicts.map((v) => v.deny.join()))).toHaveProperty("size", 1);
+  });
+
   it("a policy that traps in every evaluation gives each candidate one policy error, not two", async () => {
     const repo = makeRepo({
       "policy/deletion.rego": `package snapgate.deletion

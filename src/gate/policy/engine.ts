@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { canonicalJson, sha256 } from "../../core/canonical-json.js";
 import { messageOf, SnapgateError } from "../../core/errors.js";
 import type { PolicyInput } from "../../core/model.js";
@@ -83,9 +84,41 @@ function jobFor(
     data,
     entrypointName: POLICY_ENTRYPOINT,
     memory: MEMORY,
-    inputs,
+    inputs: encodeInputs(inputs),
     maxResultChars: MAX_RESULT_CHARS,
   };
+}
+
+/**
+ * Below this many candidates a plan's policy runs in one worker; above it, on up to two (the
+ * main thread only waits meanwhile), each taking a consecutive share.
+ */
+const CANDIDATES_PER_EXTRA_WORKER = 2_000;
+const MAX_WORKERS = Math.min(2, availableParallelism());
+
+function workersFor(candidates: number): number {
+  return Math.max(1, Math.min(MAX_WORKERS, Math.floor(candidates / CANDIDATES_PER_EXTRA_WORKER)));
+}
+
+/** `items` in `n` consecutive, nearly equal shares. */
+function chunksOf<T>(items: readonly T[], n: number): T[][] {
+  const size = Math.ceil(items.length / n);
+  return Array.from({ length: n }, (_, k) => items.slice(k * size, (k + 1) * size)).filter(
+    (chunk) => chunk.length > 0,
+  );
+}
+
+/** Every input's JSON, UTF-8, back to back in one buffer, and where each one ends. */
+function encodeInputs(inputs: readonly PolicyInput[]): PolicyJob["inputs"] {
+  const texts = inputs.map((input) => JSON.stringify(input));
+  const ends: number[] = [];
+  let at = 0;
+  for (const text of texts) {
+    at += Buffer.byteLength(text, "utf8");
+    ends.push(at);
+  }
+  // one encoding of the whole, into a buffer of its own (exactly `at` bytes, movable)
+  return { bytes: new TextEncoder().encode(texts.join("")).buffer, ends };
 }
 
 /**
@@ -122,20 +155,26 @@ export async function createPolicyEngine(options: {
     digest,
     async evaluateAll(inputs: readonly PolicyInput[]): Promise<PolicyEvaluation[]> {
       if (inputs.length === 0) return [];
-      const reply = await runPolicyJob(jobFor(module, data, inputs), budget);
-      if (!reply.ok) {
+      const chunks = chunksOf(inputs, workersFor(inputs.length));
+      const replies = await Promise.all(
+        chunks.map((chunk) => runPolicyJob(jobFor(module, data, chunk), budget)),
+      );
+      const failed = replies.find((reply) => !reply.ok);
+      if (failed && !failed.ok) {
+        // one worker out of its budget blocks the whole plan, not just its share
         const verdict = policyErrorVerdict(
-          `${reply.error}; every candidate of this plan is blocked`,
+          `${failed.error}; every candidate of this plan is blocked`,
         );
         return inputs.map(() => verdict);
       }
-      memoryBytes = reply.memoryBytes;
+      const results = replies.flatMap((reply) => (reply.ok ? reply.results : []));
+      memoryBytes = Math.max(...replies.map((reply) => (reply.ok ? reply.memoryBytes : 0)));
       return inputs.map((_, i) => {
-        const result = reply.results[i];
+        const result = results[i];
         if (result === undefined) return policyErrorVerdict("the policy worker gave no result");
         return "error" in result
           ? policyErrorVerdict(result.error)
-          : verdictFromResultSet(result.resultSet);
+          : verdictFromResultSet(JSON.parse(result.resultJson));
       });
     },
     memoryBytes(): number {

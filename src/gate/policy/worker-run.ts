@@ -190,6 +190,7 @@ export function runPolicyJob(
     worker.on("message", onMessage);
     worker.on("error", onError);
     worker.on("exit", onExit);
-    worker.postMessage(job);
+    // the inputs' buffer is moved to the worker, not copied
+    worker.postMessage(job, [job.inputs.bytes]);
   });
 }
