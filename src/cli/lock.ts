@@ -31,14 +31,26 @@ export function registerLockCommand(program: Command): void {
     group
       .command("release")
       .description("remove a lock, only if its id matches (see `lock list`)")
-      .argument("<lock-id>", "the id `snapgate lock list` shows"),
-  ).action(async (lockId: string, flags: StateFlags) => {
+      .argument("<lock-id>", "the id `snapgate lock list` shows")
+      .option(
+        "--force",
+        "S3: release a lock whose lease has not run out; its holder, if alive, may go on deleting until its next renewal (up to a third of its lease) while the next apply starts",
+      ),
+  ).action(async (lockId: string, flags: StateFlags & { force?: boolean }) => {
     const store = stateStoreOf(flags);
-    const released = await releaseLock(store, lockId);
-    if (!released)
+    const outcome = await releaseLock(store, lockId, { force: flags.force === true });
+    if ("refused" in outcome) {
+      if (outcome.refused === "NoSuchLock")
+        throw refused(
+          `${store.label}: no lock has the id ${lockId} (it may have been released already)`,
+        );
+      const { lock, freeInMs } = outcome;
       throw refused(
-        `${store.label}: no lock has the id ${lockId} (it may have been released already)`,
+        `${store.label}: ${lock.name} (${lock.lockId}) is held by pid ${lock.pid} on ${lock.host} and its lease runs for another ${Math.ceil(freeInMs / 1000)} s; releasing it now could let a second apply delete beside the first. Wait for the lease to run out (the next apply then takes the lock over by itself), or stop that process, or pass --force`,
+        "LockHeld",
       );
+    }
+    const released = outcome.released;
     process.stdout.write(
       `released ${released.name} (${released.lockId}) held by pid ${released.pid} on ${released.host}\n`,
     );

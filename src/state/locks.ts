@@ -8,10 +8,10 @@ import { readdir, unlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type LockOwner, readOwner } from "../core/file-lock.js";
-import { type LockInfo, listS3Locks, releaseS3Lock } from "./s3-lock.js";
+import { type LockInfo, type LockRelease, listS3Locks, releaseS3Lock } from "./s3-lock.js";
 import { S3StateStore, type StateStore } from "./store.js";
 
-export type { LockInfo };
+export type { LockInfo, LockRelease };
 
 function ownerGone(owner: LockOwner): boolean {
   if (owner.host !== os.hostname()) return false;
@@ -46,17 +46,20 @@ export async function listLocalLocks(stateDir: string): Promise<LockInfo[]> {
   return infos;
 }
 
-/** Removes the local lock whose token is `lockId`; null when none has it. */
-export async function releaseLocalLock(stateDir: string, lockId: string): Promise<LockInfo | null> {
+/**
+ * Removes the local lock whose token is `lockId`. Its holder, if alive, reads the lock file
+ * before each delete and stops at once, so no lease needs to run out first.
+ */
+export async function releaseLocalLock(stateDir: string, lockId: string): Promise<LockRelease> {
   for (const info of await listLocalLocks(stateDir)) {
     if (info.lockId !== lockId) continue;
     // Read again right before: the id, not the file name, says which lock this is.
     const now = await readOwner(info.key);
-    if (now?.token !== lockId) return null;
+    if (now?.token !== lockId) return { refused: "NoSuchLock" };
     await unlink(info.key).catch(() => {});
-    return info;
+    return { released: info };
   }
-  return null;
+  return { refused: "NoSuchLock" };
 }
 
 export async function listLocks(store: StateStore): Promise<LockInfo[]> {
@@ -64,7 +67,11 @@ export async function listLocks(store: StateStore): Promise<LockInfo[]> {
   return listLocalLocks((store.location as { dir: string }).dir);
 }
 
-export async function releaseLock(store: StateStore, lockId: string): Promise<LockInfo | null> {
-  if (store instanceof S3StateStore) return releaseS3Lock(store, lockId);
+export async function releaseLock(
+  store: StateStore,
+  lockId: string,
+  opts: { force?: boolean } = {},
+): Promise<LockRelease> {
+  if (store instanceof S3StateStore) return releaseS3Lock(store, lockId, opts);
   return releaseLocalLock((store.location as { dir: string }).dir, lockId);
 }

@@ -498,24 +498,46 @@ export async function listS3Locks(store: S3StateStore): Promise<LockInfo[]> {
   return infos;
 }
 
+/** What `lock release` did: released the lock, or why not. */
+export type LockRelease =
+  | { released: LockInfo }
+  | { refused: "NoSuchLock" }
+  | { refused: "LeaseRunning"; lock: LockInfo; freeInMs: number };
+
 /**
  * Releases the lock whose id is `lockId` — only that one, and only if it is
  * still the version that carries the id (Terraform's force-unlock nonce). A
  * released lock stays as an object marked released: the next contender takes
  * it over conditionally, as it would an expired one.
- * Returns what was released, or null when no lock has that id.
+ *
+ * A lock whose lease has not run out by the server's clock is refused unless
+ * `force`: its holder may be alive, and it learns of the release only at its
+ * next renewal, while the next apply could take the lock over at once — two
+ * appliers deleting side by side.
  */
-export async function releaseS3Lock(store: S3StateStore, lockId: string): Promise<LockInfo | null> {
+export async function releaseS3Lock(
+  store: S3StateStore,
+  lockId: string,
+  opts: { force?: boolean } = {},
+): Promise<LockRelease> {
   for (const key of (await store.list(LOCKS_DIR)).filter((k) => k.endsWith(".json"))) {
+    const name = key.slice(LOCKS_DIR.length + 1, -".json".length);
     // A renewal between our read and our delete changes the ETag: read again, the id decides.
     for (let attempt = 0; attempt < 5; attempt++) {
       const seen = await readLock(store, key);
       if (!seen || seen.body?.lockId !== lockId) break;
-      if (seen.body.releasedAt) return null;
+      if (seen.body.releasedAt) return { refused: "NoSuchLock" };
+      if (!opts.force && !isExpired(seen, DEFAULT_LEASE_MS)) {
+        return {
+          refused: "LeaseRunning",
+          lock: toInfo(name, key, seen, DEFAULT_LEASE_MS),
+          freeInMs: retryIn(seen, DEFAULT_LEASE_MS),
+        };
+      }
       if ((await putLock(store, key, released(seen.body), { IfMatch: seen.etag })) === null)
         continue;
-      return toInfo(key.slice(LOCKS_DIR.length + 1, -".json".length), key, seen, DEFAULT_LEASE_MS);
+      return { released: toInfo(name, key, seen, DEFAULT_LEASE_MS) };
     }
   }
-  return null;
+  return { refused: "NoSuchLock" };
 }

@@ -31,7 +31,17 @@ describe("snapgate lock list|release", () => {
     const wrong = await runCli(["lock", "release", "nope", "--state", "s3://cli-locks/prod"], env);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("s3://cli-locks/prod: no lock has the id nope");
-    const right = await runCli(["lock", "release", a.lock.lockId], {
+    // the holder (this process) is alive and its lease runs: refused without --force
+    const early = await runCli(["lock", "release", a.lock.lockId], {
+      ...env,
+      SNAPGATE_STATE: "s3://cli-locks/prod",
+    });
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(
+      /apply-111122223333 .* its lease runs for another \d+ s; releasing it now could let a second apply delete beside the first/,
+    );
+    expect(a.lock.isValid()).toBe(true);
+    const right = await runCli(["lock", "release", a.lock.lockId, "--force"], {
       ...env,
       SNAPGATE_STATE: "s3://cli-locks/prod",
     });

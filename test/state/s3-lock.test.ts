@@ -156,7 +156,15 @@ describe("the S3 apply lock", () => {
     const a = await tryS3Lock(mine!, "apply-taken", "apply", { leaseMs: 5000, renewEveryMs: 200 });
     if (!a.ok) throw new Error("no lock");
     held.push(a.lock);
-    expect((await releaseS3Lock(theirs!, a.lock.lockId))?.lockId).toBe(a.lock.lockId);
+    // refused while its lease runs (the holder may be alive), released with force
+    expect(await releaseS3Lock(theirs!, a.lock.lockId)).toMatchObject({
+      refused: "LeaseRunning",
+      lock: { lockId: a.lock.lockId },
+    });
+    expect(a.lock.isValid()).toBe(true);
+    expect(await releaseS3Lock(theirs!, a.lock.lockId, { force: true })).toMatchObject({
+      released: { lockId: a.lock.lockId },
+    });
     const b = await tryS3Lock(theirs!, "apply-taken", "apply");
     if (!b.ok) throw new Error("the lock was released but could not be taken");
     held.push(b.lock);
@@ -217,9 +225,13 @@ describe("the S3 apply lock", () => {
     const a = await tryS3Lock(store!, "apply-release", "apply");
     if (!a.ok) throw new Error("no lock");
     held.push(a.lock);
-    expect(await releaseLock(store!, "not-the-id")).toBeNull();
+    expect(await releaseLock(store!, "not-the-id", { force: true })).toEqual({
+      refused: "NoSuchLock",
+    });
     expect((await listLocks(store!)).map((l) => l.lockId)).toEqual([a.lock.lockId]);
-    expect((await releaseLock(store!, a.lock.lockId))?.name).toBe("apply-release");
+    expect(await releaseLock(store!, a.lock.lockId, { force: true })).toMatchObject({
+      released: { name: "apply-release" },
+    });
     expect(await listLocks(store!)).toEqual([]);
   });
 
@@ -252,9 +264,11 @@ describe("local lock files through the same list and release", () => {
         expired: false,
       }),
     ]);
-    expect(await releaseLock(store, "other")).toBeNull();
+    expect(await releaseLock(store, "other")).toEqual({ refused: "NoSuchLock" });
     expect(await listLocks(store)).toHaveLength(1);
-    expect((await releaseLock(store, a.lock.owner.token))?.lockId).toBe(a.lock.owner.token);
+    expect(await releaseLock(store, a.lock.owner.token)).toMatchObject({
+      released: { lockId: a.lock.owner.token },
+    });
     expect(await listLocks(store)).toEqual([]);
   });
 });
