@@ -340,7 +340,8 @@ function startDaemonServer(
   status: () => DaemonStatus,
   metrics: SnapgateMetrics,
 ): ReturnType<typeof startServer> {
-  const lockStatus = opts.lockStatus;
+  // /status answers anyone: its lock read (S3 requests) is shared by the requests of a second
+  const lockStatus = opts.lockStatus && sharedFor(LOCK_STATUS_MAX_AGE_MS, opts.lockStatus);
   return startServer({
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
@@ -363,6 +364,18 @@ function startDaemonServer(
     metrics,
     log: opts.log,
   });
+}
+
+const LOCK_STATUS_MAX_AGE_MS = 1_000;
+
+/** `read`, called at most once per `maxAgeMs`: callers in between share its answer. */
+function sharedFor<T>(maxAgeMs: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; answer: Promise<T> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (last === undefined || now - last.at >= maxAgeMs) last = { at: now, answer: read() };
+    return last.answer;
+  };
 }
 
 /** The run's typed outcome; a reconcile body without one is judged by ok and applied. */
