@@ -5,6 +5,7 @@ import type { ApplyResult } from "../apply/execute.js";
 import { openState } from "../apply/open-state.js";
 import { messageOf, reasonOf, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
+import { outcomeKindOf, REASON_CODES } from "../core/outcome.js";
 import { lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
 import { reconcileEvents } from "../notify/index.js";
@@ -93,7 +94,14 @@ export function registerApplyCommand(program: Command): void {
         ref: plan.source.ref,
         trigger: "cli",
       });
-      const repoTargets = await repoTargetsAt(repo, plan.source.commit, cacheDir);
+      // A refused plan's commit may be anybody's: its spec.notifications must not choose where
+      // snapgate posts, or which host secret signs it. Only the command line's targets are told.
+      const trusted = report.outcome?.reason === undefined || !isRefusal(report.outcome.reason);
+      if (!trusted)
+        process.stderr.write(
+          "warning: notifications: the apply was refused, so the plan's commit is not trusted to name targets; only command-line targets are notified\n",
+        );
+      const repoTargets = trusted ? await repoTargetsAt(repo, plan.source.commit, cacheDir) : [];
       await notifyAndWait(events, { flags: notifyFlags, repo: repoTargets }, audit);
     };
     const progress = new ApplyProgress({
@@ -255,4 +263,9 @@ export function renderResult(r: ApplyResult, listItems = true): string {
     `Apply: ${c.deleted} deleted, ${c.absent} already absent, ${c.skipped} skipped, ${c.denied} denied, ${c.failed} failed${r.throttled ? ` (${r.throttled} throttled requests absorbed)` : ""}.`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+function isRefusal(reason: string): boolean {
+  const code = REASON_CODES.find((c) => c === reason);
+  return code !== undefined && outcomeKindOf(code) === "refused";
 }

@@ -196,13 +196,51 @@ describe("apply --notify", () => {
     expect(a.code).not.toBe(0);
     expect(a.stderr).toContain("not from the repository you named");
     expect(world.emulator.deletedSnapshots()).toEqual([]);
-    // The named repository does not hold the plan's commit: only the command line's target is told.
-    expect(a.stderr).toContain("only command-line targets are notified");
+    // A refused plan's commit names no targets: only the command line's target is told.
+    expect(a.stderr).toContain(
+      "the apply was refused, so the plan's commit is not trusted to name targets; only command-line targets are notified",
+    );
     expect(hook.requests).toHaveLength(1);
     const doc = JSON.parse(hook.requests[0]!.body);
     expect(doc.event).toBe("failed");
     expect(doc.data.error).toContain("not from the repository you named");
     expect(doc.data.trigger).toBe("cli");
+  });
+
+  it("a refused plan's commit does not choose who is told: its spec.notifications are not read", async () => {
+    const hook = await receiver();
+    const repoTarget = await receiver(() => 200, `/services/${SLACK_TOKEN}`);
+    world = await makeWorld({
+      files: { "snapgate.yaml": RECONCILER_WITH_SLACK, "snapshots/web.yaml": webSet(["web-1"]) },
+    });
+    const env = envFor(world, {
+      SNAPGATE_NOTIFY_WEBHOOK_SECRET: KEY,
+      SNAPGATE_TEST_SLACK_URL: repoTarget.url,
+    });
+    const planFile = await planFileOf(world, env);
+    // main moves on: the plan's commit is no longer its tip, and --require-branch refuses it
+    world.repo.commit({ "README.md": "moved on\n" });
+    const a = await runCli(
+      [
+        "apply",
+        planFile,
+        "--repo",
+        world.repo.dir,
+        "--require-branch",
+        "main",
+        "--auto-approve",
+        "--notify",
+        "--notify-webhook-url",
+        hook.url,
+      ],
+      env,
+    );
+    expect(a.code).not.toBe(0);
+    expect(world.emulator.deletedSnapshots()).toEqual([]);
+    expect(a.stderr).toContain("not trusted to name targets");
+    expect(hook.requests).toHaveLength(1);
+    expect(JSON.parse(hook.requests[0]!.body).event).toBe("failed");
+    expect(repoTarget.requests).toHaveLength(0);
   });
 
   it("without --notify nobody is told, even with targets configured", async () => {
