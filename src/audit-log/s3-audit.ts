@@ -19,7 +19,7 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { Batcher } from "../core/batcher.js";
-import { SnapgateError } from "../core/errors.js";
+import { messageOf, SnapgateError } from "../core/errors.js";
 import { contentMd5, isConditionFailed, isNoSuchKey } from "../state/s3-client.js";
 import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
 import {
@@ -411,7 +411,13 @@ export async function verifyS3AuditLog(
         );
       }
       const { hash, ...body } = record;
-      if (recordHash(prev, body) !== hash)
+      let computed: string;
+      try {
+        computed = recordHash(prev, body);
+      } catch (err) {
+        return broken(n, `line ${j + 1}: cannot be hashed: ${messageOf(err)}`);
+      }
+      if (computed !== hash)
         return broken(n, `line ${j + 1}: hash does not match the record's content (record edited)`);
       prev = hash;
       hashes.push(hash);

@@ -3,7 +3,7 @@
  * reordered, inserted or removed record breaks it; cutting records off the
  * end is caught by the `.head` file when it is present.
  */
-import { badInput } from "../core/errors.js";
+import { badInput, messageOf } from "../core/errors.js";
 import { readBoundedText } from "../core/untrusted-file.js";
 import { type AuditRecord, GENESIS, readHead, recordHash } from "./log.js";
 
@@ -75,7 +75,13 @@ export async function verifyAuditLog(file: string): Promise<VerifyResult> {
       };
     }
     const { hash, ...body } = record;
-    if (recordHash(prev, body) !== hash) {
+    let computed: string;
+    try {
+      computed = recordHash(prev, body);
+    } catch (err) {
+      return { ok: false, records: count, line, problem: `cannot be hashed: ${messageOf(err)}` };
+    }
+    if (computed !== hash) {
       return {
         ok: false,
         records: count,

@@ -16,19 +16,29 @@ export function canonicalJson(value: unknown): string {
 }
 
 const INDEX_KEY: unique symbol = Symbol("array-index key");
+/**
+ * Deeper values are refused rather than overflow the stack: nothing snapgate writes nests
+ * past a dozen levels, and a log line or file that does is not one of its records.
+ */
+const MAX_DEPTH = 1000;
+
+function tooDeep(): never {
+  throw new TypeError(`canonicalJson: nested deeper than ${MAX_DEPTH} levels`);
+}
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
 
-function sortedCopy(value: unknown): unknown {
+function sortedCopy(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== "object") {
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw new TypeError("canonicalJson: non-finite number");
     }
     return value;
   }
+  if (depth >= MAX_DEPTH) tooDeep();
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = value[i] === undefined ? null : sortedCopy(value[i]);
+      const item = value[i] === undefined ? null : sortedCopy(value[i], depth + 1);
       if (item === INDEX_KEY) return INDEX_KEY;
       out[i] = item;
     }
@@ -41,28 +51,29 @@ function sortedCopy(value: unknown): unknown {
     const member = record[key];
     if (member === undefined) continue;
     if (ARRAY_INDEX.test(key)) return INDEX_KEY;
-    const copied = sortedCopy(member);
+    const copied = sortedCopy(member, depth + 1);
     if (copied === INDEX_KEY) return INDEX_KEY;
     out[key] = copied;
   }
   return out;
 }
 
-function writeByHand(value: unknown): string {
+function writeByHand(value: unknown, depth = 0): string {
   if (value === null || typeof value !== "object") {
     if (typeof value === "number" && !Number.isFinite(value)) {
       throw new TypeError("canonicalJson: non-finite number");
     }
     return value === undefined ? "null" : JSON.stringify(value);
   }
+  if (depth >= MAX_DEPTH) tooDeep();
   if (Array.isArray(value)) {
-    return `[${value.map((v) => (v === undefined ? "null" : writeByHand(v))).join(",")}]`;
+    return `[${value.map((v) => (v === undefined ? "null" : writeByHand(v, depth + 1))).join(",")}]`;
   }
   const record = value as Record<string, unknown>;
   const entries = Object.keys(record)
     .filter((k) => record[k] !== undefined)
     .sort()
-    .map((k) => `${JSON.stringify(k)}:${writeByHand(record[k])}`);
+    .map((k) => `${JSON.stringify(k)}:${writeByHand(record[k], depth + 1)}`);
   return `{${entries.join(",")}}`;
 }
 

@@ -72,6 +72,20 @@ describe("audit log hash chain", () => {
     });
   });
 
+  it("names the line of a record nested too deeply to hash, rather than overflowing", async () => {
+    const file = await freshLog(4);
+    const ls = await lines(file);
+    const record = JSON.parse(ls[2]!) as Record<string, unknown>;
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    ls[2] = JSON.stringify({ ...record, padding: 0 }).replace('"padding":0', `"padding":${deep}`);
+    await writeFile(file, `${ls.join("\n")}\n`);
+    expect(await verifyAuditLog(file)).toMatchObject({
+      ok: false,
+      line: 3,
+      problem: expect.stringContaining("nested deeper than 1000 levels"),
+    });
+  });
+
   it("detects a removed record", async () => {
     const file = await freshLog(4);
     const ls = await lines(file);

@@ -63,4 +63,13 @@ describe("canonicalJson", () => {
     expect(() => canonicalJson({ a: [1, { b: Number.POSITIVE_INFINITY }] })).toThrow(/non-finite/);
     expect(() => canonicalJson({ "0": Number.NaN })).toThrow(/non-finite/);
   });
+
+  it("refuses a value nested deeper than 1000 levels instead of overflowing the stack", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 50_000; i++) deep = i % 2 ? { a: deep } : [deep];
+    expect(() => canonicalJson(deep)).toThrow(/nested deeper than 1000 levels/);
+    let fine: unknown = 1;
+    for (let i = 0; i < 999; i++) fine = { a: fine };
+    expect(canonicalJson(fine)).toBe(JSON.stringify(fine));
+  });
 });
