@@ -14,7 +14,7 @@ import { openState, type ResolvedState } from "./apply/open-state.js";
 import { recordInventory } from "./audit-log/inventory-events.js";
 import { recordPlan } from "./audit-log/plan-events.js";
 import type { Plan } from "./core/model.js";
-import { lightsailClientFactory } from "./lightsail/client.js";
+import { applyClientFactory, lightsailClientFactory } from "./lightsail/client.js";
 import { stsIdentityProbe } from "./lightsail/sts.js";
 import { runApply } from "./reconcile/apply-plan.js";
 import { makePlan as runPlanPipeline } from "./reconcile/plan-pipeline.js";
@@ -110,7 +110,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   const { store, audit, lockOptions, cacheDir } = await stateOf(options);
   return runApply({
     plan,
-    clients: lightsailClientFactory({ endpoint: options.endpointUrl, maxAttempts: 1 }),
+    clients: applyClientFactory({ endpoint: options.endpointUrl }),
     audit,
     store,
     lockOptions,

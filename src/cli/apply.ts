@@ -6,7 +6,7 @@ import { openState } from "../apply/open-state.js";
 import { messageOf, reasonOf, refused } from "../core/errors.js";
 import type { Plan } from "../core/model.js";
 import { outcomeKindOf, REASON_CODES } from "../core/outcome.js";
-import { lightsailClientFactory } from "../lightsail/client.js";
+import { applyClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
 import { reconcileEvents } from "../notify/index.js";
 import { readPlanFile } from "../plan/plan-file.js";
@@ -116,7 +116,7 @@ export function registerApplyCommand(program: Command): void {
     try {
       result = await runApply({
         plan,
-        clients: lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 }),
+        clients: applyClientFactory({ endpoint: flags.endpointUrl }),
         audit,
         store,
         lockOptions,

@@ -6,7 +6,7 @@ import { InventoryHistoryReader } from "../audit-log/inventory-events.js";
 import { SnapgateError } from "../core/errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat } from "../core/logger.js";
 import { stopPolicyWorkers } from "../gate/policy/index.js";
-import { lightsailClientFactory } from "../lightsail/client.js";
+import { applyClientFactory, lightsailClientFactory } from "../lightsail/client.js";
 import { stsIdentityProbe } from "../lightsail/sts.js";
 import { branchRef, reconcileOnce } from "../reconcile/reconcile.js";
 import { parseInterval, runDaemon, secretsFrom } from "../serve/index.js";
@@ -102,7 +102,7 @@ export function registerServeCommand(program: Command): void {
     const keyringDir = flags.verifyCommits ? flags.keyringDir : undefined;
     // One client per region for the daemon's lifetime (connections and credentials are reused).
     const planClients = lightsailClientFactory({ endpoint: flags.endpointUrl });
-    const applyClients = lightsailClientFactory({ endpoint: flags.endpointUrl, maxAttempts: 1 });
+    const applyClients = applyClientFactory({ endpoint: flags.endpointUrl });
     const identity = stsIdentityProbe({ endpoint: flags.endpointUrl });
     // Each reconcile reads the audit log on from where the one before stopped.
     const inventoryHistory = new InventoryHistoryReader(audit, "last-record");

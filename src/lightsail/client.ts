@@ -10,6 +10,12 @@ export interface ClientOptions {
   endpoint?: string;
   /** SDK attempts per call (adaptive retry mode handles throttling) */
   maxAttempts?: number;
+  /**
+   * Cache each command class's resolved middleware stack (the SDK's `cacheMiddleware`): faster,
+   * but a middleware added to one command instance is then reused for every later command of
+   * its class. Default true.
+   */
+  cacheMiddleware?: boolean;
 }
 
 /** What the pipeline needs of a client: `send`. Apply wraps it with its rate limiter. */
@@ -30,11 +36,21 @@ export function lightsailClientFactory(
         region,
         ...(endpoint ? { endpoint } : {}),
         retryMode: "adaptive",
-        cacheMiddleware: true,
+        cacheMiddleware: opts.cacheMiddleware ?? true,
         maxAttempts: opts.maxAttempts ?? 6,
       });
       cache.set(region, client);
     }
     return client;
   };
+}
+
+/**
+ * Clients for apply: one SDK attempt per call (apply retries by itself, with a fresh read
+ * between), and no cached middleware: each DeleteDiskSnapshot carries its own apply's lease
+ * check as its innermost step, and with cached stacks a second apply in the same process
+ * (serve) would run the first apply's check instead of its own.
+ */
+export function applyClientFactory(opts: Pick<ClientOptions, "endpoint"> = {}) {
+  return lightsailClientFactory({ ...opts, maxAttempts: 1, cacheMiddleware: false });
 }

@@ -1,0 +1,63 @@
+/**
+ * `serve` applies plan after plan with the same Lightsail clients. Each DeleteDiskSnapshot
+ * carries its own apply's lease check as the SDK's innermost step; with cached middleware
+ * stacks the second apply ran the first apply's check (whose lock was long released) and
+ * sent nothing. Real applies against the emulator, sharing one apply client factory.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { AuditLog } from "../../src/audit-log/log.js";
+import { applyClientFactory, lightsailClientFactory } from "../../src/lightsail/client.js";
+import { stsIdentityProbe } from "../../src/lightsail/sts.js";
+import { runApply } from "../../src/reconcile/apply-plan.js";
+import { makePlan } from "../../src/reconcile/plan-pipeline.js";
+import { DirStateStore } from "../../src/state/store.js";
+import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+describe("applies sharing their clients", () => {
+  it("the second apply checks its own lease, and deletes", async () => {
+    const w = await makeWorld({
+      files: {
+        "snapgate.yaml": RECONCILER,
+        "snapshots/web.yaml": webSet(["web-1", "web-older", "web-young"]),
+      },
+    });
+    world = w;
+    const clients = applyClientFactory({ endpoint: w.emulator.url });
+    const apply = async () => {
+      const { plan } = await makePlan({
+        repo: w.repo.dir,
+        cacheDir: w.cacheDir,
+        clients: lightsailClientFactory({ endpoint: w.emulator.url }),
+        nowMs: NOW_MS,
+      });
+      return runApply({
+        plan,
+        repo: w.repo.dir,
+        identity: stsIdentityProbe({ endpoint: w.emulator.url }),
+        clients,
+        audit: new AuditLog(`${w.stateDir}/audit.jsonl`),
+        store: new DirStateStore(w.stateDir),
+        cacheDir: w.cacheDir,
+        nowMs: NOW_MS + 60_000,
+        concurrency: 1,
+        rate: 200,
+        onItem: () => {},
+      });
+    };
+    const first = await apply();
+    expect(first.counts.deleted).toBe(1);
+    expect(w.emulator.deletedSnapshots().map((d) => d.name)).toEqual(["web-old"]);
+    // the next commit drops web-older from the desired state: a second plan, a second lock
+    w.repo.commit({ "snapshots/web.yaml": webSet(["web-1", "web-young"]) });
+    const second = await apply();
+    expect(second.aborted).toBeUndefined();
+    expect(second.counts.deleted).toBe(1);
+    expect(w.emulator.deletedSnapshots().map((d) => d.name)).toEqual(["web-old", "web-older"]);
+  });
+});
