@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { AuditLog } from "../dist/audit-log/log.js";
-import { lightsailClientFactory } from "../dist/lightsail/client.js";
+import { applyClientFactory, lightsailClientFactory } from "../dist/lightsail/client.js";
 import { stsIdentityProbe } from "../dist/lightsail/sts.js";
 import { runApply } from "../dist/reconcile/apply-plan.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
@@ -92,7 +92,7 @@ export async function applyScenario(label, faults, target, state) {
     const t0 = performance.now();
     const result = await runApply({
       plan,
-      clients: lightsailClientFactory({ endpoint: emulator.url, maxAttempts: 1 }),
+      clients: applyClientFactory({ endpoint: emulator.url }),
       repo: dir,
       identity: stsIdentityProbe({ endpoint: emulator.url }),
       ...(state ? state() : dirState(stateDir)),
