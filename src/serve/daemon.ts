@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs";
 import type { Logger } from "pino";
 import type { NotificationSpec } from "../core/model.js";
 import { outcomeKindOf, type ReasonCode, retryKindOf } from "../core/outcome.js";
+import { sharedFor } from "../core/shared-for.js";
 import {
   findingsToEvents,
   Notifier,
@@ -367,16 +368,6 @@ function startDaemonServer(
 }
 
 const LOCK_STATUS_MAX_AGE_MS = 1_000;
-
-/** `read`, called at most once per `maxAgeMs`: callers in between share its answer. */
-function sharedFor<T>(maxAgeMs: number, read: () => Promise<T>): () => Promise<T> {
-  let last: { at: number; answer: Promise<T> } | undefined;
-  return () => {
-    const now = performance.now();
-    if (last === undefined || now - last.at >= maxAgeMs) last = { at: now, answer: read() };
-    return last.answer;
-  };
-}
 
 /** The run's typed outcome; a reconcile body without one is judged by ok and applied. */
 function outcomeOf(result: ReconcileResult): RunOutcome {

@@ -19,6 +19,8 @@ export interface PollerOptions {
   log?: Logger;
   /** injectable for tests; default Math.random */
   random?: () => number;
+  /** injectable for tests; default Date.now */
+  now?: () => number;
 }
 
 export class Poller {
@@ -72,7 +74,7 @@ export class Poller {
       this.options.jitter ?? 0.1,
       this.options.random,
     );
-    this.next = new Date(Date.now() + delay);
+    this.next = new Date((this.options.now ?? Date.now)() + delay);
     this.timer = setTimeout(() => {
       this.inPoll = this.pollOnce().then(
         () => this.schedule(),

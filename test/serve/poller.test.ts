@@ -74,13 +74,13 @@ describe("Poller", () => {
       },
       lastReconciledCommit: () => null,
       trigger: () => {},
+      // no jitter and a pinned clock: nextPollAt is exactly now + interval
+      random: () => 0.5,
+      now: () => 1_000_000,
     });
     expect(poller.nextPollAt).toBeNull();
-    const before = Date.now();
     poller.start();
-    const next = poller.nextPollAt!.getTime();
-    expect(next).toBeGreaterThanOrEqual(before + 17);
-    expect(next).toBeLessThanOrEqual(Date.now() + 23);
+    expect(poller.nextPollAt?.getTime()).toBe(1_000_020);
     for (let waited = 0; polls < 2 && waited < 5_000; waited += 10) {
       await new Promise((r) => setTimeout(r, 10));
     }
