@@ -6,13 +6,9 @@
  */
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { AuditLog } from "../../src/audit-log/log.js";
-import { lightsailClientFactory } from "../../src/lightsail/client.js";
-import { stsIdentityProbe } from "../../src/lightsail/sts.js";
-import { lockPath, runApply } from "../../src/reconcile/apply-plan.js";
-import { makePlan } from "../../src/reconcile/plan-pipeline.js";
-import { DirStateStore } from "../../src/state/store.js";
-import { makeWorld, NOW_MS, type World } from "../helpers/scenario.js";
+import { lockPath } from "../../src/reconcile/apply-plan.js";
+import { makeWorld, type World } from "../helpers/scenario.js";
+import { applyIn, planIn } from "../helpers/world-apply.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -24,26 +20,10 @@ describe("a local apply lock", () => {
   it("released while the apply runs: no further delete is sent", async () => {
     const w = await makeWorld();
     world = w;
-    const { plan } = await makePlan({
-      repo: w.repo.dir,
-      cacheDir: w.cacheDir,
-      clients: lightsailClientFactory({ endpoint: w.emulator.url }),
-      nowMs: NOW_MS,
-    });
+    const plan = await planIn(w);
     expect(plan.deletions).toHaveLength(2);
     let released = false;
-    const result = await runApply({
-      plan,
-      repo: w.repo.dir,
-      identity: stsIdentityProbe({ endpoint: w.emulator.url }),
-      clients: lightsailClientFactory({ endpoint: w.emulator.url, maxAttempts: 1 }),
-      audit: new AuditLog(`${w.stateDir}/audit.jsonl`),
-      store: new DirStateStore(w.stateDir),
-      cacheDir: w.cacheDir,
-      nowMs: NOW_MS + 60_000,
-      concurrency: 1,
-      rate: 200,
-      pollIntervalMs: 5,
+    const result = await applyIn(w, plan, {
       onStart: () => {
         if (released) return;
         released = true;

@@ -5,13 +5,9 @@
  * sent nothing. Real applies against the emulator, sharing one apply client factory.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { AuditLog } from "../../src/audit-log/log.js";
-import { applyClientFactory, lightsailClientFactory } from "../../src/lightsail/client.js";
-import { stsIdentityProbe } from "../../src/lightsail/sts.js";
-import { runApply } from "../../src/reconcile/apply-plan.js";
-import { makePlan } from "../../src/reconcile/plan-pipeline.js";
-import { DirStateStore } from "../../src/state/store.js";
-import { makeWorld, NOW_MS, RECONCILER, type World, webSet } from "../helpers/scenario.js";
+import { applyClientFactory } from "../../src/lightsail/client.js";
+import { makeWorld, RECONCILER, type World, webSet } from "../helpers/scenario.js";
+import { applyIn, planIn } from "../helpers/world-apply.js";
 
 let world: World | undefined;
 afterEach(async () => {
@@ -29,27 +25,7 @@ describe("applies sharing their clients", () => {
     });
     world = w;
     const clients = applyClientFactory({ endpoint: w.emulator.url });
-    const apply = async () => {
-      const { plan } = await makePlan({
-        repo: w.repo.dir,
-        cacheDir: w.cacheDir,
-        clients: lightsailClientFactory({ endpoint: w.emulator.url }),
-        nowMs: NOW_MS,
-      });
-      return runApply({
-        plan,
-        repo: w.repo.dir,
-        identity: stsIdentityProbe({ endpoint: w.emulator.url }),
-        clients,
-        audit: new AuditLog(`${w.stateDir}/audit.jsonl`),
-        store: new DirStateStore(w.stateDir),
-        cacheDir: w.cacheDir,
-        nowMs: NOW_MS + 60_000,
-        concurrency: 1,
-        rate: 200,
-        onItem: () => {},
-      });
-    };
+    const apply = async () => applyIn(w, await planIn(w), { clients });
     const first = await apply();
     expect(first.counts.deleted).toBe(1);
     expect(w.emulator.deletedSnapshots().map((d) => d.name)).toEqual(["web-old"]);
