@@ -167,6 +167,17 @@ export async function createPolicyEngine(options: {
         );
         return inputs.map(() => verdict);
       }
+      // Verdicts are matched to candidates by position across the shares: a share that gave
+      // back more or fewer results than it was sent must not shift another's verdicts.
+      const short = replies.some(
+        (reply, k) => reply.ok && reply.results.length !== chunks[k]?.length,
+      );
+      if (short) {
+        const verdict = policyErrorVerdict(
+          "the policy worker gave a wrong number of results; every candidate of this plan is blocked",
+        );
+        return inputs.map(() => verdict);
+      }
       const results = replies.flatMap((reply) => (reply.ok ? reply.results : []));
       memoryBytes = Math.max(...replies.map((reply) => (reply.ok ? reply.memoryBytes : 0)));
       return inputs.map((_, i) => {
