@@ -195,14 +195,15 @@ export class AuditLog implements AuditAppender, AuditReader {
   ): Promise<{ records: AuditRecord[]; cursor: AuditCursor }> {
     const from = cursor?.position ?? 0;
     let bytes: Buffer;
+    let size: number;
     try {
-      bytes = await readFrom(this.file, from);
+      ({ bytes, size } = await readFrom(this.file, from));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT" && from === 0)
         return { records: [], cursor: { position: 0 } };
       throw err;
     }
-    if (bytes.length === 0 && from > 0 && (await stat(this.file)).size < from) {
+    if (size < from) {
       throw new SnapgateError(
         "Refused",
         `${this.file}: the audit log is shorter than when it was last read (${from} bytes): it was cut or replaced; run \`snapgate audit-log verify ${this.file}\``,
@@ -270,8 +271,8 @@ export async function readHead(file: string): Promise<Head | null> {
   }
 }
 
-/** The bytes of `file` from `offset` to its current end. */
-async function readFrom(file: string, offset: number): Promise<Buffer> {
+/** The bytes of `file` from `offset` to its current end, and its size. */
+async function readFrom(file: string, offset: number): Promise<{ bytes: Buffer; size: number }> {
   const handle = await open(file, "r");
   try {
     const { size } = await handle.stat();
@@ -282,7 +283,7 @@ async function readFrom(file: string, offset: number): Promise<Buffer> {
       if (bytesRead === 0) break;
       at += bytesRead;
     }
-    return bytes.subarray(0, at);
+    return { bytes: bytes.subarray(0, at), size };
   } finally {
     await handle.close();
   }
