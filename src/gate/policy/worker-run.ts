@@ -56,7 +56,10 @@ function sourceOfWorker(): string {
       "process.stdout.write = () => true;",
       "process.stderr.write = () => true;",
       'const { parentPort } = require("node:worker_threads");',
-      `const { loadPolicy } = require(${JSON.stringify(opaWasm)});`,
+      // The synchronous load: the async one asks `instanceof Response`, and that first touch
+      // of the global loads Node's whole fetch implementation into the worker (~30 ms).
+      `const { loadPolicySync } = require(${JSON.stringify(opaWasm)});`,
+      "const loadPolicy = async (module, memory) => loadPolicySync(module, memory);",
       `const main = (${policyWorkerMain.toString()});`,
       "parentPort.on('message', (job) => {",
       "  main({ job, post: (reply) => parentPort.postMessage(reply), loadPolicy });",
