@@ -2,6 +2,7 @@
 // the one file dist/cli/main.js, replacing tsc's copy: Node then reads and compiles one
 // file instead of ~1,500 modules. Each command's module stays behind a dynamic import,
 // which esbuild keeps lazy, so a command evaluates only its own dependencies.
+import { rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { build } from "esbuild";
 
@@ -49,6 +50,10 @@ const noZodLocales = {
     }));
   },
 };
+
+// Chunk names carry a content hash: without this, every rebuild leaves the last one's chunks
+// behind, and `npm pack` would ship them.
+rmSync(new URL("../dist/cli/chunks/", import.meta.url), { recursive: true, force: true });
 
 await build({
   entryPoints: [new URL("../src/cli/main.ts", import.meta.url).pathname],
