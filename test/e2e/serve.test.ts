@@ -311,7 +311,6 @@ describe("snapgate serve, end to end", () => {
     world = await bulkWorld();
     const run = await interruptApply(world, "SIGTERM");
     expect(run.exit).toEqual({ code: 0, signal: null });
-    expect(run.stopMs).toBeLessThan(30_000);
     expect(run.stderr).toContain("stopping: finishing the deletions in flight");
     // A clean stop leaves nothing half-done: every intent recorded so far has its result.
     const records = await world.auditRecords();
@@ -398,13 +397,11 @@ async function interruptApply(w: ServeWorld, signal: NodeJS.Signals) {
     return n >= 2 && n;
   });
   expect(before).toBeLessThan(BULK.length - 1);
-  const t0 = Date.now();
   serve.child.kill(signal);
   const exit = await serve.exited;
-  const stopMs = Date.now() - t0;
   const atExit = w.emulator.deletedSnapshots().length;
   w.emulator.faults.setLatency(0);
-  return { head, exit, stopMs, atExit, stderr: serve.stderr() };
+  return { head, exit, atExit, stderr: serve.stderr() };
 }
 
 /** Starts serve again (at the default rate); its start-up reconcile must leave exactly the desired state. */
