@@ -197,6 +197,8 @@ async function planWithLatency(PAGE_SIZE) {
     // the same `plan` command (audit records and output included) run in this process, warm
     inProcessMs: Math.round(median(cli.inProcess)),
     coldRatio: +(median(cli.times) / median(cli.inProcess)).toFixed(2),
+    nodeStartMs: Math.round(median(cli.nodeStart)),
+    planHelpMs: Math.round(median(cli.helpTimes)),
     coldTarget: COLD_TARGET,
     cliPeakRssMb: Math.round(cli.maxRss / 1e6),
     steps: stepMedians,
@@ -239,17 +241,23 @@ async function planWithLatency(PAGE_SIZE) {
     const inProcessState = stateOf();
     // warm, as a long-running process is: once before measuring
     await planCommandInProcess(planArgs, inProcessState);
-    const [times, inProcess] = await interleaved(
+    // Where the cold run's extra time goes: Node's own start (`node -e 0`) and loading the CLI
+    // with the plan command's modules (`plan --help`), each a fresh process in the same rounds.
+    const bareNode = () => execFileAsync(process.execPath, ["-e", "0"], { env });
+    const planHelp = () => execFileAsync(process.execPath, [bin, "plan", "--help"], { env });
+    const [times, inProcess, nodeStart, helpTimes] = await interleaved(
       [
         async () => {
           await execFileAsync(process.execPath, args, { env, maxBuffer: 1 << 28 });
           maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
         },
         () => planCommandInProcess(planArgs, inProcessState),
+        bareNode,
+        planHelp,
       ],
       CLI_RUNS,
     );
-    return { times, inProcess, maxRss };
+    return { times, inProcess, maxRss, nodeStart, helpTimes };
   }
 
   /** The CLI's own `plan` command (tsc's build of it), run in this process; output discarded. */
@@ -563,8 +571,15 @@ rows.push(
     ratio: cold.coldRatio,
     target: cold.coldTarget,
     better: "lower",
+    note: coldNote(cold),
   }),
 );
+/** The cold run's time over the in-process one, split into what fresh processes measured. */
+function coldNote(w) {
+  const extra = w.coldCliMs - w.inProcessMs;
+  const loading = w.planHelpMs - w.nodeStartMs;
+  return `${extra} ms over in-process: Node's start ${w.nodeStartMs} ms (\`node -e 0\`), loading the CLI and the plan command ${loading} ms (\`plan --help\` minus that), the other ${extra - w.nodeStartMs - loading} ms in the run itself (code not yet compiled by the JIT, a young heap's collections, the heap's teardown at exit)`;
+}
 const biggest = big.at(-1);
 rows.push(
   row({
@@ -595,6 +610,7 @@ for (const w of withLatencyAll) {
   console.log(
     `  cold CLI (fresh process) ${w.coldCliMs} ms vs in-process ${w.inProcessMs} ms: ratio ${w.coldRatio} (target ≤ ${w.coldTarget}); CLI peak RSS ${w.cliPeakRssMb} MB`,
   );
+  console.log(`  ${coldNote(w)}`);
   console.log(`  step medians (ms): ${JSON.stringify(w.steps)}`);
 }
 for (const r of big) {
