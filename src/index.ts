@@ -76,7 +76,8 @@ export interface ApplyOptions extends RunOptions {
  */
 async function stateOf(options: RunOptions): Promise<ResolvedState & { cacheDir: string }> {
   const flags = { state: options.state, stateDir: options.stateDir, cacheDir: options.cacheDir };
-  const state = await openState(flags);
+  // a bad location is named as the caller gave it: the option, not the CLI's flag
+  const state = await openState(flags, { state: "state", stateDir: "stateDir" });
   return { ...state, cacheDir: cacheDirFor(flags) };
 }
 

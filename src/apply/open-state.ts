@@ -32,20 +32,32 @@ export interface ResolvedState {
   lockOptions: S3LockOptions;
 }
 
+/** What an error about a bad location calls `state` and `stateDir`: the CLI's flags, or the library's options. */
+export interface StateOrigins {
+  state: string;
+  stateDir: string;
+}
+
+const CLI_ORIGINS: StateOrigins = { state: "--state", stateDir: "--state-dir" };
+
 /** The chosen location: flags before the environment, --state before its alias. */
-export function stateLocationOf(flags: StateFlags, env = process.env): StateLocation {
+export function stateLocationOf(
+  flags: StateFlags,
+  env = process.env,
+  origins: StateOrigins = CLI_ORIGINS,
+): StateLocation {
   const [value, origin] = flags.state
-    ? [flags.state, "--state"]
+    ? [flags.state, origins.state]
     : flags.stateDir
-      ? [flags.stateDir, "--state-dir"]
+      ? [flags.stateDir, origins.stateDir]
       : env.SNAPGATE_STATE
         ? [env.SNAPGATE_STATE, "SNAPGATE_STATE"]
         : [defaultStateDir(env), "SNAPGATE_STATE_DIR"];
   return parseStateLocation(value, origin);
 }
 
-export function stateStoreOf(flags: StateFlags): StateStore {
-  return openStateStore(stateLocationOf(flags));
+export function stateStoreOf(flags: StateFlags, origins: StateOrigins = CLI_ORIGINS): StateStore {
+  return openStateStore(stateLocationOf(flags, process.env, origins));
 }
 
 function lockOptionsOf(env = process.env): S3LockOptions {
@@ -63,8 +75,11 @@ function lockOptionsOf(env = process.env): S3LockOptions {
 }
 
 /** The store and the audit log (--audit-log puts it in a local file wherever the rest is). */
-export function resolveState(flags: StateFlags): ResolvedState {
-  const store = stateStoreOf(flags);
+export function resolveState(
+  flags: StateFlags,
+  origins: StateOrigins = CLI_ORIGINS,
+): ResolvedState {
+  const store = stateStoreOf(flags, origins);
   const audit: AuditStore = flags.auditLog
     ? new AuditLog(path.resolve(flags.auditLog))
     : store instanceof S3StateStore
@@ -78,8 +93,11 @@ export function resolveState(flags: StateFlags): ResolvedState {
  * allowed, the bucket there and versioned — so that a bad one is an error
  * naming it before any Lightsail call.
  */
-export async function openState(flags: StateFlags): Promise<ResolvedState> {
-  const state = resolveState(flags);
+export async function openState(
+  flags: StateFlags,
+  origins: StateOrigins = CLI_ORIGINS,
+): Promise<ResolvedState> {
+  const state = resolveState(flags, origins);
   await checkStateStore(state.store);
   return state;
 }
