@@ -75,9 +75,14 @@ export interface ApplyOptions extends RunOptions {
  * scheme, a missing or unversioned bucket, denied credentials) rejects before any Lightsail call.
  */
 async function stateOf(options: RunOptions): Promise<ResolvedState & { cacheDir: string }> {
-  const flags = { state: options.state, stateDir: options.stateDir, cacheDir: options.cacheDir };
-  // a bad location is named as the caller gave it: the option, not the CLI's flag
-  const state = await openState(flags, { state: "state", stateDir: "stateDir" });
+  const flags = {
+    state: options.state,
+    stateDir: options.stateDir,
+    cacheDir: options.cacheDir,
+    // a bad location is named as the caller gave it: the option, not the CLI's flag
+    origins: { state: "state", stateDir: "stateDir" },
+  };
+  const state = await openState(flags);
   return { ...state, cacheDir: cacheDirFor(flags) };
 }
 

@@ -23,6 +23,8 @@ export interface StateFlags {
   state?: string;
   stateDir?: string;
   auditLog?: string;
+  /** what an error about a bad location calls `state` and `stateDir` (default: the CLI's flags) */
+  origins?: StateOrigins;
 }
 
 export interface ResolvedState {
@@ -32,7 +34,7 @@ export interface ResolvedState {
   lockOptions: S3LockOptions;
 }
 
-/** What an error about a bad location calls `state` and `stateDir`: the CLI's flags, or the library's options. */
+/** What errors call `state` and `stateDir`: the CLI's flags, or the library's options. */
 export interface StateOrigins {
   state: string;
   stateDir: string;
@@ -41,11 +43,8 @@ export interface StateOrigins {
 const CLI_ORIGINS: StateOrigins = { state: "--state", stateDir: "--state-dir" };
 
 /** The chosen location: flags before the environment, --state before its alias. */
-export function stateLocationOf(
-  flags: StateFlags,
-  env = process.env,
-  origins: StateOrigins = CLI_ORIGINS,
-): StateLocation {
+export function stateLocationOf(flags: StateFlags, env = process.env): StateLocation {
+  const origins = flags.origins ?? CLI_ORIGINS;
   const [value, origin] = flags.state
     ? [flags.state, origins.state]
     : flags.stateDir
@@ -56,8 +55,8 @@ export function stateLocationOf(
   return parseStateLocation(value, origin);
 }
 
-export function stateStoreOf(flags: StateFlags, origins: StateOrigins = CLI_ORIGINS): StateStore {
-  return openStateStore(stateLocationOf(flags, process.env, origins));
+export function stateStoreOf(flags: StateFlags): StateStore {
+  return openStateStore(stateLocationOf(flags));
 }
 
 function lockOptionsOf(env = process.env): S3LockOptions {
@@ -75,11 +74,8 @@ function lockOptionsOf(env = process.env): S3LockOptions {
 }
 
 /** The store and the audit log (--audit-log puts it in a local file wherever the rest is). */
-export function resolveState(
-  flags: StateFlags,
-  origins: StateOrigins = CLI_ORIGINS,
-): ResolvedState {
-  const store = stateStoreOf(flags, origins);
+export function resolveState(flags: StateFlags): ResolvedState {
+  const store = stateStoreOf(flags);
   const audit: AuditStore = flags.auditLog
     ? new AuditLog(path.resolve(flags.auditLog))
     : store instanceof S3StateStore
@@ -93,11 +89,8 @@ export function resolveState(
  * allowed, the bucket there and versioned — so that a bad one is an error
  * naming it before any Lightsail call.
  */
-export async function openState(
-  flags: StateFlags,
-  origins: StateOrigins = CLI_ORIGINS,
-): Promise<ResolvedState> {
-  const state = resolveState(flags, origins);
+export async function openState(flags: StateFlags): Promise<ResolvedState> {
+  const state = resolveState(flags);
   await checkStateStore(state.store);
   return state;
 }
