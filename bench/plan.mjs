@@ -11,11 +11,6 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import {
-  GetDiskSnapshotsCommand,
-  GetDisksCommand,
-  LightsailClient,
-} from "@aws-sdk/client-lightsail";
 import { REGION_NAMES } from "../dist/core/regions.js";
 import { diff } from "../dist/diff/diff.js";
 import { gateBatch } from "../dist/gate/gate.js";
@@ -25,6 +20,7 @@ import { buildPlan } from "../dist/plan/build.js";
 import { renderMarkdown } from "../dist/plan/render-markdown.js";
 import { renderText } from "../dist/plan/render-text.js";
 import { makePlan } from "../dist/reconcile/plan-pipeline.js";
+import { bareListing } from "./bare-listing.mjs";
 import { gitRepo, interleaved, median, row, spawnEmulator, writeRows } from "./lib.mjs";
 
 const execFileAsync = promisify(execFile);
@@ -96,44 +92,6 @@ spec:
   return gitRepo(files);
 }
 
-/**
- * The same pages plan lists, listed with the bare SDK: one client per region with
- * snapgate's client settings (src/lightsail/client.ts), every region's snapshot and disk
- * pages walked at once, nothing done with them. The baseline plan's Lightsail part must
- * come near.
- */
-function bareListing(endpoint, regions) {
-  const clients = regions.map(
-    (region) =>
-      new LightsailClient({
-        region,
-        endpoint,
-        retryMode: "adaptive",
-        cacheMiddleware: true,
-        maxAttempts: 6,
-      }),
-  );
-  const walk = async (client, Command, key) => {
-    let pageToken;
-    let n = 0;
-    do {
-      const page = await client.send(new Command({ pageToken }));
-      n += page[key].length;
-      pageToken = page.nextPageToken;
-    } while (pageToken);
-    return n;
-  };
-  return async () => {
-    const counts = await Promise.all(
-      clients.flatMap((c) => [
-        walk(c, GetDiskSnapshotsCommand, "diskSnapshots"),
-        walk(c, GetDisksCommand, "disks"),
-      ]),
-    );
-    return counts.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b, 0);
-  };
-}
-
 async function planWithLatency(PAGE_SIZE) {
   const regions = REGION_NAMES;
   const { seed, perRegion } = fleet(TOTAL, regions);
@@ -142,7 +100,7 @@ async function planWithLatency(PAGE_SIZE) {
   const dir = repo(regions, perRegion - 25);
   const cacheDir = mkdtempSync(path.join(os.tmpdir(), "snapgate-bench-cache-"));
   const clients = lightsailClientFactory({ endpoint: emulator.url });
-  const bare = bareListing(emulator.url, regions);
+  const bare = await bareListing(emulator.url, regions);
   // warm-up: git cache, wasm compile, SDK clients, JIT
   for (let i = 0; i < WARMUPS; i++) {
     await makePlan({ repo: dir, cacheDir, clients, nowMs: NOW });
@@ -199,6 +157,13 @@ async function planWithLatency(PAGE_SIZE) {
     coldRatio: +(median(cli.times) / median(cli.inProcess)).toFixed(2),
     nodeStartMs: Math.round(median(cli.nodeStart)),
     planHelpMs: Math.round(median(cli.helpTimes)),
+    coldBareListingMs: Math.round(median(cli.coldBareTimes)),
+    warmBareListingMs: Math.round(median(cli.warmBareTimes)),
+    // a cold plan whose only cold cost is the SDK's, over in-process: what the target is up against
+    sdkColdBoundRatio: +(
+      (median(cli.inProcess) + median(cli.coldBareTimes) - median(cli.warmBareTimes)) /
+      median(cli.inProcess)
+    ).toFixed(2),
     coldTarget: COLD_TARGET,
     cliPeakRssMb: Math.round(cli.maxRss / 1e6),
     steps: stepMedians,
@@ -245,19 +210,28 @@ async function planWithLatency(PAGE_SIZE) {
     // with the plan command's modules (`plan --help`), each a fresh process in the same rounds.
     const bareNode = () => execFileAsync(process.execPath, ["-e", "0"], { env });
     const planHelp = () => execFileAsync(process.execPath, [bin, "plan", "--help"], { env });
-    const [times, inProcess, nodeStart, helpTimes] = await interleaved(
-      [
-        async () => {
-          await execFileAsync(process.execPath, args, { env, maxBuffer: 1 << 28 });
-          maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
-        },
-        () => planCommandInProcess(planArgs, inProcessState),
-        bareNode,
-        planHelp,
-      ],
-      CLI_RUNS,
-    );
-    return { times, inProcess, maxRss, nodeStart, helpTimes };
+    // What the AWS SDK alone costs cold: a fresh process that loads only the SDK and lists
+    // the same pages, against the same listing in this (warm) process.
+    const expected = String(perRegion * regions.length);
+    const bareScript = path.join(here, "bare-listing.mjs");
+    const coldBare = () =>
+      execFileAsync(process.execPath, [bareScript, endpoint, expected], { env });
+    const [times, inProcess, nodeStart, helpTimes, coldBareTimes, warmBareTimes] =
+      await interleaved(
+        [
+          async () => {
+            await execFileAsync(process.execPath, args, { env, maxBuffer: 1 << 28 });
+            maxRss = Math.max(maxRss, Number(readFileSync(rssFile, "utf8")));
+          },
+          () => planCommandInProcess(planArgs, inProcessState),
+          bareNode,
+          planHelp,
+          coldBare,
+          bare,
+        ],
+        CLI_RUNS,
+      );
+    return { times, inProcess, maxRss, nodeStart, helpTimes, coldBareTimes, warmBareTimes };
   }
 
   /** The CLI's own `plan` command (tsc's build of it), run in this process; output discarded. */
@@ -578,7 +552,10 @@ rows.push(
 function coldNote(w) {
   const extra = w.coldCliMs - w.inProcessMs;
   const loading = w.planHelpMs - w.nodeStartMs;
-  return `${extra} ms over in-process: Node's start ${w.nodeStartMs} ms (\`node -e 0\`), loading the CLI and the plan command ${loading} ms (\`plan --help\` minus that), the other ${extra - w.nodeStartMs - loading} ms in the run itself (code not yet compiled by the JIT, a young heap's collections, the heap's teardown at exit)`;
+  // The SDK's own cold cost, measured in the same rounds: a plan that had no cold cost of its
+  // own beyond the SDK's would still take the in-process time plus this.
+  const sdkCold = w.coldBareListingMs - w.warmBareListingMs;
+  return `${extra} ms over in-process: Node's start ${w.nodeStartMs} ms (\`node -e 0\`), loading the CLI and the plan command ${loading} ms (\`plan --help\` minus that), the other ${extra - w.nodeStartMs - loading} ms in the run itself (code not yet compiled by the JIT, a young heap's collections, the heap's teardown at exit). The AWS SDK alone listing the same pages in a fresh process takes ${w.coldBareListingMs} ms against ${w.warmBareListingMs} ms warm (+${sdkCold} ms): with no cold cost but the SDK's, a cold plan would be ${w.sdkColdBoundRatio}× in-process`;
 }
 const biggest = big.at(-1);
 rows.push(
