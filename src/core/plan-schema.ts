@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { RESOURCE_NAME } from "./names.js";
+import { PLAN_FORMAT_VERSION } from "./plan-format.js";
 
-export const PLAN_FORMAT_VERSION = 1 as const;
+export { PLAN_FORMAT_VERSION };
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>");
 const name = z.string().regex(RESOURCE_NAME, "is not a valid Lightsail resource name");

@@ -12,8 +12,6 @@ import { conditionHolds } from "./conditions.js";
 import type { IamDecision, IamPolicyDocument, IamRequest, IamStatement } from "./types.js";
 import { matchesWildcard } from "./wildcard.js";
 
-export { parseIamPolicy } from "./parse-policy.js";
-
 export function evaluateIam(
   policy: IamPolicyDocument | readonly IamPolicyDocument[],
   request: IamRequest,

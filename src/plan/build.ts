@@ -20,9 +20,9 @@ import { byRegionAndName } from "../core/order.js";
 import { withDigest } from "./digest.js";
 import { planHeadline } from "./headline.js";
 
-export { PLAN_FORMAT_VERSION } from "../core/plan-schema.js";
+export { PLAN_FORMAT_VERSION } from "../core/plan-format.js";
 
-import { PLAN_FORMAT_VERSION } from "../core/plan-schema.js";
+import { PLAN_FORMAT_VERSION } from "../core/plan-format.js";
 
 export interface PlanParts {
   source: PlanSource;

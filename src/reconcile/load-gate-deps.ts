@@ -10,7 +10,6 @@ import { MAX_CONFIG_FILE_BYTES } from "../core/yaml-limits.js";
 import { accessCheck, accessRulesFor } from "../gate/access.js";
 import type { BatchGateDeps } from "../gate/gate.js";
 import { loadPolicyBundle, policyBudgetFromEnv } from "../gate/policy/index.js";
-import { parseIamPolicy } from "../iam/evaluate.js";
 
 export interface LoadedGateDeps {
   gate: BatchGateDeps;
@@ -48,5 +47,7 @@ async function readIamPolicy(repoDir: string, rel: string) {
       `snapgate.yaml: spec.access.iamPolicy: ${rel} ${message}`,
     );
   }
+  // loaded here: its schema is built only when spec.access names a policy file
+  const { parseIamPolicy } = await import("../iam/parse-policy.js");
   return parseIamPolicy(rel, read.text);
 }

@@ -7,7 +7,7 @@ import {
   accessRulesFor,
   checkAccess,
 } from "../../src/gate/access.js";
-import { parseIamPolicy } from "../../src/iam/evaluate.js";
+import { parseIamPolicy } from "../../src/iam/parse-policy.js";
 
 const ACCOUNT = "111122223333";
 

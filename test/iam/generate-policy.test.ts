@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { AccessSpec, LiveSnapshot, TagMatch, Tags } from "../../src/core/model.js";
 import { matchesTags } from "../../src/core/tags.js";
 import { accessRulesFor, checkAccess } from "../../src/gate/access.js";
-import { evaluateIam, parseIamPolicy } from "../../src/iam/evaluate.js";
+import { evaluateIam } from "../../src/iam/evaluate.js";
 import { generateIamPolicy, type IamPolicyInputs } from "../../src/iam/generate-policy.js";
+import { parseIamPolicy } from "../../src/iam/parse-policy.js";
 
 const ACCOUNT = "111122223333";
 

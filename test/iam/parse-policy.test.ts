@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatIssue, SnapgateError } from "../../src/core/errors.js";
-import { evaluateIam, parseIamPolicy } from "../../src/iam/evaluate.js";
+import { evaluateIam } from "../../src/iam/evaluate.js";
+import { parseIamPolicy } from "../../src/iam/parse-policy.js";
 
 const FILE = "iam/reconciler.json";
 

@@ -1,5 +1,4 @@
 import { gunzipSync } from "node:zlib";
-import { extract } from "tar-stream";
 import { PROTOTYPE_KEYS, protoKeyPath } from "../../core/unsafe-keys.js";
 import { isPlainObject } from "./data-merge.js";
 import { type BundleFiles, POLICY_ENTRYPOINT } from "./types.js";
@@ -12,6 +11,8 @@ export class BundleFormatError extends Error {}
 
 /** Every regular file of a .tar.gz, by path without the leading "/". */
 export async function readTarGz(bytes: Uint8Array): Promise<Map<string, Buffer>> {
+  // loaded here: only a bundle shipped as a tarball needs it, not every plan's start-up
+  const { extract } = await import("./tar-extract.js");
   let tarBytes: Buffer;
   try {
     tarBytes = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_BYTES });
