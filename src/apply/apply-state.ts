@@ -8,8 +8,10 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { refused } from "../core/errors.js";
 import { describeHolder, stillHolds, tryLock } from "../core/file-lock.js";
-import { applyLockName, type LockInfo, type S3LockOptions, tryS3Lock } from "../state/s3-lock.js";
-import { S3StateStore, type StateStore } from "../state/store.js";
+import { applyLockName } from "../state/lock-name.js";
+import type { LockInfo, S3LockOptions } from "../state/s3-lock.js";
+import type { S3StateStore } from "../state/s3-store.js";
+import { isS3Store, type StateStore } from "../state/store.js";
 import { type ApplyJournal, Journal, journalPath } from "./journal.js";
 import { openMarkerKey, S3Journal } from "./s3-journal.js";
 
@@ -49,7 +51,8 @@ export async function lockAccount(
   purpose: string,
   opts: S3LockOptions = {},
 ): Promise<LeaseAttempt> {
-  if (store instanceof S3StateStore) {
+  if (isS3Store(store)) {
+    const { tryS3Lock } = await import("../state/s3-lock.js");
     const attempt = await tryS3Lock(store, applyLockName(account), purpose, opts);
     if (!attempt.ok) return { ok: false, holder: describeS3Holder(store, attempt.holder) };
     return { ok: true, lease: attempt.lock };
@@ -85,7 +88,7 @@ export async function lockAccount(
 
 /** The plan's journal in `store`: the local file journal, or the S3 one. */
 export async function openJournal(store: StateStore, planDigest: string): Promise<ApplyJournal> {
-  if (store instanceof S3StateStore) return S3Journal.open(store, planDigest);
+  if (isS3Store(store)) return S3Journal.open(store, planDigest);
   const dir = (store.location as { dir: string }).dir;
   return Journal.open(journalPath(dir, planDigest));
 }

@@ -6,15 +6,14 @@
  */
 import path from "node:path";
 import { AuditLog, type AuditStore } from "../audit-log/log.js";
-import { S3AuditLog } from "../audit-log/s3-audit.js";
 import { badInput } from "../core/errors.js";
 import { defaultStateDir } from "../source/paths.js";
 import type { S3LockOptions } from "../state/s3-lock.js";
 import {
   checkStateStore,
+  isS3Store,
   openStateStore,
   parseStateLocation,
-  S3StateStore,
   type StateLocation,
   type StateStore,
 } from "../state/store.js";
@@ -55,7 +54,7 @@ export function stateLocationOf(flags: StateFlags, env = process.env): StateLoca
   return parseStateLocation(value, origin);
 }
 
-export function stateStoreOf(flags: StateFlags): StateStore {
+export function stateStoreOf(flags: StateFlags): Promise<StateStore> {
   return openStateStore(stateLocationOf(flags));
 }
 
@@ -74,12 +73,12 @@ function lockOptionsOf(env = process.env): S3LockOptions {
 }
 
 /** The store and the audit log (--audit-log puts it in a local file wherever the rest is). */
-export function resolveState(flags: StateFlags): ResolvedState {
-  const store = stateStoreOf(flags);
+export async function resolveState(flags: StateFlags): Promise<ResolvedState> {
+  const store = await stateStoreOf(flags);
   const audit: AuditStore = flags.auditLog
     ? new AuditLog(path.resolve(flags.auditLog))
-    : store instanceof S3StateStore
-      ? new S3AuditLog(store)
+    : isS3Store(store)
+      ? new (await import("../audit-log/s3-audit.js")).S3AuditLog(store)
       : new AuditLog(path.join((store.location as { dir: string }).dir, "audit.jsonl"));
   return { store, audit, lockOptions: lockOptionsOf() };
 }
@@ -90,7 +89,7 @@ export function resolveState(flags: StateFlags): ResolvedState {
  * naming it before any Lightsail call.
  */
 export async function openState(flags: StateFlags): Promise<ResolvedState> {
-  const state = resolveState(flags);
+  const state = await resolveState(flags);
   await checkStateStore(state.store);
   return state;
 }

@@ -21,7 +21,8 @@ import {
 import { Batcher } from "../core/batcher.js";
 import { messageOf, SnapgateError } from "../core/errors.js";
 import { contentMd5, isConditionFailed, isNoSuchKey } from "../state/s3-client.js";
-import { type S3StateStore, SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
+import type { S3StateStore } from "../state/s3-store.js";
+import { SEQ_DIGITS, seqKey, stateError } from "../state/store.js";
 import {
   type AuditAppender,
   type AuditCursor,

@@ -9,13 +9,8 @@ import { type StateFlags, stateLocationOf } from "../apply/open-state.js";
 import { type S3VerifyResult, verifyS3AuditLog } from "../audit-log/s3-audit.js";
 import { type OpenIntent, verifyAuditLog } from "../audit-log/verify.js";
 import { SnapgateError } from "../core/errors.js";
-import {
-  checkStateStore,
-  openStateStore,
-  parseStateLocation,
-  type S3StateStore,
-  type StateLocation,
-} from "../state/store.js";
+import { openS3StateStore } from "../state/s3-store.js";
+import { checkStateStore, parseStateLocation, type StateLocation } from "../state/store.js";
 import { EXIT } from "./exit-codes.js";
 import { withStateLocation } from "./options.js";
 
@@ -61,7 +56,7 @@ function describeProtection(r: S3VerifyResult): string {
 }
 
 async function verifyS3(loc: Extract<StateLocation, { kind: "s3" }>): Promise<void> {
-  const store = openStateStore(loc) as S3StateStore;
+  const store = openS3StateStore(loc);
   await checkStateStore(store);
   const r = await verifyS3AuditLog(store);
   if (r.ok) {

@@ -19,7 +19,7 @@ export function registerLockCommand(program: Command): void {
   const withState = withStateLocation;
   withState(group.command("list").description("show the locks and who holds them")).action(
     async (flags: StateFlags) => {
-      const store = stateStoreOf(flags);
+      const store = await stateStoreOf(flags);
       const locks = await listLocks(store);
       process.stdout.write(
         locks.length === 0 ? `${store.label}: no locks\n` : `${locks.map(describe).join("\n")}\n`,
@@ -37,7 +37,7 @@ export function registerLockCommand(program: Command): void {
         "S3: release a lock whose lease has not run out; its holder, if alive, may go on deleting until its next renewal (up to a third of its lease) while the next apply starts",
       ),
   ).action(async (lockId: string, flags: StateFlags & { force?: boolean }) => {
-    const store = stateStoreOf(flags);
+    const store = await stateStoreOf(flags);
     const outcome = await releaseLock(store, lockId, { force: flags.force === true });
     if ("refused" in outcome) {
       if (outcome.refused === "NoSuchLock")

@@ -8,8 +8,8 @@ import { readdir, unlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type LockOwner, readOwner } from "../core/file-lock.js";
-import { type LockInfo, type LockRelease, listS3Locks, releaseS3Lock } from "./s3-lock.js";
-import { S3StateStore, type StateStore } from "./store.js";
+import type { LockInfo, LockRelease } from "./s3-lock.js";
+import { isS3Store, type StateStore } from "./store.js";
 
 export type { LockInfo, LockRelease };
 
@@ -63,7 +63,7 @@ export async function releaseLocalLock(stateDir: string, lockId: string): Promis
 }
 
 export async function listLocks(store: StateStore): Promise<LockInfo[]> {
-  if (store instanceof S3StateStore) return listS3Locks(store);
+  if (isS3Store(store)) return (await import("./s3-lock.js")).listS3Locks(store);
   return listLocalLocks((store.location as { dir: string }).dir);
 }
 
@@ -72,6 +72,6 @@ export async function releaseLock(
   lockId: string,
   opts: { force?: boolean } = {},
 ): Promise<LockRelease> {
-  if (store instanceof S3StateStore) return releaseS3Lock(store, lockId, opts);
+  if (isS3Store(store)) return (await import("./s3-lock.js")).releaseS3Lock(store, lockId, opts);
   return releaseLocalLock((store.location as { dir: string }).dir, lockId);
 }

@@ -90,8 +90,3 @@ export function isNoSuchKey(err: unknown): boolean {
 export function contentMd5(body: string | Uint8Array): string {
   return createHash("md5").update(body).digest("base64");
 }
-
-/** `prefix/key` without doubled or leading slashes. */
-export function joinKey(prefix: string, key: string): string {
-  return prefix === "" ? key : `${prefix}/${key}`;
-}

@@ -23,7 +23,8 @@ import { performance } from "node:perf_hooks";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { refused, type SnapgateError } from "../core/errors.js";
 import { contentMd5, isConditionFailed, isNoSuchKey, lastServerDate } from "./s3-client.js";
-import { type S3StateStore, stateError } from "./store.js";
+import type { S3StateStore } from "./s3-store.js";
+import { stateError } from "./store.js";
 
 export interface LockBody {
   lockId: string;
@@ -170,10 +171,7 @@ export function s3LockKey(name: string): string {
   return `${LOCKS_DIR}/${name}.json`;
 }
 
-/** The apply lock's name for an account, the same on S3 as on disk. */
-export function applyLockName(account: string): string {
-  return `apply-${account}`;
-}
+export { applyLockName } from "./lock-name.js";
 
 /**
  * When a write was sent, by both local clocks: the monotonic one (immune to clock steps) and

@@ -19,7 +19,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../src/state/s3-client.js";
-import { S3StateStore } from "../../src/state/store.js";
+import { S3StateStore } from "../../src/state/s3-store.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -13,7 +13,7 @@ import {
   verifyS3AuditLog,
 } from "../../src/audit-log/s3-audit.js";
 import { contentMd5 } from "../../src/state/s3-client.js";
-import type { S3StateStore } from "../../src/state/store.js";
+import type { S3StateStore } from "../../src/state/s3-store.js";
 import { runCli } from "../helpers/cli.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
 

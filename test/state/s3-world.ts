@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { S3Journal } from "../../src/apply/s3-journal.js";
 import type { Plan } from "../../src/core/model.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import type { S3StateStore } from "../../src/state/store.js";
+import type { S3StateStore } from "../../src/state/s3-store.js";
 import type { CliResult } from "../helpers/cli.js";
 import { tempDir } from "../helpers/git-repo.js";
 import type { S3Gateway } from "../helpers/s3-gateway.js";

@@ -4,11 +4,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnapgateError } from "../../src/core/errors.js";
 import { createS3Client } from "../../src/state/s3-client.js";
+import { S3StateStore } from "../../src/state/s3-store.js";
 import {
   checkStateStore,
   DirStateStore,
   parseStateLocation,
-  S3StateStore,
   type StateStore,
 } from "../../src/state/store.js";
 import { type S3Gateway, startS3Gateway } from "../helpers/s3-gateway.js";
