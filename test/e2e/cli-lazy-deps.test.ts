@@ -23,7 +23,10 @@ function sourcesLoadedBy(args: string[], env: Record<string, string> = {}): stri
     env: { ...process.env, ...env, SNAPGATE_TEST_LOADS: loads },
   });
   expect(r.status, r.stderr).toBe(0);
-  const files = readFileSync(loads, "utf8").split("\n").filter(Boolean).map((u) => fileURLToPath(u));
+  const files = readFileSync(loads, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((u) => fileURLToPath(u));
   expect(files.length).toBeGreaterThan(1);
   const sources: string[] = [];
   for (const file of files.filter((f) => f.startsWith(path.dirname(CLI)))) {
